@@ -1,0 +1,42 @@
+/* config.h - every cap and tunable of phonehome in one place.
+ * Options that override a cap at run time say so in the comment. */
+#ifndef PH_CONFIG_H
+#define PH_CONFIG_H
+
+#define PH_VERSION "0.1.0"
+
+/* flow table */
+#define PH_MAX_FLOWS 262144            /* live flows; --max-flows overrides */
+#define PH_FLOW_IDLE_TCP_S 300         /* idle TCP flow expiry, seconds */
+#define PH_FLOW_IDLE_UDP_S 120         /* idle UDP flow expiry, seconds */
+#define PH_FLOW_EXPIRE_EVERY_S 10      /* how often (capture time) to sweep idle flows */
+
+/* TCP reassembly, per flow direction */
+#define PH_REASM_MAX_OOO_BYTES 262144  /* out-of-order bytes queued; --max-reassembly */
+#define PH_REASM_MAX_OOO_SEGS 256      /* out-of-order segments queued */
+#define PH_REASM_MEMCAP (256u << 20)   /* all queued out-of-order bytes, all flows */
+
+/* classification */
+#define PH_NDPI_MAX_PACKETS 32         /* packets fed to nDPI before giving up */
+
+/* HTTP extraction, per flow direction */
+#define PH_HTTP_MAX_HEADER 16384       /* request line + headers */
+#define PH_HTTP_MAX_BODY (1u << 20)    /* body bytes kept for scanning; rest counted */
+#define PH_HTTP_MAX_DECODED (4u << 20) /* decompressed body bytes kept */
+#define PH_HTTP_MAX_FIELD 256          /* host, method, uri copies kept per request */
+
+/* DNS */
+#define PH_DNS_CACHE_SIZE 65536        /* address -> name entries */
+#define PH_DNS_MAX_NAME 256            /* longest name kept (RFC 1035: 255) */
+#define PH_DNS_MAX_ANSWERS 64          /* answers read per response */
+
+/* leak matching */
+#define PH_MATCH_MAX_PATTERN 256       /* longest pattern; the stream tail keeps this */
+#define PH_EVIDENCE_CONTEXT 40         /* bytes of context each side of a leak */
+#define PH_MAX_LEAKS_PER_FLOW 256      /* distinct leaks kept per flow */
+#define PH_MAX_LEAKS (1u << 20)        /* leaks kept in the report */
+
+/* geolocation */
+#define PH_GEO_CACHE_SIZE 65536        /* address -> geo entries */
+
+#endif

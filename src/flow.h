@@ -1,0 +1,56 @@
+/* flow.h - bidirectional 5-tuple flow table with idle expiry and a hard cap.
+ * Side 0 is the client (sent the SYN, else the first packet), side 1 the server. */
+#ifndef PH_FLOW_H
+#define PH_FLOW_H
+#include "decode.h"
+#include <stdint.h>
+
+enum flow_host_source { HOST_NONE, HOST_SNI, HOST_HTTP, HOST_DNS };
+
+struct flow_dir;   /* per-direction scanning state, owned by the audit stage */
+struct classify_state;
+
+struct flow {
+	uint64_t id;                   /* 1, 2, ... in order of creation: deterministic */
+	uint8_t family, proto;
+	uint8_t addr[2][16];           /* [0] client, [1] server */
+	uint16_t port[2];
+	uint8_t mac[2][6];
+	uint8_t has_mac[2];
+	uint8_t syn_seen;              /* client chosen by a SYN */
+	uint8_t closed;                /* FIN or RST seen both ways / RST */
+	uint8_t fin[2];
+	uint64_t first_us, last_us;
+	uint64_t pkts[2], bytes[2];    /* [0] to server, [1] to client; bytes = L4 payload */
+	struct flow_dir *dir[2];       /* scanning state of what side i sends, NULL if not scanned */
+	struct classify_state *cls;    /* nDPI state while detection runs */
+	uint8_t dev[2];                /* side i is a device under test */
+	uint8_t classified;            /* nDPI has decided or given up */
+	uint8_t host_source;           /* enum flow_host_source */
+	uint32_t nleaks;               /* leaks found in this flow */
+	char app_proto[48];            /* "HTTP.Xiaomi" */
+	char category[32];
+	char host[256];                /* server name: SNI, Host header or DNS */
+	struct flow *hnext;            /* hash chain */
+	struct flow *lprev, *lnext;    /* LRU: head is the least recently active */
+};
+
+struct flow_stats { uint64_t created, expired, evicted, closed; size_t live, peak; };
+
+struct flow_table;
+typedef void (*flow_end_fn)(void *arg, struct flow *f);
+
+/* max_flows live flows; end is called for every flow that leaves the table. */
+struct flow_table *flow_table_new(size_t max_flows, flow_end_fn end, void *arg);
+void flow_table_free(struct flow_table *t);
+/* Finds or creates the flow of pkt; *dir is 0 when pkt goes client->server. */
+struct flow *flow_lookup(struct flow_table *t, const struct packet *pkt, int *dir);
+/* Accounts pkt to f and marks it most recently active. */
+void flow_update(struct flow_table *t, struct flow *f, const struct packet *pkt, int dir);
+/* Ends flows idle longer than their protocol's timeout at time now_us. */
+void flow_expire(struct flow_table *t, uint64_t now_us);
+/* Ends every live flow (end of input), oldest first. */
+void flow_flush(struct flow_table *t);
+const struct flow_stats *flow_table_stats(const struct flow_table *t);
+
+#endif

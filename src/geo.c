@@ -1,0 +1,428 @@
+/* geo.c - destination geolocation (country, city, ASN) with libmaxminddb.
+ * Special-purpose address ranges follow RFC 6890 / RFC 6598 / RFC 4193 / RFC 3849. */
+#include "geo.h"
+#include "config.h"
+#include "util.h"
+
+#include <errno.h>
+#include <maxminddb.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#ifndef PH_GEO_CACHE_SIZE
+#define PH_GEO_CACHE_SIZE 65536
+#endif
+
+struct geo_cache_entry {
+	uint8_t key[16];   /* IPv6, or IPv4-mapped IPv6 */
+	uint8_t used;
+	struct geo_info info;
+};
+
+struct geo_db {
+	int open;
+	MMDB_s mmdb;
+	char *path;
+	const char *layout;
+};
+
+struct geo {
+	struct geo_db db[2];
+	struct geo_cache_entry *cache;
+	size_t cache_size;
+};
+
+struct geo_net {
+	uint8_t net[16];
+	unsigned bits;
+};
+
+/* IPv4 ranges as ::ffff:a.b.c.d/(96+n), so one matcher serves both families. */
+#define V4(a, b, c, d, n) { { 0,0,0,0,0,0,0,0,0,0,0xff,0xff, a, b, c, d }, 96 + (n) }
+
+static const struct geo_net reserved_nets[] = {
+	V4(0, 0, 0, 0, 8),        /* "this network" */
+	V4(10, 0, 0, 0, 8),       /* RFC 1918 */
+	V4(100, 64, 0, 0, 10),    /* CGNAT, RFC 6598 */
+	V4(127, 0, 0, 0, 8),      /* loopback */
+	V4(169, 254, 0, 0, 16),   /* link-local */
+	V4(172, 16, 0, 0, 12),    /* RFC 1918 */
+	V4(192, 0, 2, 0, 24),     /* TEST-NET-1 */
+	V4(192, 168, 0, 0, 16),   /* RFC 1918 */
+	V4(198, 18, 0, 0, 15),    /* benchmarking */
+	V4(198, 51, 100, 0, 24),  /* TEST-NET-2 */
+	V4(203, 0, 113, 0, 24),   /* TEST-NET-3 */
+	V4(224, 0, 0, 0, 4),      /* multicast */
+	V4(240, 0, 0, 0, 4),      /* reserved, includes broadcast */
+	{ { 0 }, 128 },                                            /* :: */
+	{ { 0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,1 }, 128 },              /* ::1 */
+	{ { 0xfe, 0x80 }, 10 },                                    /* link-local */
+	{ { 0xfc }, 7 },                                           /* ULA */
+	{ { 0xff }, 8 },                                           /* multicast */
+	{ { 0x20, 0x01, 0x0d, 0xb8 }, 32 },                        /* documentation */
+};
+
+static const struct geo_net private_nets[] = {
+	V4(10, 0, 0, 0, 8),
+	V4(100, 64, 0, 0, 10),
+	V4(127, 0, 0, 0, 8),
+	V4(169, 254, 0, 0, 16),
+	V4(172, 16, 0, 0, 12),
+	V4(192, 168, 0, 0, 16),
+	{ { 0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,1 }, 128 },
+	{ { 0xfe, 0x80 }, 10 },
+	{ { 0xfc }, 7 },
+};
+
+static const uint8_t v4mapped_prefix[12] = { 0,0,0,0,0,0,0,0,0,0,0xff,0xff };
+
+/* Normalise to 16 bytes: IPv4 becomes ::ffff:a.b.c.d; -1 for a bad family. */
+static int geo_key(int family, const uint8_t *addr, uint8_t key[16])
+{
+	if (family == 4) {
+		memcpy(key, v4mapped_prefix, 12);
+		memcpy(key + 12, addr, 4);
+		return 0;
+	}
+	if (family == 6) {
+		memcpy(key, addr, 16);
+		return 0;
+	}
+	return -1;
+}
+
+static int net_contains(const struct geo_net *n, const uint8_t key[16])
+{
+	unsigned full = n->bits / 8, rest = n->bits % 8;
+
+	if (memcmp(n->net, key, full) != 0)
+		return 0;
+	if (rest == 0)
+		return 1;
+	uint8_t mask = (uint8_t)(0xff << (8 - rest));
+	return (key[full] & mask) == (n->net[full] & mask);
+}
+
+static int in_table(const struct geo_net *t, size_t n, int family, const uint8_t *addr)
+{
+	uint8_t key[16];
+
+	if (geo_key(family, addr, key) < 0)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (net_contains(&t[i], key))
+			return 1;
+	return 0;
+}
+
+int geo_is_reserved(int family, const uint8_t *addr)
+{
+	return in_table(reserved_nets, sizeof reserved_nets / sizeof reserved_nets[0], family, addr);
+}
+
+int geo_is_private(int family, const uint8_t *addr)
+{
+	return in_table(private_nets, sizeof private_nets / sizeof private_nets[0], family, addr);
+}
+
+/* Copy a database string, keeping only valid UTF-8 without control bytes, cut on a
+ * character boundary: the result goes into JSON reports. */
+static void copy_utf8(char *dst, size_t dlen, const char *src, size_t slen)
+{
+	size_t o = 0, i = 0;
+
+	while (i < slen) {
+		unsigned char c = (unsigned char)src[i];
+		size_t n = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3
+			 : (c & 0xf8) == 0xf0 ? 4 : 0;
+		int ok = n > 0 && i + n <= slen && !(n == 2 && c < 0xc2) && !(n == 4 && c > 0xf4);
+		for (size_t k = 1; ok && k < n; k++)
+			ok = ((unsigned char)src[i + k] & 0xc0) == 0x80;
+		if (!ok || (n == 1 && (c < 0x20 || c == 0x7f))) {
+			n = 1;
+			c = '?';
+			ok = 0;
+		}
+		if (o + n >= dlen)
+			break;
+		if (ok)
+			memcpy(dst + o, src + i, n);
+		else
+			dst[o] = (char)c;
+		o += n;
+		i += n;
+	}
+	dst[o] = '\0';
+}
+
+/* A string at path (NULL-terminated vararg list), or 0 when absent or not a string. */
+static int get_string(MMDB_entry_s *e, char *dst, size_t dlen, ...)
+{
+	MMDB_entry_data_s d;
+	va_list ap;
+
+	va_start(ap, dlen);
+	int rc = MMDB_vget_value(e, &d, ap);
+	va_end(ap);
+	if (rc != MMDB_SUCCESS || !d.has_data || d.type != MMDB_DATA_TYPE_UTF8_STRING || d.data_size == 0)
+		return 0;
+	copy_utf8(dst, dlen, d.utf8_string, d.data_size);
+	return 1;
+}
+
+/* A number at path: double, float, integer or numeric string. */
+static int get_number(MMDB_entry_s *e, double *out, ...)
+{
+	MMDB_entry_data_s d;
+	va_list ap;
+	char buf[64], *end;
+
+	va_start(ap, out);
+	int rc = MMDB_vget_value(e, &d, ap);
+	va_end(ap);
+	if (rc != MMDB_SUCCESS || !d.has_data)
+		return 0;
+	switch (d.type) {
+	case MMDB_DATA_TYPE_DOUBLE: *out = d.double_value; return 1;
+	case MMDB_DATA_TYPE_FLOAT: *out = d.float_value; return 1;
+	case MMDB_DATA_TYPE_UINT16: *out = d.uint16; return 1;
+	case MMDB_DATA_TYPE_UINT32: *out = d.uint32; return 1;
+	case MMDB_DATA_TYPE_INT32: *out = d.int32; return 1;
+	case MMDB_DATA_TYPE_UINT64: *out = (double)d.uint64; return 1;
+	case MMDB_DATA_TYPE_UTF8_STRING:
+		if (d.data_size == 0 || d.data_size >= sizeof buf)
+			return 0;
+		memcpy(buf, d.utf8_string, d.data_size);
+		buf[d.data_size] = '\0';
+		*out = strtod(buf, &end);
+		return end != buf && *end == '\0';
+	default:
+		return 0;
+	}
+}
+
+/* ISO code: two ASCII letters, stored upper case. */
+static int get_country(MMDB_entry_s *e, char out[3], ...)
+{
+	MMDB_entry_data_s d;
+	va_list ap;
+
+	va_start(ap, out);
+	int rc = MMDB_vget_value(e, &d, ap);
+	va_end(ap);
+	if (rc != MMDB_SUCCESS || !d.has_data || d.type != MMDB_DATA_TYPE_UTF8_STRING || d.data_size != 2)
+		return 0;
+	for (int i = 0; i < 2; i++) {
+		char c = d.utf8_string[i];
+		if (c >= 'a' && c <= 'z')
+			c = (char)(c - 'a' + 'A');
+		if (c < 'A' || c > 'Z')
+			return 0;
+		out[i] = c;
+	}
+	out[2] = '\0';
+	return 1;
+}
+
+/* Fill what the record holds, GeoIP2 keys first, then the flat layout's. */
+static int read_location(MMDB_entry_s *e, struct geo_info *out)
+{
+	int got = 0;
+	double lat, lon;
+
+	if (!out->country[0])
+		got |= get_country(e, out->country, "country", "iso_code", NULL)
+		    || get_country(e, out->country, "registered_country", "iso_code", NULL)
+		    || get_country(e, out->country, "country_code", NULL);
+	if (!out->city[0])
+		got |= get_string(e, out->city, sizeof out->city, "city", "names", "en", NULL)
+		    || get_string(e, out->city, sizeof out->city, "city", NULL);
+	if (!out->has_location
+	    && ((get_number(e, &lat, "location", "latitude", NULL)
+		 && get_number(e, &lon, "location", "longitude", NULL))
+		|| (get_number(e, &lat, "latitude", NULL) && get_number(e, &lon, "longitude", NULL)))
+	    && lat >= -90 && lat <= 90 && lon >= -180 && lon <= 180) {
+		out->latitude = lat;
+		out->longitude = lon;
+		out->has_location = 1;
+		got = 1;
+	}
+	return got;
+}
+
+/* ASN number and organisation; the first database that has them wins. */
+static int read_asn(MMDB_entry_s *e, struct geo_info *out)
+{
+	double asn;
+
+	if (out->asn || !get_number(e, &asn, "autonomous_system_number", NULL))
+		return 0;
+	if (asn < 1 || asn > 4294967295.0)
+		return 0;
+	out->asn = (uint32_t)asn;
+	if (!get_string(e, out->asn_org, sizeof out->asn_org, "autonomous_system_organization", NULL))
+		out->asn_org[0] = '\0';
+	return 1;
+}
+
+/* Look key up in one database; 1 if it held anything useful. */
+static int lookup_db(struct geo_db *db, const uint8_t key[16], struct geo_info *out, int want_loc)
+{
+	struct sockaddr_in sin;
+	struct sockaddr_in6 sin6;
+	const struct sockaddr *sa;
+	int mmdb_err = MMDB_SUCCESS;
+
+	if (memcmp(key, v4mapped_prefix, 12) == 0) {
+		memset(&sin, 0, sizeof sin);
+		sin.sin_family = AF_INET;
+		memcpy(&sin.sin_addr, key + 12, 4);
+		sa = (const struct sockaddr *)&sin;
+	} else {
+		memset(&sin6, 0, sizeof sin6);
+		sin6.sin6_family = AF_INET6;
+		memcpy(&sin6.sin6_addr, key, 16);
+		sa = (const struct sockaddr *)&sin6;
+	}
+	MMDB_lookup_result_s r = MMDB_lookup_sockaddr(&db->mmdb, sa, &mmdb_err);
+	if (mmdb_err != MMDB_SUCCESS || !r.found_entry)
+		return 0;
+	int got = want_loc ? read_location(&r.entry, out) : 0;
+	return read_asn(&r.entry, out) | got;
+}
+
+/* Uncached lookup through both databases. */
+static void lookup_uncached(struct geo *g, const uint8_t key[16], struct geo_info *out)
+{
+	int any_open = g->db[0].open || g->db[1].open, got = 0;
+
+	/* The ASN database is asked first so its ASN wins over a country db's. */
+	if (g->db[1].open)
+		got |= lookup_db(&g->db[1], key, out, 0);
+	if (g->db[0].open)
+		got |= lookup_db(&g->db[0], key, out, 1);
+	out->status = got ? GEO_FOUND : any_open ? GEO_NOT_FOUND : GEO_UNKNOWN;
+}
+
+/* FNV-1a over the 16-byte key: deterministic slot choice. */
+static size_t cache_slot(const struct geo *g, const uint8_t key[16])
+{
+	uint32_t h = 2166136261u;
+
+	for (int i = 0; i < 16; i++)
+		h = (h ^ key[i]) * 16777619u;
+	return h % g->cache_size;
+}
+
+void geo_lookup(struct geo *g, int family, const uint8_t *addr, struct geo_info *out)
+{
+	uint8_t key[16];
+
+	memset(out, 0, sizeof *out);
+	if (geo_key(family, addr, key) < 0)
+		return;
+	/* ::ffff:a.b.c.d is judged and looked up as a.b.c.d. */
+	if (geo_is_reserved(6, key)) {
+		out->status = GEO_RESERVED;
+		return;
+	}
+	if (!g)
+		return;
+	struct geo_cache_entry *c = &g->cache[cache_slot(g, key)];
+	if (c->used && memcmp(c->key, key, 16) == 0) {
+		*out = c->info;
+		return;
+	}
+	lookup_uncached(g, key, out);
+	memcpy(c->key, key, 16);
+	c->info = *out;
+	c->used = 1;
+}
+
+/* Decide the layout from the type name, else from a few probed records. */
+static const char *detect_layout(MMDB_s *m)
+{
+	static const char *const probes[] = { "8.8.8.8", "1.1.1.1", "220.181.111.10",
+					      "49.44.0.10", "142.250.0.1", "2001:4860::8888" };
+	const char *t = m->metadata.database_type ? m->metadata.database_type : "";
+
+	if (strstr(t, "GeoIP") || strstr(t, "GeoLite"))
+		return "geoip2";
+	for (size_t i = 0; i < sizeof probes / sizeof probes[0]; i++) {
+		int gai = 0, err = 0;
+		MMDB_lookup_result_s r = MMDB_lookup_string(m, probes[i], &gai, &err);
+		MMDB_entry_data_s d;
+		if (gai || err != MMDB_SUCCESS || !r.found_entry)
+			continue;
+		if (MMDB_get_value(&r.entry, &d, "country", NULL) == MMDB_SUCCESS && d.has_data)
+			return "geoip2";
+		if (MMDB_get_value(&r.entry, &d, "country_code", NULL) == MMDB_SUCCESS && d.has_data)
+			return "flat";
+	}
+	return "flat";
+}
+
+/* Open one database into db; -1 with errbuf naming the file. */
+static int open_db(struct geo_db *db, const char *path, char *errbuf, size_t errlen)
+{
+	errno = 0;
+	int rc = MMDB_open(path, MMDB_MODE_MMAP, &db->mmdb);
+	int e = errno;
+
+	if (rc != MMDB_SUCCESS) {
+		if ((rc == MMDB_FILE_OPEN_ERROR || rc == MMDB_IO_ERROR) && e)
+			snprintf(errbuf, errlen, "geo: %s: %s (%s)", path, MMDB_strerror(rc), strerror(e));
+		else
+			snprintf(errbuf, errlen, "geo: %s: %s", path, MMDB_strerror(rc));
+		return -1;
+	}
+	db->open = 1;
+	db->path = util_xstrdup(path);
+	db->layout = detect_layout(&db->mmdb);
+	return 0;
+}
+
+struct geo *geo_open(const char *country_db, const char *asn_db, char *errbuf, size_t errlen)
+{
+	struct geo *g = util_xcalloc(1, sizeof *g);
+	const char *paths[2] = { country_db, asn_db };
+
+	for (int i = 0; i < 2; i++) {
+		if (paths[i] && open_db(&g->db[i], paths[i], errbuf, errlen) < 0) {
+			geo_free(g);
+			return NULL;
+		}
+	}
+	g->cache_size = PH_GEO_CACHE_SIZE > 0 ? PH_GEO_CACHE_SIZE : 1;
+	g->cache = util_xcalloc(g->cache_size, sizeof *g->cache);
+	return g;
+}
+
+void geo_free(struct geo *g)
+{
+	if (!g)
+		return;
+	for (int i = 0; i < 2; i++) {
+		if (g->db[i].open)
+			MMDB_close(&g->db[i].mmdb);
+		free(g->db[i].path);
+	}
+	free(g->cache);
+	free(g);
+}
+
+int geo_db_meta(const struct geo *g, int which, struct geo_db_meta *out)
+{
+	if (!g || which < 0 || which > 1 || !g->db[which].open)
+		return -1;
+	const struct geo_db *db = &g->db[which];
+	out->path = db->path;
+	out->database_type = db->mmdb.metadata.database_type ? db->mmdb.metadata.database_type : "";
+	out->build_epoch = db->mmdb.metadata.build_epoch;
+	out->layout = db->layout;
+	return 0;
+}

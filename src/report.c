@@ -1,0 +1,120 @@
+/* report.c - the in-memory report: growable arrays of finished flows and leaks,
+ * sorted once at the end for deterministic output. */
+#include "report.h"
+#include "util.h"
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct report *report_new(void)
+{
+	return util_xcalloc(1, sizeof(struct report));
+}
+
+void report_free(struct report *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->ninputs; i++) {
+		free(r->inputs[i].path);
+		free(r->inputs[i].warning);
+	}
+	for (size_t i = 0; i < r->nleaks; i++)
+		free(r->leaks[i].evidence);
+	for (size_t i = 0; i < r->nwarnings; i++)
+		free(r->warnings[i]);
+	free(r->inputs);
+	free(r->flows);
+	free(r->leaks);
+	free(r->warnings);
+	free(r);
+}
+
+/* Grows an array by doubling; returns the new element, zeroed. */
+static void *grow(void **arr, size_t *n, size_t *cap, size_t size)
+{
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 64;
+		*arr = util_xrealloc(*arr, *cap * size);
+	}
+	void *e = (char *)*arr + (*n)++ * size;
+	memset(e, 0, size);
+	return e;
+}
+
+struct report_input *report_add_input(struct report *r, const char *path)
+{
+	size_t cap = r->ninputs;
+	struct report_input *in = grow((void **)&r->inputs, &r->ninputs, &cap, sizeof *in);
+	in->path = util_xstrdup(path);
+	return in;
+}
+
+struct report_flow *report_add_flow(struct report *r)
+{
+	return grow((void **)&r->flows, &r->nflows, &r->capflows, sizeof(struct report_flow));
+}
+
+struct report_leak *report_add_leak(struct report *r)
+{
+	return grow((void **)&r->leaks, &r->nleaks, &r->capleaks, sizeof(struct report_leak));
+}
+
+void report_warn(struct report *r, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	r->warnings = util_xrealloc(r->warnings, (r->nwarnings + 1) * sizeof *r->warnings);
+	r->warnings[r->nwarnings++] = util_xstrdup(buf);
+}
+
+static int cmp_flow(const void *a, const void *b)
+{
+	uint64_t x = ((const struct report_flow *)a)->id, y = ((const struct report_flow *)b)->id;
+	return x < y ? -1 : x > y;
+}
+
+static int cmp_leak(const void *a, const void *b)
+{
+	const struct report_leak *x = a, *y = b;
+	if (x->ts_us != y->ts_us)
+		return x->ts_us < y->ts_us ? -1 : 1;
+	if (x->flow_id != y->flow_id)
+		return x->flow_id < y->flow_id ? -1 : 1;
+	if (x->kind != y->kind)
+		return x->kind - y->kind;
+	if (x->value_index != y->value_index)
+		return x->value_index < y->value_index ? -1 : 1;
+	if (x->where != y->where)
+		return x->where - y->where;
+	return strcmp(x->encoding, y->encoding);
+}
+
+void report_sort(struct report *r)
+{
+	qsort(r->flows, r->nflows, sizeof *r->flows, cmp_flow);
+	qsort(r->leaks, r->nleaks, sizeof *r->leaks, cmp_leak);
+}
+
+const struct report_flow *report_flow_by_id(const struct report *r, uint64_t id)
+{
+	size_t lo = 0, hi = r->nflows;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (r->flows[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < r->nflows && r->flows[lo].id == id ? &r->flows[lo] : NULL;
+}
+
+const char *report_where_name(int where)
+{
+	static const char *names[] = { "url", "header", "body", "payload" };
+	return where >= 0 && where <= WHERE_PAYLOAD ? names[where] : "payload";
+}

@@ -1,0 +1,306 @@
+/* report_json.c - builds the JSON report with jansson and writes it atomically.
+ * Times are ISO 8601 UTC from pcap timestamps; identifiers are masked unless asked. */
+#include "report_json.h"
+#include "config.h"
+#include "decode.h"
+#include "identity.h"
+#include "util.h"
+#include <arpa/inet.h>
+#include <errno.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+void report_addr_str(int family, const uint8_t *addr, char *out, size_t outlen)
+{
+	if (!inet_ntop(family == 4 ? AF_INET : AF_INET6, addr, out, (socklen_t)outlen))
+		snprintf(out, outlen, "?");
+}
+
+static json_t *jtime(uint64_t us)
+{
+	char buf[40];
+	util_iso8601(us, buf, sizeof buf);
+	return json_string(buf);
+}
+
+static json_t *jstr_or_null(const char *s)
+{
+	return s && s[0] ? json_string(s) : json_null();
+}
+
+static const char *host_source_name(int s)
+{
+	static const char *names[] = { NULL, "sni", "http", "dns" };
+	return s > 0 && s < 4 ? names[s] : NULL;
+}
+
+static json_t *flow_json(const struct report_flow *f)
+{
+	char a0[INET6_ADDRSTRLEN], a1[INET6_ADDRSTRLEN];
+	report_addr_str(f->family, f->addr[0], a0, sizeof a0);
+	report_addr_str(f->family, f->addr[1], a1, sizeof a1);
+	json_t *o = json_object();
+	json_object_set_new(o, "flow_id", json_integer((json_int_t)f->id));
+	json_object_set_new(o, "src_ip", json_string(a0));
+	json_object_set_new(o, "src_port", json_integer(f->port[0]));
+	json_object_set_new(o, "dest_ip", json_string(a1));
+	json_object_set_new(o, "dest_port", json_integer(f->port[1]));
+	json_object_set_new(o, "proto", json_string(f->proto == 6 ? "TCP" : "UDP"));
+	json_object_set_new(o, "app_proto", json_string(f->app_proto[0] ? f->app_proto : "Unknown"));
+	json_object_set_new(o, "category", jstr_or_null(f->category));
+	json_object_set_new(o, "host", jstr_or_null(f->host));
+	json_object_set_new(o, "host_source", jstr_or_null(host_source_name(f->host_source)));
+	json_object_set_new(o, "device_side", json_string(f->dev[0] ? "src" : f->dev[1] ? "dest" : "none"));
+	json_object_set_new(o, "country", jstr_or_null(f->geo.country));
+	json_object_set_new(o, "city", jstr_or_null(f->geo.city));
+	json_object_set_new(o, "asn", f->geo.asn ? json_integer(f->geo.asn) : json_null());
+	json_object_set_new(o, "asn_org", jstr_or_null(f->geo.asn_org));
+	json_object_set_new(o, "foreign", json_boolean(f->foreign));
+	json_object_set_new(o, "pkts_toserver", json_integer((json_int_t)f->pkts[0]));
+	json_object_set_new(o, "pkts_toclient", json_integer((json_int_t)f->pkts[1]));
+	json_object_set_new(o, "bytes_toserver", json_integer((json_int_t)f->bytes[0]));
+	json_object_set_new(o, "bytes_toclient", json_integer((json_int_t)f->bytes[1]));
+	json_object_set_new(o, "first_seen", jtime(f->first_us));
+	json_object_set_new(o, "last_seen", jtime(f->last_us));
+	json_object_set_new(o, "leaks", json_integer(f->nleaks));
+	return o;
+}
+
+/* The identifier a leak matched, masked unless --show-identifiers. */
+static json_t *identifier_json(const struct audit *a, const struct report_leak *l)
+{
+	char buf[512], m[512];
+	if (!a->id)
+		return json_null();
+	if (l->kind == ID_LOCATION) {
+		if (l->value_index >= a->id->nlocations)
+			return json_null();
+		const struct identity_location *loc = &a->id->locations[l->value_index];
+		snprintf(buf, sizeof buf, "%s,%s", loc->lat_s, loc->lon_s);
+	} else {
+		if (l->value_index >= a->id->nvalues)
+			return json_null();
+		snprintf(buf, sizeof buf, "%s", a->id->values[l->value_index].value);
+	}
+	if (a->o.show_identifiers)
+		return json_string(buf);
+	identity_mask(buf, m, sizeof m);
+	return json_string(m);
+}
+
+static json_t *leak_json(const struct audit *a, const struct report_leak *l)
+{
+	const struct report_flow *f = report_flow_by_id(a->rep, l->flow_id);
+	json_t *o = json_object();
+	json_object_set_new(o, "flow_id", json_integer((json_int_t)l->flow_id));
+	json_object_set_new(o, "kind", json_string(identity_kind_name(l->kind)));
+	json_object_set_new(o, "identifier", identifier_json(a, l));
+	json_object_set_new(o, "confidence", json_string("confirmed"));
+	json_object_set_new(o, "encoding", json_string(l->encoding));
+	json_object_set_new(o, "where", json_string(report_where_name(l->where)));
+	json_object_set_new(o, "name", jstr_or_null(l->name));
+	json_object_set_new(o, "timestamp", jtime(l->ts_us));
+	if (f) {
+		char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN];
+		int src = l->dir;
+		report_addr_str(f->family, f->addr[src], s, sizeof s);
+		report_addr_str(f->family, f->addr[!src], d, sizeof d);
+		json_object_set_new(o, "src_ip", json_string(s));
+		json_object_set_new(o, "src_port", json_integer(f->port[src]));
+		json_object_set_new(o, "dest_ip", json_string(d));
+		json_object_set_new(o, "dest_port", json_integer(f->port[!src]));
+		json_object_set_new(o, "proto", json_string(f->proto == 6 ? "TCP" : "UDP"));
+		json_object_set_new(o, "app_proto", json_string(f->app_proto[0] ? f->app_proto : "Unknown"));
+		json_object_set_new(o, "host", jstr_or_null(f->host));
+		json_object_set_new(o, "country", jstr_or_null(f->geo.country));
+		json_object_set_new(o, "asn", f->geo.asn ? json_integer(f->geo.asn) : json_null());
+		json_object_set_new(o, "asn_org", jstr_or_null(f->geo.asn_org));
+	}
+	json_object_set_new(o, "foreign", json_boolean(l->foreign));
+	json_object_set_new(o, "encrypted", json_boolean(l->encrypted));
+	json_object_set_new(o, "severity", json_string(policy_severity_name(l->severity)));
+	json_object_set_new(o, "evidence", json_string(l->evidence ? l->evidence : ""));
+	return o;
+}
+
+static json_t *inputs_json(const struct report *r)
+{
+	json_t *arr = json_array();
+	for (size_t i = 0; i < r->ninputs; i++) {
+		const struct report_input *in = &r->inputs[i];
+		json_t *o = json_object();
+		json_object_set_new(o, "path", json_string(in->path));
+		json_object_set_new(o, "sha256", json_string(in->sha256));
+		json_object_set_new(o, "link_type", jstr_or_null(in->link_type));
+		json_object_set_new(o, "packets", json_integer((json_int_t)in->packets));
+		json_object_set_new(o, "bytes", json_integer((json_int_t)in->bytes));
+		json_object_set_new(o, "first_seen", in->packets ? jtime(in->first_us) : json_null());
+		json_object_set_new(o, "last_seen", in->packets ? jtime(in->last_us) : json_null());
+		json_object_set_new(o, "warning", jstr_or_null(in->warning));
+		json_array_append_new(arr, o);
+	}
+	return arr;
+}
+
+static json_t *options_json(const struct audit *a)
+{
+	const struct policy *p = &a->o.policy;
+	json_t *o = json_object(), *allow = json_array(), *dev = json_array();
+	for (size_t i = 0; i < p->nallow; i++)
+		json_array_append_new(allow, json_string(p->allow[i]));
+	for (size_t i = 0; i < p->ndev; i++)
+		json_array_append_new(dev, json_string(p->dev[i].text));
+	json_object_set_new(o, "home", jstr_or_null(p->home));
+	json_object_set_new(o, "allow", allow);
+	json_object_set_new(o, "devices", dev);
+	json_object_set_new(o, "identity_sha256", a->id ? json_string(a->id->sha256) : json_null());
+	json_object_set_new(o, "identity_patterns", json_integer((json_int_t)a->rep->st.patterns));
+	json_object_set_new(o, "show_identifiers", json_boolean(a->o.show_identifiers));
+	return o;
+}
+
+#define SET_U64(o, k, v) json_object_set_new(o, k, json_integer((json_int_t)(v)))
+
+static json_t *stats_json(const struct report_stats *s)
+{
+	json_t *o = json_object(), *sk = json_object();
+	SET_U64(o, "packets", s->packets);
+	SET_U64(o, "bytes", s->bytes);
+	for (int i = 1; i < DR__COUNT; i++)
+		if (s->skipped[i])
+			SET_U64(sk, decode_reason_name(i), s->skipped[i]);
+	json_object_set_new(o, "skipped", sk);
+	SET_U64(o, "malformed", s->malformed);
+	SET_U64(o, "flows", s->flows);
+	SET_U64(o, "flows_peak", s->flows_peak);
+	SET_U64(o, "evicted", s->evicted);
+	SET_U64(o, "expired", s->expired);
+	SET_U64(o, "http_requests", s->http_requests);
+	SET_U64(o, "http_bodies_truncated", s->http_bodies_truncated);
+	SET_U64(o, "http_decode_errors", s->http_decode_errors);
+	SET_U64(o, "http_parse_errors", s->http_parse_errors);
+	SET_U64(o, "reasm_out_of_order", s->reasm_ooo);
+	SET_U64(o, "reasm_retransmitted_bytes", s->reasm_retrans_bytes);
+	SET_U64(o, "reasm_gaps", s->reasm_gaps);
+	SET_U64(o, "reasm_gap_bytes", s->reasm_gap_bytes);
+	SET_U64(o, "reasm_memcap_drops", s->reasm_memcap_drops);
+	SET_U64(o, "dns_responses", s->dns_responses);
+	SET_U64(o, "dns_malformed", s->dns_malformed);
+	SET_U64(o, "ndpi_unknown", s->ndpi_unknown);
+	SET_U64(o, "leaks_dropped", s->leaks_dropped);
+	return o;
+}
+
+/* Per destination country and per kind; countries sorted by code for stable output. */
+static json_t *summary_json(const struct report *r)
+{
+	json_t *countries = json_object(), *kinds = json_object();
+	for (size_t i = 0; i < r->nflows; i++) {
+		const struct report_flow *f = &r->flows[i];
+		const char *cc = f->geo.country[0] ? f->geo.country : f->geo.status == GEO_RESERVED ? "local" : "unknown";
+		json_t *c = json_object_get(countries, cc);
+		if (!c) {
+			c = json_pack("{s:I,s:I,s:I,s:b}", "flows", (json_int_t)0, "bytes", (json_int_t)0, "leaks",
+				      (json_int_t)0, "foreign", f->foreign);
+			json_object_set_new(countries, cc, c);
+		}
+		SET_U64(c, "flows", json_integer_value(json_object_get(c, "flows")) + 1);
+		SET_U64(c, "bytes", json_integer_value(json_object_get(c, "bytes")) + (json_int_t)(f->bytes[0] + f->bytes[1]));
+		SET_U64(c, "leaks", json_integer_value(json_object_get(c, "leaks")) + f->nleaks);
+	}
+	for (size_t i = 0; i < r->nleaks; i++) {
+		const char *k = identity_kind_name(r->leaks[i].kind);
+		SET_U64(kinds, k, json_integer_value(json_object_get(kinds, k)) + 1);
+	}
+	json_t *o = json_object();
+	json_object_set_new(o, "countries", countries);
+	json_object_set_new(o, "kinds", kinds);
+	return o;
+}
+
+json_t *report_json_build(const struct audit *a)
+{
+	const struct report *r = a->rep;
+	json_t *doc = json_object(), *flows = json_array(), *leaks = json_array(), *warn = json_array();
+	json_object_set_new(doc, "tool", json_pack("{s:s,s:s}", "name", "phonehome", "version", PH_VERSION));
+	json_object_set_new(doc, "inputs", inputs_json(r));
+	json_object_set_new(doc, "options", options_json(a));
+	json_object_set_new(doc, "stats", stats_json(&r->st));
+	for (size_t i = 0; i < r->nwarnings; i++)
+		json_array_append_new(warn, json_string(r->warnings[i]));
+	for (size_t i = 0; i < r->ninputs; i++)
+		if (r->inputs[i].warning)
+			json_array_append_new(warn, json_string(r->inputs[i].warning));
+	json_object_set_new(doc, "warnings", warn);
+	for (size_t i = 0; i < r->nflows; i++)
+		json_array_append_new(flows, flow_json(&r->flows[i]));
+	json_object_set_new(doc, "flows", flows);
+	for (size_t i = 0; i < r->nleaks; i++)
+		json_array_append_new(leaks, leak_json(a, &r->leaks[i]));
+	json_object_set_new(doc, "leaks", leaks);
+	json_object_set_new(doc, "summary", summary_json(r));
+	return doc;
+}
+
+int report_json_check_path(const char *path, char *errbuf, size_t errlen)
+{
+	if (!strcmp(path, "-"))
+		return 0;
+	struct stat sb;
+	if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+		snprintf(errbuf, errlen, "%s: is a directory", path);
+		return -1;
+	}
+	char *copy = util_xstrdup(path);
+	const char *dir = dirname(copy);
+	int ok = access(dir, W_OK | X_OK) == 0;
+	if (!ok)
+		snprintf(errbuf, errlen, "%s: cannot write in %s: %s", path, dir, strerror(errno));
+	free(copy);
+	return ok ? 0 : -1;
+}
+
+int report_json_write(json_t *doc, const char *path, char *errbuf, size_t errlen)
+{
+	size_t flags = JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII;
+	if (!strcmp(path, "-")) {
+		if (json_dumpf(doc, stdout, flags) < 0 || fputc('\n', stdout) == EOF || fflush(stdout) != 0) {
+			snprintf(errbuf, errlen, "-: cannot write JSON to stdout: %s", strerror(errno));
+			return -1;
+		}
+		return 0;
+	}
+	size_t n = strlen(path) + 16;
+	char *tmp = util_xmalloc(n);
+	snprintf(tmp, n, "%s.tmpXXXXXX", path);
+	int fd = mkstemp(tmp);
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	int ok = f && json_dumpf(doc, f, flags) == 0 && fputc('\n', f) != EOF && fflush(f) == 0 &&
+		 fsync(fileno(f)) == 0;
+	int err = errno;
+	if (f && fclose(f) != 0 && ok) {
+		ok = 0;
+		err = errno;
+	} else if (!f && fd >= 0) {
+		close(fd);
+	}
+	if (ok) {  /* mkstemp made it 0600: give it the mode any new file would get */
+		mode_t um = umask(0);
+		umask(um);
+		chmod(tmp, 0666 & ~um);
+	}
+	if (ok && rename(tmp, path) != 0) {
+		ok = 0;
+		err = errno;
+	}
+	if (!ok) {
+		unlink(tmp);
+		snprintf(errbuf, errlen, "%s: cannot write report: %s", path, strerror(err));
+	}
+	free(tmp);
+	return ok ? 0 : -1;
+}

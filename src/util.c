@@ -1,0 +1,92 @@
+/* util.c - byte readers, checked allocation, hex and hashing helpers.
+ * Out of memory is the one fatal condition outside main.c. */
+#include "util.h"
+#include <errno.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static void util_oom(size_t n)
+{
+	fprintf(stderr, "phonehome: out of memory (%zu bytes)\n", n);
+	abort();
+}
+
+void *util_xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+	if (!p)
+		util_oom(n);
+	return p;
+}
+
+void *util_xcalloc(size_t n, size_t m)
+{
+	void *p = calloc(n ? n : 1, m ? m : 1);
+	if (!p)
+		util_oom(n * m);
+	return p;
+}
+
+void *util_xrealloc(void *p, size_t n)
+{
+	void *q = realloc(p, n ? n : 1);
+	if (!q)
+		util_oom(n);
+	return q;
+}
+
+char *util_xstrdup(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *d = util_xmalloc(n);
+	memcpy(d, s, n);
+	return d;
+}
+
+void util_hex(const uint8_t *p, size_t len, char *out)
+{
+	static const char hx[] = "0123456789abcdef";
+	for (size_t i = 0; i < len; i++) {
+		out[2 * i] = hx[p[i] >> 4];
+		out[2 * i + 1] = hx[p[i] & 15];
+	}
+	out[2 * len] = 0;
+}
+
+int util_sha256_file(const char *path, char out[65])
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return -1;
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	EVP_DigestInit_ex(c, EVP_sha256(), NULL);
+	uint8_t buf[65536];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+		EVP_DigestUpdate(c, buf, n);
+	int err = ferror(f);
+	fclose(f);
+	uint8_t md[32];
+	unsigned mdlen = 0;
+	EVP_DigestFinal_ex(c, md, &mdlen);
+	EVP_MD_CTX_free(c);
+	if (err) {
+		errno = EIO;
+		return -1;
+	}
+	util_hex(md, 32, out);
+	return 0;
+}
+
+void util_iso8601(uint64_t usec, char *out, size_t outlen)
+{
+	time_t t = (time_t)(usec / 1000000);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	char base[24];
+	strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out, outlen, "%s.%06uZ", base, (unsigned)(usec % 1000000));
+}

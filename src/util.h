@@ -1,0 +1,32 @@
+/* util.h - byte readers, checked allocation, hex and hashing helpers.
+ * Shared by every stage; nothing here knows about packets. */
+#ifndef PH_UTIL_H
+#define PH_UTIL_H
+#include <stddef.h>
+#include <stdint.h>
+
+/* Big-endian readers: the caller has checked the length first. */
+static inline uint16_t rd_be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+static inline uint32_t rd_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+static inline uint16_t rd_le16(const uint8_t *p) { return (uint16_t)(p[1] << 8 | p[0]); }
+static inline uint32_t rd_le32(const uint8_t *p)
+{
+	return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
+}
+
+void *util_xmalloc(size_t n);
+void *util_xcalloc(size_t n, size_t m);
+void *util_xrealloc(void *p, size_t n);
+char *util_xstrdup(const char *s);
+
+/* Lower-case hex of len bytes into out (2*len+1 bytes). */
+void util_hex(const uint8_t *p, size_t len, char *out);
+/* SHA-256 of a file as lower hex into out[65]; -1 with errno on failure. */
+int util_sha256_file(const char *path, char out[65]);
+/* ISO 8601 UTC with microseconds, e.g. 2014-08-10T12:00:00.000000Z; out >= 32 bytes. */
+void util_iso8601(uint64_t usec, char *out, size_t outlen);
+
+#endif
