@@ -20,7 +20,7 @@ DEBIAN_PKGS := build-essential pkg-config libpcap-dev libndpi-dev libndpi-bin li
   mmdb-bin libjansson-dev libhyperscan-dev zlib1g-dev libssl-dev libcmocka-dev python3-scapy \
   libmaxmind-db-writer-perl libbrotli-dev libzstd-dev npm tcpdump iproute2
 
-.PHONY: all check unit e2e sweep deps geoip demo clean install sample
+.PHONY: all check unit e2e sweep crosscheck deps geoip demo clean install sample
 all: phonehome
 
 phonehome: build/libphonehome.a build/obj/main.o
@@ -49,7 +49,7 @@ build/obj build/san/obj:
 
 # The README's test command: unit tests, end-to-end tests and the capture sweep,
 # all on the sanitizer build.
-check: unit e2e sweep
+check: unit e2e sweep crosscheck
 
 unit: $(UBIN) build/test/test-city.mmdb
 	@bash tests/run-unit.sh $(UBIN)
@@ -62,6 +62,12 @@ e2e: build/san/phonehome
 
 sweep: build/san/phonehome
 	@PHONEHOME=build/san/phonehome bash tests/sweep.sh
+
+# App protocols agree with Debian's ndpiReader 4.2 on a handful of real captures.
+CROSSCHECK := xiaomi.pcap http.pcapng 443-chrome.pcap dns_doh.pcap whatsapp_login_call.pcap \
+  wechat.pcap quic.pcap netflix.pcap facebook.pcap
+crosscheck: build/san/phonehome
+	@/usr/bin/python3 tests/ndpi_crosscheck.py build/san/phonehome $(CROSSCHECK:%=../shared/pcaps/ndpi/%)
 
 deps:
 	@bash tests/deps.sh $(DEBIAN_PKGS)

@@ -355,8 +355,9 @@ static int hdr_block(struct http_parser *h, size_t end, http_unit_fn fn, void *a
 			size_t ll = e ? (size_t)(e - (b + pos)) + 1 : end - pos;
 			size_t tl = line_trim(b + pos, ll);
 
+			/* a line cut by the cap is scanned but not trusted for framing */
 			if (tl > 0)
-				hdr_line(h, b + pos, tl, pass == 0, pass == 1, fn, arg);
+				hdr_line(h, b + pos, tl, pass == 0 && e, pass == 1, fn, arg);
 			pos += ll;
 		}
 	}
@@ -536,7 +537,7 @@ static int st_lines(struct http_parser *h, const uint8_t **pp, size_t *plen, htt
 		}
 		return hdr_end(h) < 0 ? go_payload(h, 1, NULL, 0, pp, plen, fn, arg) : 0;
 	}
-	hdr_line(h, h->hbuf, tl, !trailer, 1, fn, arg);
+	hdr_line(h, h->hbuf, tl, !trailer && r == LINE_DONE, 1, fn, arg);
 	h->hlen = 0;
 	if (r == LINE_FULL) {
 		h->stats->headers_truncated++;

@@ -379,8 +379,8 @@ static int read_file(struct loader *L, uint8_t **data, size_t *len)
 int identity_load(const char *path, struct identity **out, char *errbuf, size_t errlen)
 {
 	struct loader L = { .path = path, .errbuf = errbuf, .errlen = errlen };
-	uint8_t *data;
-	size_t len;
+	uint8_t *data = NULL;
+	size_t len = 0;
 	*out = NULL;
 	if (read_file(&L, &data, &len))
 		return -1;

@@ -96,8 +96,10 @@ static int cmp_leak(const void *a, const void *b)
 
 void report_sort(struct report *r)
 {
-	qsort(r->flows, r->nflows, sizeof *r->flows, cmp_flow);
-	qsort(r->leaks, r->nleaks, sizeof *r->leaks, cmp_leak);
+	if (r->nflows)  /* qsort(NULL, 0, ...) is undefined */
+		qsort(r->flows, r->nflows, sizeof *r->flows, cmp_flow);
+	if (r->nleaks)
+		qsort(r->leaks, r->nleaks, sizeof *r->leaks, cmp_leak);
 }
 
 const struct report_flow *report_flow_by_id(const struct report *r, uint64_t id)
