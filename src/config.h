@@ -35,6 +35,8 @@
 #define PH_EVIDENCE_CONTEXT 40         /* bytes of context each side of a leak */
 #define PH_MAX_LEAKS_PER_FLOW 256      /* distinct leaks kept per flow */
 #define PH_MAX_LEAKS (1u << 20)        /* leaks kept in the report */
+#define PH_MATCH_MAX_HITS 65536        /* raw matcher hits kept per scan; the scan stops beyond */
+#define PH_IDENTITY_MAX_BYTES (16u << 20) /* largest identity file read */
 
 /* geolocation */
 #define PH_GEO_CACHE_SIZE 65536        /* address -> geo entries */

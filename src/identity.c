@@ -2,6 +2,7 @@
  * Unknown keys, wrong types and empty strings are errors; odd values are warnings. */
 #include "identity.h"
 #include "util.h"
+#include "config.h"
 #include <ctype.h>
 #include <errno.h>
 #include <jansson.h>
@@ -11,10 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#ifndef PH_IDENTITY_MAX_BYTES
-#define PH_IDENTITY_MAX_BYTES (16u << 20)  /* largest identity file read */
-#endif
 
 static const char *const kind_names[ID__COUNT] = {
 	"imei", "imsi", "iccid", "phone_number", "carrier", "mac", "android_id",

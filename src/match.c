@@ -11,10 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#ifndef PH_MATCH_MAX_HITS
-#define PH_MATCH_MAX_HITS 65536  /* raw hits kept per scan; the scan stops beyond */
-#endif
-
 struct raw {
 	uint32_t pat;
 	size_t start, end;

@@ -210,8 +210,11 @@ static void scan_block(struct unit_ctx *u, const uint8_t *p, size_t len)
 	flush_pending(u->s, u->f, u->dir);
 }
 
+/* Stream bytes; an empty piece would end the stream (match_stream_scan's flush). */
 static void scan_stream(struct unit_ctx *u, const uint8_t *p, size_t len)
 {
+	if (!len)
+		return;
 	match_stream_scan(u->s->m, &u->f->dir[u->dir]->ms, p, len, on_hit, u);
 	flush_pending(u->s, u->f, u->dir);
 }
@@ -318,6 +321,9 @@ void scan_finish(struct scan_ctx *s, struct flow *f)
 				http_parser_on_request(d->http, on_request, &u);
 				http_parser_finish(d->http, on_unit, &u);
 			}
+			/* a value on the stream's last byte waits for a boundary: the flush reports it */
+			match_stream_scan(s->m, &d->ms, NULL, 0, on_hit, &u);
+			flush_pending(s, f, dir);
 		}
 		http_parser_free(d->http);
 		match_stream_free(&d->ms);
