@@ -115,8 +115,10 @@ static struct flow *flow_create(struct flow_table *t, const struct packet *p, si
 	f->family = p->family;
 	f->proto = p->proto;
 	size_t alen = p->family == 4 ? 4 : 16;
-	/* a SYN+ACK first means we missed the SYN: its sender is the server */
-	int flip = p->proto == 6 && (p->tcp_flags & (TCPF_SYN | TCPF_ACK)) == (TCPF_SYN | TCPF_ACK);
+	/* a SYN+ACK first means we missed the SYN: its sender is the server; with no SYN at
+	 * all, a well-known source port talking to an ephemeral one is the server too */
+	int syn = p->proto == 6 && (p->tcp_flags & TCPF_SYN);
+	int flip = syn ? (p->tcp_flags & TCPF_ACK) != 0 : p->sport < 1024 && p->dport >= 1024;
 	memcpy(f->addr[flip], p->src, alen);
 	memcpy(f->addr[!flip], p->dst, alen);
 	f->port[flip] = p->sport;

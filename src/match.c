@@ -218,7 +218,8 @@ static void scan_core(struct matcher *m, const uint8_t *buf, size_t len, const s
 	for (size_t i = 0; i < m->nhits; i++)
 		if (accept(&m->vs.pats[m->hits[i].pat], buf, len, &m->hits[i], w))
 			m->hits[k++] = m->hits[i];
-	qsort_r(m->hits, k, sizeof *m->hits, cmp_hit, m->vs.pats);
+	if (k > 1)  /* qsort_r(NULL, 0, ...) is undefined */
+		qsort_r(m->hits, k, sizeof *m->hits, cmp_hit, m->vs.pats);
 	const struct variant_pat *last = NULL;
 	size_t last_end = 0;
 	for (size_t i = 0; i < k; i++) {

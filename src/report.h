@@ -47,6 +47,7 @@ struct report_stats {
 	uint64_t http_requests, http_bodies_truncated, http_decode_errors, http_parse_errors;
 	uint64_t reasm_gaps, reasm_gap_bytes, reasm_ooo, reasm_retrans_bytes, reasm_memcap_drops;
 	uint64_t dns_responses, dns_malformed, leaks_dropped, ndpi_unknown;
+	uint64_t tls_bytes_skipped, tls_not_tls;  /* ciphertext not inspected; streams that stopped parsing as TLS */
 	size_t patterns;
 };
 

@@ -191,6 +191,7 @@ static json_t *stats_json(const struct report_stats *s)
 	SET_U64(o, "dns_responses", s->dns_responses);
 	SET_U64(o, "dns_malformed", s->dns_malformed);
 	SET_U64(o, "ndpi_unknown", s->ndpi_unknown);
+	SET_U64(o, "tls_encrypted_bytes_not_inspected", s->tls_bytes_skipped);
 	SET_U64(o, "leaks_dropped", s->leaks_dropped);
 	return o;
 }

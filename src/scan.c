@@ -4,6 +4,7 @@
 #include "config.h"
 #include "identity.h"
 #include "match.h"
+#include "tls.h"
 #include "util.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,12 +13,13 @@
 #define PEND_MAX 64
 #define WIN_MAX (2 * PH_EVIDENCE_CONTEXT + PH_MATCH_MAX_PATTERN)
 
-enum dir_mode { MODE_UNDECIDED, MODE_HTTP, MODE_RAW };
+enum dir_mode { MODE_UNDECIDED, MODE_HTTP, MODE_TLS, MODE_RAW };
 
 struct flow_dir {
 	struct reasm r;
 	struct http_parser *http;
 	struct match_stream ms;
+	struct tls_stream tls;
 	uint8_t mode;
 	uint8_t head[16];              /* first bytes, until we can tell HTTP from not */
 	uint8_t headlen;
@@ -246,6 +248,12 @@ static void on_unit(void *arg, const struct http_unit *hu)
 		scan_block(&v, hu->p, hu->len);
 }
 
+/* Plaintext TLS records (the ClientHello and its extensions). */
+static void on_tls_plain(void *arg, const uint8_t *p, size_t len)
+{
+	scan_stream(arg, p, len);
+}
+
 /* In-order stream bytes from reassembly. */
 static void on_stream(void *arg, const uint8_t *p, size_t len)
 {
@@ -257,10 +265,10 @@ static void on_stream(void *arg, const uint8_t *p, size_t len)
 		d->headlen = (uint8_t)(d->headlen + take);
 		p += take;
 		len -= take;
-		int is = http_is_request(d->head, d->headlen);
-		if (is < 0 && d->headlen < sizeof d->head)
+		int is = http_is_request(d->head, d->headlen), tls = tls_is_record(d->head, d->headlen);
+		if ((is < 0 || tls < 0) && d->headlen < sizeof d->head && is != 1 && tls != 1)
 			return;
-		d->mode = is == 1 ? MODE_HTTP : MODE_RAW;
+		d->mode = is == 1 ? MODE_HTTP : tls == 1 ? MODE_TLS : MODE_RAW;
 		if (d->mode == MODE_HTTP)
 			d->http = http_parser_new(&u->s->hs);
 		on_stream(arg, d->head, d->headlen);
@@ -270,9 +278,15 @@ static void on_stream(void *arg, const uint8_t *p, size_t len)
 	if (d->mode == MODE_HTTP) {
 		http_parser_on_request(d->http, on_request, u);  /* u lives on the caller's stack */
 		http_parser_feed(d->http, p, len, on_unit, u);
-	}
-	else
+	} else if (d->mode == MODE_TLS) {
+		if (tls_stream_feed(&d->tls, p, len, on_tls_plain, u) < 0) {
+			d->mode = MODE_RAW;  /* not TLS after all: scan everything from here */
+			u->s->rep->st.tls_not_tls++;
+			scan_stream(u, p, len);
+		}
+	} else {
 		scan_stream(u, p, len);
+	}
 }
 
 static struct flow_dir *dir_get(struct flow *f, int dir)
@@ -325,6 +339,7 @@ void scan_finish(struct scan_ctx *s, struct flow *f)
 			match_stream_scan(s->m, &d->ms, NULL, 0, on_hit, &u);
 			flush_pending(s, f, dir);
 		}
+		s->rep->st.tls_bytes_skipped += d->tls.skipped;
 		http_parser_free(d->http);
 		match_stream_free(&d->ms);
 		reasm_free(&s->rc, &d->r);

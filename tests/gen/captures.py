@@ -536,6 +536,23 @@ def case_negatives(out, ident):
     cap.write(os.path.join(out, "neg_luhn.pcap"))
 
 
+def case_midflow(out, ident):
+    """Capture starts mid-connection with a server packet: the phone is still the client."""
+    cap = Cap()
+    tail = http_ok()[-12:]
+    req = imei_get(ident)
+
+    def seg(out_, seq, ack, data=b"", flags="PA"):
+        s, d, sp, dp = (PHONE, CN, 43300, 80) if out_ else (CN, PHONE, 80, 43300)
+        p = _ip(cap, s, d) / TCP(sport=sp, dport=dp, flags=flags, seq=seq, ack=ack, window=65535)
+        cap.add(bytes(p / Raw(data)) if data else bytes(p), out_)
+    seg(False, 9000, 3000, tail)
+    seg(True, 3000, 9000 + len(tail), flags="A")
+    seg(True, 3000, 9000 + len(tail), req)
+    seg(False, 9000 + len(tail), 3000 + len(req), http_ok())
+    cap.write(os.path.join(out, "midflow_server_first.pcap"))
+
+
 def case_misc_kinds(out, ident):
     contact, sms = ident_contact_phone(ident), ident_sms(ident)
     q = lambda s: urllib.parse.quote(s, safe="")
@@ -673,7 +690,7 @@ def case_redmi(out, ident):
 
 
 CASES = [case_links, case_ipv6, case_encodings, case_reassembly, case_bodies, case_foreign,
-         case_negatives, case_misc_kinds, case_hosts, case_truncated, case_malformed,
+         case_negatives, case_midflow, case_misc_kinds, case_hosts, case_truncated, case_malformed,
          case_bad_inputs, case_redmi]
 
 
