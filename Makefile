@@ -18,9 +18,11 @@ UBIN     := $(UNIT:tests/unit/%.c=build/san/%)
 
 DEBIAN_PKGS := build-essential pkg-config libpcap-dev libndpi-dev libndpi-bin libmaxminddb-dev \
   mmdb-bin libjansson-dev libhyperscan-dev zlib1g-dev libssl-dev libcmocka-dev python3-scapy \
-  libmaxmind-db-writer-perl libbrotli-dev libzstd-dev npm tcpdump iproute2
+  libmaxmind-db-writer-perl libbrotli-dev libzstd-dev npm tcpdump iproute2 valgrind time chromium \
+  openssl curl nghttp2-server nghttp2-client
 
-.PHONY: all check unit e2e sweep crosscheck deps geoip demo clean install sample
+.PHONY: all check unit e2e live sweep crosscheck deps geoip demo clean install sample report-pdf
+.PHONY: bench bench-deps fuzz fuzz-corpus limits valgrind tls
 all: phonehome
 
 phonehome: build/libphonehome.a build/obj/main.o
@@ -49,7 +51,15 @@ build/obj build/san/obj:
 
 # The README's test command: unit tests, end-to-end tests and the capture sweep,
 # all on the sanitizer build.
-check: unit e2e sweep crosscheck
+check: unit e2e live tls sweep crosscheck limits valgrind
+
+# Live capture in two network namespaces (root; skipped with a message otherwise).
+live: build/san/phonehome
+	@PHONEHOME=build/san/phonehome /usr/bin/python3 tests/e2e/e2e_live.py
+
+# HTTPS decryption with a key log: TLS 1.2/1.3, HTTP/1.1 and HTTP/2, in two network namespaces (root).
+tls: build/san/phonehome
+	@PHONEHOME=build/san/phonehome /usr/bin/python3 tests/e2e/e2e_tls.py
 
 unit: $(UBIN) build/test/test-city.mmdb
 	@bash tests/run-unit.sh $(UBIN)
@@ -69,6 +79,56 @@ CROSSCHECK := xiaomi.pcap http.pcapng 443-chrome.pcap dns_doh.pcap whatsapp_logi
 crosscheck: build/san/phonehome
 	@/usr/bin/python3 tests/ndpi_crosscheck.py build/san/phonehome $(CROSSCHECK:%=../shared/pcaps/ndpi/%)
 
+# Attack and fault tests (bounded memory, truncated and corrupt inputs, full disk, SIGPIPE)
+# on the release build, whose peak RSS is what a user gets.
+limits: phonehome build/limits/mkflood
+	@/usr/bin/python3 tests/limits/limits.py ./phonehome build/limits
+
+build/limits/mkflood: tests/limits/mkflood.c | build/limits
+	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS)
+
+# memcheck over a few real captures: zero errors, zero definite or indirect leaks.
+valgrind: phonehome
+	@bash tests/valgrind.sh ./phonehome
+
+# Benchmark (not part of check): builds build/bench/bench.pcap from the real captures
+# when missing, times phonehome and the reference tools, prints the table.
+BENCH_TOOLS := build/bench/mkcap build/bench/pcapread build/bench/flowtable build/bench/hsscan
+bench: phonehome $(BENCH_TOOLS) bench-deps
+	@bash bench/run.sh ./phonehome build/bench
+
+bench-deps:
+	@bash tests/deps.sh tshark ngrep time valgrind
+
+build/bench/mkcap build/bench/pcapread: build/bench/%: bench/%.c | build/bench
+	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS)
+
+build/bench/flowtable build/bench/hsscan: build/bench/%: bench/%.c build/libphonehome.a | build/bench
+	$(CC) $(CFLAGS) -Isrc -o $@ $< build/libphonehome.a $(LDLIBS)
+
+# libFuzzer targets (clang); FUZZ_SECONDS per target, corpus seeded from fixtures and real captures.
+FUZZ        := decode reasm http dns identity decomp
+FUZZ_SECONDS ?= 60
+FUZZ_FLAGS  := -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
+FOBJ        := $(SRC:src/%.c=build/fuzz/obj/%.o)
+fuzz: $(FUZZ:%=build/fuzz/fuzz_%) fuzz-corpus
+	@bash tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ)
+
+fuzz-corpus:
+	@bash tests/fuzz/corpus.sh build/fuzz/corpus
+
+build/fuzz/obj/%.o: src/%.c $(wildcard src/*.h) | build/fuzz/obj
+	clang $(CFLAGS) $(FUZZ_FLAGS) -c -o $@ $<
+
+build/fuzz/libfuzz.a: $(FOBJ)
+	ar rcs $@ $^
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c build/fuzz/libfuzz.a
+	clang $(CFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer -Isrc -o $@ $< build/fuzz/libfuzz.a $(LDLIBS)
+
+build/bench build/limits build/fuzz/obj:
+	mkdir -p $@
+
 deps:
 	@bash tests/deps.sh $(DEBIAN_PKGS)
 
@@ -81,6 +141,11 @@ sample:
 
 demo: deps geoip phonehome
 	./phonehome -r tests/sample/redmi1s.pcap --identity rules/identity-example.json --home IN
+
+# The auditor's report of the sample, with report.pdf printed by headless Chromium (REPORT=DIR).
+REPORT ?= build/report
+report-pdf: phonehome
+	./phonehome -r tests/sample/redmi1s.pcap --identity rules/identity-example.json --home IN -o $(REPORT) --pdf
 
 install: phonehome
 	install -D -m 755 phonehome $(DESTDIR)$(PREFIX)/bin/phonehome

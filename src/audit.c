@@ -9,7 +9,9 @@
 #include "geo.h"
 #include "identity.h"
 #include "match.h"
+#include "rules.h"
 #include "util.h"
+#include "keylog.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,13 +23,15 @@ int audit_open(struct audit *a, const struct audit_opts *o, char *errbuf, size_t
 	memset(a, 0, sizeof *a);
 	a->o = *o;
 	a->rep = report_new();
-	if (o->identity_path) {
-		if (identity_load(o->identity_path, &a->id, errbuf, errlen) < 0)
-			return -1;
-		a->m = match_compile(a->id, errbuf, errlen);
+	if (o->rules_path && rules_load(o->rules_path, &a->rules, errbuf, errlen) < 0)
+		return -1;
+	if (o->identity_path && identity_load(o->identity_path, &a->id, errbuf, errlen) < 0)
+		return -1;
+	if (o->identity_path || a->rules) {
+		a->m = match_compile_rules(a->id, a->rules, errbuf, errlen);
 		if (!a->m)
 			return -1;
-		for (size_t i = 0; i < a->id->nwarnings; i++)
+		for (size_t i = 0; a->id && i < a->id->nwarnings; i++)
 			report_warn(a->rep, "%s", a->id->warnings[i]);
 		a->rep->st.patterns = match_pattern_count(a->m);
 	}
@@ -40,8 +44,19 @@ int audit_open(struct audit *a, const struct audit_opts *o, char *errbuf, size_t
 	if (!a->cls)
 		return -1;
 	a->dns = dnscache_new(PH_DNS_CACHE_SIZE);
+	a->devs = devices_new(PH_MAX_DEVICES);
 	a->ft = flow_table_new(o->max_flows ? o->max_flows : PH_MAX_FLOWS, on_flow_end, a);
 	scan_init(&a->sc, a->m, a->id, a->rep);
+	if (o->max_reassembly)
+		a->sc.rc.max_ooo_bytes = o->max_reassembly;
+	a->max_report_flows = o->max_report_flows ? o->max_report_flows : PH_MAX_REPORT_FLOWS;
+	scan_set_rules(&a->sc, a->rules);
+	for (size_t i = 0; i < o->nkeylog; i++) {
+		if (!a->sc.kl)
+			a->sc.kl = keylog_new();
+		if (keylog_add_file(a->sc.kl, o->keylog_paths[i], errbuf, errlen) < 0)
+			return -1;
+	}
 	a->sc.show_identifiers = o->show_identifiers;
 	return 0;
 }
@@ -50,6 +65,7 @@ static void on_answer(void *arg, const char *qname, int family, const uint8_t *a
 {
 	struct audit *a = arg;
 	dnscache_put(a->dns, family, addr, qname);
+	report_add_dns(a->rep, qname, family, addr);
 }
 
 /* DNS responses teach us names for addresses (RFC 1035; TCP with its 2-byte length). */
@@ -74,11 +90,41 @@ static void learn_names(struct audit *a, const struct packet *p)
 		a->rep->st.dns_malformed++;
 }
 
-/* Which sides are devices, decided once from the flow's first packet. */
-static void mark_devices(struct audit *a, struct flow *f, const struct packet *p, int dir)
+/* A server name from an earlier DNS answer, when nothing better names the flow. */
+static void host_from_dns(struct audit *a, struct flow *f)
+{
+	if (f->host[0])
+		return;
+	const char *name = dnscache_get(a->dns, f->family, f->addr[f->remote]);
+	if (name) {
+		snprintf(f->host, sizeof f->host, "%s", name);
+		f->host_source = HOST_DNS;
+	}
+}
+
+/* Decided once, at the flow's first packet: which sides are devices, and where the
+ * other side is (one geo look-up per flow, so live output can say it at once). */
+static void flow_start(struct audit *a, struct flow *f, const struct packet *p, int dir)
 {
 	f->dev[dir] = (uint8_t)policy_is_device(&a->o.policy, f->family, f->addr[dir], p->smac, p->has_mac);
 	f->dev[!dir] = (uint8_t)policy_is_device(&a->o.policy, f->family, f->addr[!dir], p->dmac, p->has_mac);
+	f->remote = f->dev[1] && !f->dev[0] ? 0 : 1;
+	if (a->geo)
+		geo_lookup(a->geo, f->family, f->addr[f->remote], &f->geo);
+	else
+		f->geo.status = geo_is_reserved(f->family, f->addr[f->remote]) ? GEO_RESERVED : GEO_UNKNOWN;
+	f->foreign = (uint8_t)policy_is_foreign(&a->o.policy, f->geo.country);
+	host_from_dns(a, f);
+}
+
+/* A cap (HTTP body) or a hole (reassembly) stopped the scan of side dir: the first stop is kept. */
+static void scan_stopped(struct flow *f, int dir, int at_gap)
+{
+	const struct reasm *r = scan_dir_reasm(f, dir);
+	if (f->scan_truncated || !r)
+		return;
+	f->scan_truncated = 1;
+	f->scan_stopped_at = at_gap && r->truncated ? r->gap_at : r->delivered;
 }
 
 void audit_packet(struct audit *a, int dlt, uint64_t ts_us, const uint8_t *bytes, size_t caplen)
@@ -90,6 +136,11 @@ void audit_packet(struct audit *a, int dlt, uint64_t ts_us, const uint8_t *bytes
 	st->packets++;
 	st->bytes += caplen;
 	enum decode_reason r = decode_packet(dlt, bytes, caplen, &p);
+	if (a->devs) {
+		const struct device *d = devices_observe(a->devs, &p);
+		if (d && a->on_device)
+			a->on_device(a->device_arg, d);
+	}
 	if (r != DR_OK) {
 		st->skipped[r]++;
 		st->malformed += (uint64_t)decode_reason_malformed(r);
@@ -99,43 +150,33 @@ void audit_packet(struct audit *a, int dlt, uint64_t ts_us, const uint8_t *bytes
 	int dir;
 	struct flow *f = flow_lookup(a->ft, &p, &dir);
 	if (!f->pkts[0] && !f->pkts[1])
-		mark_devices(a, f, &p, dir);
+		flow_start(a, f, &p, dir);
 	flow_update(a->ft, f, &p, dir);
 	classify_packet(a->cls, f, &p);
+	report_dns_begin(a->rep, f->id, ts_us);
 	learn_names(a, &p);
+	if (a->sc.kl && p.proto == 6)
+		scan_tls_server(&a->sc, f, dir, &p);  /* --keylog: the ServerHello names the keys */
 	if (!f->dev[dir])
 		return;
 	a->sc.now_us = ts_us;
-	if (p.proto == 6)
+	if (p.proto == 6) {
+		uint64_t cut = a->sc.hs.bodies_truncated;
 		scan_tcp(&a->sc, f, dir, &p);
-	else
+		if (a->sc.hs.bodies_truncated != cut)
+			scan_stopped(f, dir, 0);
+	} else {
 		scan_udp(&a->sc, f, dir, &p);
-}
-
-/* The side whose country matters: the one that is not a device under test. */
-static int remote_side(const struct flow *f)
-{
-	return f->dev[1] && !f->dev[0] ? 0 : 1;
-}
-
-static void on_flow_end(void *arg, struct flow *f)
-{
-	struct audit *a = arg;
-	classify_finish(a->cls, f);
-	scan_finish(&a->sc, f);
-	int rs = remote_side(f);
-	if (!f->host[0]) {
-		const char *name = dnscache_get(a->dns, f->family, f->addr[rs]);
-		if (name) {
-			snprintf(f->host, sizeof f->host, "%s", name);
-			f->host_source = HOST_DNS;
-		}
 	}
-	struct report_flow *rf = report_add_flow(a->rep);
+}
+
+/* The report's record of a flow (at its end, or live for an interim report). */
+static void flow_record(const struct flow *f, struct report_flow *rf)
+{
 	rf->id = f->id;
 	rf->family = f->family;
 	rf->proto = f->proto;
-	rf->remote = (uint8_t)rs;
+	rf->remote = f->remote;
 	memcpy(rf->dev, f->dev, sizeof rf->dev);
 	memcpy(rf->addr, f->addr, sizeof rf->addr);
 	memcpy(rf->port, f->port, sizeof rf->port);
@@ -148,17 +189,40 @@ static void on_flow_end(void *arg, struct flow *f)
 	memcpy(rf->host, f->host, sizeof rf->host);
 	rf->host_source = f->host_source;
 	rf->nleaks = f->nleaks;
-	if (a->geo)
-		geo_lookup(a->geo, f->family, f->addr[rs], &rf->geo);
-	else
-		rf->geo.status = geo_is_reserved(f->family, f->addr[rs]) ? GEO_RESERVED : GEO_UNKNOWN;
-	rf->foreign = (uint8_t)policy_is_foreign(&a->o.policy, rf->geo.country);
+	rf->geo = f->geo;
+	rf->foreign = f->foreign;
+	rf->truncated = f->scan_truncated;
+	rf->scan_stopped_at = f->scan_stopped_at;
 }
 
-void audit_finish(struct audit *a)
+static void on_flow_end(void *arg, struct flow *f)
 {
-	flow_flush(a->ft);
-	struct report *r = a->rep;
+	struct audit *a = arg;
+	classify_finish(a->cls, f);
+	for (int dir = 0; dir < 2; dir++) {
+		const struct reasm *r = scan_dir_reasm(f, dir);
+		if (r && (r->truncated || r->ooo))  /* a hole now, or one the flush will skip */
+			scan_stopped(f, dir, 1);
+	}
+	int tls_keys = scan_tls_keys(f);
+	scan_finish(&a->sc, f);
+	host_from_dns(a, f);
+	if (f->scan_truncated && !a->truncated_flows++) {
+		a->first_truncated = f->id;
+		a->first_truncated_at = f->scan_stopped_at;
+	}
+	if (!f->nleaks && a->rep->nflows >= a->max_report_flows) {
+		a->unlisted_flows++;  /* counted in stats.flows, not listed: memory stays bounded */
+		return;
+	}
+	struct report_flow *rf = report_add_flow(a->rep);
+	flow_record(f, rf);
+	rf->tls_keys = (uint8_t)tls_keys;
+}
+
+/* Run counters into the report's stats. */
+static void fill_stats(struct audit *a, struct report *r)
+{
 	const struct flow_stats *fs = flow_table_stats(a->ft);
 	r->st.flows = fs->created;
 	r->st.evicted = fs->evicted;
@@ -174,7 +238,11 @@ void audit_finish(struct audit *a)
 	r->st.reasm_retrans_bytes = a->sc.rc.retrans_bytes;
 	r->st.reasm_memcap_drops = a->sc.rc.memcap_drops;
 	r->st.ndpi_unknown = classify_stats(a->cls)->unknown;
-	report_sort(r);
+}
+
+/* Foreign flag and severity of each leak, from its flow (after report_sort). */
+static void rate_leaks(struct report *r)
+{
 	for (size_t i = 0; i < r->nleaks; i++) {
 		struct report_leak *l = &r->leaks[i];
 		const struct report_flow *rf = report_flow_by_id(r, l->flow_id);
@@ -183,14 +251,63 @@ void audit_finish(struct audit *a)
 	}
 }
 
+void audit_finish(struct audit *a)
+{
+	flow_flush(a->ft);
+	if (a->truncated_flows)
+		report_warn(a->rep, "scan stopped early in %llu flow(s), first flow %llu after %llu bytes "
+			    "(HTTP body cap, --max-reassembly or a hole in the capture)",
+			    (unsigned long long)a->truncated_flows, (unsigned long long)a->first_truncated,
+			    (unsigned long long)a->first_truncated_at);
+	if (a->unlisted_flows)
+		report_warn(a->rep, "%llu flows without leaks not listed (--max-report-flows %zu); stats count them",
+			    (unsigned long long)a->unlisted_flows, a->max_report_flows);
+	fill_stats(a, a->rep);
+	report_sort(a->rep);
+	rate_leaks(a->rep);
+}
+
+static void snap_flow(void *arg, struct flow *f)
+{
+	struct report *r = arg;
+	flow_record(f, report_add_flow(r));
+}
+
+int audit_snapshot(struct audit *a, struct report *snap)
+{
+	*snap = *a->rep;  /* inputs, warnings and evidence strings are shared, not copied */
+	snap->flows = util_xmalloc((a->rep->nflows + 1) * sizeof *snap->flows);
+	if (a->rep->nflows)  /* memcpy from NULL is undefined even for 0 bytes */
+		memcpy(snap->flows, a->rep->flows, a->rep->nflows * sizeof *snap->flows);
+	snap->capflows = a->rep->nflows + 1;
+	snap->leaks = util_xmalloc((a->rep->nleaks + 1) * sizeof *snap->leaks);
+	if (a->rep->nleaks)
+		memcpy(snap->leaks, a->rep->leaks, a->rep->nleaks * sizeof *snap->leaks);
+	snap->capleaks = a->rep->nleaks + 1;
+	flow_foreach(a->ft, snap_flow, snap);
+	fill_stats(a, snap);
+	report_sort(snap);
+	rate_leaks(snap);
+	return 0;
+}
+
+void audit_snapshot_free(struct report *snap)
+{
+	free(snap->flows);
+	free(snap->leaks);
+}
+
 void audit_close(struct audit *a)
 {
 	flow_table_free(a->ft);
 	classify_free(a->cls);
 	dnscache_free(a->dns);
+	devices_free(a->devs);
 	geo_free(a->geo);
 	match_free(a->m);
+	rules_free(a->rules);
 	identity_free(a->id);
+	keylog_free(a->sc.kl);
 	scan_free(&a->sc);
 	report_free(a->rep);
 	memset(a, 0, sizeof *a);

@@ -5,6 +5,7 @@
 #include "policy.h"
 #include "report.h"
 #include "scan.h"
+#include "devices.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -12,9 +13,16 @@ struct audit_opts {
 	const char *identity_path;     /* NULL: flows only */
 	const char *geoip_path, *asn_path;
 	const char *protos_path;       /* nDPI host rules */
+	const char *rules_path;        /* detector rules (file or directory), NULL: none */
 	size_t max_flows;
+	size_t max_reassembly;         /* out-of-order bytes per TCP direction; 0: PH_REASM_MAX_OOO_BYTES */
+	size_t max_report_flows;       /* flows without leaks listed; 0: PH_MAX_REPORT_FLOWS */
+	const char *keylog_paths[16];  /* --keylog: NSS key log files, to decrypt TLS */
+	size_t nkeylog;
 	int show_identifiers;
 	struct policy policy;
+	const char *command_line;      /* as typed, shell-quoted (chain of custody) */
+	int64_t analysis_time;         /* wall clock of the run, or SOURCE_DATE_EPOCH */
 };
 
 struct audit {
@@ -25,8 +33,15 @@ struct audit {
 	struct geo *geo;
 	struct identity *id;
 	struct matcher *m;
+	struct rules *rules;           /* detector rules (rules.c), or NULL */
 	struct scan_ctx sc;
 	struct report *rep;
+	struct devices *devs;          /* who is on the LAN (DHCP, ARP, NDP) */
+	void (*on_device)(void *arg, const struct device *d);  /* a device appeared or changed */
+	void *device_arg;
+	size_t max_report_flows;
+	uint64_t unlisted_flows;       /* ended beyond max_report_flows, without leaks */
+	uint64_t truncated_flows, first_truncated, first_truncated_at;  /* scans stopped early */
 };
 
 /* Opens every subsystem; -1 with errbuf naming the file at fault. */
@@ -36,5 +51,9 @@ void audit_packet(struct audit *a, int dlt, uint64_t ts_us, const uint8_t *p, si
 /* End of input: ends every flow, fills stats and severities, sorts the report. */
 void audit_finish(struct audit *a);
 void audit_close(struct audit *a);
+/* A report of the run so far (live flows included) for an interim report; the live
+ * audit is untouched. Free with audit_snapshot_free. */
+int audit_snapshot(struct audit *a, struct report *snap);
+void audit_snapshot_free(struct report *snap);
 
 #endif

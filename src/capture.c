@@ -5,7 +5,9 @@
 #include "util.h"
 #include <pcap/pcap.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static pcap_t *open_file(const char *path, char *errbuf, size_t errlen)
 {
@@ -46,9 +48,10 @@ int capture_read_file(const char *path, capture_fn fn, void *arg, struct report_
 		return -1;
 	int dlt = pcap_datalink(pc);
 	in->link_type = decode_dlt_name(dlt);
+	struct util_sha256_job *hash = util_sha256_start(path);  /* on the second core meanwhile */
 	struct pcap_pkthdr *h;
 	const u_char *data;
-	int rc;
+	int rc = 0;
 	while (!(stop && *stop) && (rc = pcap_next_ex(pc, &h, &data)) == 1) {
 		uint64_t ts = (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec;
 		if (!in->packets || ts < in->first_us)
@@ -66,7 +69,156 @@ int capture_read_file(const char *path, capture_fn fn, void *arg, struct report_
 		in->warning = util_xstrdup(w);
 	}
 	pcap_close(pc);
-	if (util_sha256_file(path, in->sha256) < 0)
+	if (util_sha256_join(hash, in->sha256) < 0)
 		snprintf(in->sha256, sizeof in->sha256, "unreadable");
+	return 0;
+}
+
+#define LIVE_SNAPLEN 262144
+#define LIVE_BUFFER (32 << 20)  /* kernel ring: bursts while we scan must not drop */
+
+struct capture_live {
+	pcap_t *pc;
+	pcap_dumper_t *dump;
+	char *write_path;
+	capture_fn fn;
+	void *arg;
+};
+
+/* Sets up filter and -w file on an activated handle. */
+static int live_setup(struct capture_live *c, const struct capture_live_opts *o, char *errbuf, size_t errlen)
+{
+	if (o->filter) {
+		struct bpf_program prog;
+		if (pcap_compile(c->pc, &prog, o->filter, 1, PCAP_NETMASK_UNKNOWN) < 0) {
+			snprintf(errbuf, errlen, "--filter \"%s\": %s", o->filter, pcap_geterr(c->pc));
+			return -1;
+		}
+		int rc = pcap_setfilter(c->pc, &prog);
+		pcap_freecode(&prog);
+		if (rc < 0) {
+			snprintf(errbuf, errlen, "--filter \"%s\": %s", o->filter, pcap_geterr(c->pc));
+			return -1;
+		}
+	}
+	if (o->write_path) {
+		/* written in place, like tcpdump -w: it is opened as root and kept open after
+		 * privileges are dropped, and every packet in it is flushed by the end */
+		c->write_path = util_xstrdup(o->write_path);
+		c->dump = pcap_dump_open(c->pc, c->write_path);
+		if (!c->dump) {
+			snprintf(errbuf, errlen, "-w %s: %s", o->write_path, pcap_geterr(c->pc));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+struct capture_live *capture_live_open(const struct capture_live_opts *o, char *errbuf, size_t errlen)
+{
+	char perr[PCAP_ERRBUF_SIZE] = "";
+	struct capture_live *c = util_xcalloc(1, sizeof *c);
+	c->pc = pcap_create(o->iface, perr);
+	if (!c->pc) {
+		snprintf(errbuf, errlen, "-i %s: %s", o->iface, perr);
+		free(c);
+		return NULL;
+	}
+	pcap_set_snaplen(c->pc, LIVE_SNAPLEN);
+	pcap_set_promisc(c->pc, o->promisc);
+	pcap_set_immediate_mode(c->pc, 1);
+	pcap_set_buffer_size(c->pc, LIVE_BUFFER);
+	int rc = pcap_activate(c->pc);
+	if (rc < 0) {
+		snprintf(errbuf, errlen, "-i %s: %s%s", o->iface, pcap_statustostr(rc),
+			 rc == PCAP_ERROR_PERM_DENIED ? " (run as root or give the binary cap_net_raw)" : "");
+		if (rc == PCAP_ERROR && pcap_geterr(c->pc)[0])
+			snprintf(errbuf, errlen, "-i %s: %s", o->iface, pcap_geterr(c->pc));
+		goto fail;
+	}
+	if (!decode_dlt_supported(pcap_datalink(c->pc))) {
+		snprintf(errbuf, errlen, "-i %s: unsupported link type %d", o->iface, pcap_datalink(c->pc));
+		goto fail;
+	}
+	if (live_setup(c, o, errbuf, errlen) < 0 || pcap_setnonblock(c->pc, 1, perr) < 0)
+		goto fail;
+	return c;
+fail:
+	if (c->dump)
+		pcap_dump_close(c->dump);
+	pcap_close(c->pc);
+	free(c->write_path);
+	free(c);
+	return NULL;
+}
+
+int capture_live_fd(const struct capture_live *c)
+{
+	return pcap_get_selectable_fd(c->pc);
+}
+
+int capture_live_link_type(const struct capture_live *c)
+{
+	return pcap_datalink(c->pc);
+}
+
+static void live_cb(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
+{
+	struct capture_live *c = (struct capture_live *)user;
+	if (c->dump)
+		pcap_dump((u_char *)c->dump, h, data);
+	uint64_t ts = (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec;
+	c->fn(c->arg, pcap_datalink(c->pc), ts, data, h->caplen);
+}
+
+int capture_live_dispatch(struct capture_live *c, capture_fn fn, void *arg, int max)
+{
+	c->fn = fn;
+	c->arg = arg;
+	int n = pcap_dispatch(c->pc, max, live_cb, (u_char *)c);
+	return n == PCAP_ERROR_BREAK ? 0 : n;
+}
+
+void capture_live_stats(struct capture_live *c, struct capture_live_stats *st)
+{
+	struct pcap_stat ps;
+	memset(st, 0, sizeof *st);
+	if (pcap_stats(c->pc, &ps) == 0) {
+		st->received = ps.ps_recv;
+		st->dropped = ps.ps_drop;
+		st->if_dropped = ps.ps_ifdrop;
+	}
+}
+
+int capture_live_close(struct capture_live *c, char *errbuf, size_t errlen)
+{
+	int rc = 0;
+	if (c->dump) {
+		if (pcap_dump_flush(c->dump) != 0) {
+			snprintf(errbuf, errlen, "-w %s: cannot finish the capture file", c->write_path);
+			rc = -1;
+		}
+		pcap_dump_close(c->dump);
+	}
+	pcap_close(c->pc);
+	free(c->write_path);
+	free(c);
+	return rc;
+}
+
+int capture_list_interfaces(FILE *out, char *errbuf, size_t errlen)
+{
+	pcap_if_t *all;
+	char perr[PCAP_ERRBUF_SIZE] = "";
+	if (pcap_findalldevs(&all, perr) < 0) {
+		snprintf(errbuf, errlen, "--list-interfaces: %s", perr);
+		return -1;
+	}
+	for (pcap_if_t *d = all; d; d = d->next) {
+		const char *state = (d->flags & PCAP_IF_UP) ? ((d->flags & PCAP_IF_RUNNING) ? "up" : "up, not running") : "down";
+		fprintf(out, "%-16s %-16s %s%s\n", d->name, state, d->description ? d->description : "",
+			(d->flags & PCAP_IF_WIRELESS) ? " (wireless)" : "");
+	}
+	pcap_freealldevs(all);
 	return 0;
 }

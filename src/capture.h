@@ -5,6 +5,7 @@
 #include "report.h"
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 typedef void (*capture_fn)(void *arg, int dlt, uint64_t ts_us, const uint8_t *p, size_t caplen);
 
@@ -14,5 +15,30 @@ int capture_check_file(const char *path, char *errbuf, size_t errlen);
  * A record cut short ends the file with a warning, not an error. -1 only if it cannot be opened. */
 int capture_read_file(const char *path, capture_fn fn, void *arg, struct report_input *in,
 		      volatile int *stop, char *errbuf, size_t errlen);
+
+struct capture_live;
+
+struct capture_live_opts {
+	const char *iface;
+	const char *filter;            /* BPF, or NULL */
+	int promisc;
+	const char *write_path;        /* -w: raw capture copy, or NULL */
+};
+
+struct capture_live_stats { uint64_t received, dropped, if_dropped; };
+
+/* Opens an interface for live capture (immediate mode, full snaplen, non-blocking);
+ * -1 style: NULL with errbuf naming the interface, filter or file at fault. */
+struct capture_live *capture_live_open(const struct capture_live_opts *o, char *errbuf, size_t errlen);
+/* A descriptor to poll(2) for readability. */
+int capture_live_fd(const struct capture_live *c);
+/* Hands every waiting packet to fn (and to the -w file); returns the count or -1. */
+int capture_live_dispatch(struct capture_live *c, capture_fn fn, void *arg, int max);
+int capture_live_link_type(const struct capture_live *c);
+void capture_live_stats(struct capture_live *c, struct capture_live_stats *st);
+/* Closes; the -w file is flushed. -1 with errbuf if that fails. */
+int capture_live_close(struct capture_live *c, char *errbuf, size_t errlen);
+/* Prints the interfaces libpcap can capture on; -1 with errbuf on failure. */
+int capture_list_interfaces(FILE *out, char *errbuf, size_t errlen);
 
 #endif

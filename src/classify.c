@@ -14,6 +14,7 @@ struct classify_state {
 
 struct classifier {
 	struct ndpi_detection_module_struct *m;
+	struct ndpi_flow_struct *scratch;  /* guesses for flows that never carried payload */
 	struct classify_stats st;
 };
 
@@ -36,6 +37,7 @@ struct classifier *classify_open(const char *protos_file, char *errbuf, size_t e
 		return NULL;
 	}
 	ndpi_finalize_initialization(c->m);
+	c->scratch = util_xcalloc(1, ndpi_detection_get_sizeof_ndpi_flow_struct());
 	return c;
 }
 
@@ -44,7 +46,49 @@ void classify_free(struct classifier *c)
 	if (!c)
 		return;
 	ndpi_exit_detection_module(c->m);
+	if (c->scratch)
+		ndpi_free_flow_data(c->scratch);
+	free(c->scratch);
 	free(c);
+}
+
+/* A flow without payload: nDPI can only guess from addresses and ports, so a bare
+ * IP + TCP/UDP header made from the 5-tuple, fed to one scratch state, gets the same
+ * guess without per-flow nDPI memory (a SYN flood stays small). */
+static ndpi_protocol guess_empty(struct classifier *c, const struct flow *f, uint8_t *guessed)
+{
+	uint8_t h[60];
+	size_t ip = f->family == 4 ? 20 : 40, l4 = f->proto == 6 ? 20 : 8, alen = f->family == 4 ? 4 : 16;
+	memset(h, 0, sizeof h);
+	if (f->family == 4) {
+		h[0] = 0x45;
+		h[2] = (uint8_t)((ip + l4) >> 8);
+		h[3] = (uint8_t)(ip + l4);
+		h[8] = 64;
+		h[9] = f->proto;
+		memcpy(h + 12, f->addr[0], alen);
+		memcpy(h + 16, f->addr[1], alen);
+	} else {
+		h[0] = 0x60;
+		h[5] = (uint8_t)l4;
+		h[6] = f->proto;
+		h[7] = 64;
+		memcpy(h + 8, f->addr[0], alen);
+		memcpy(h + 24, f->addr[1], alen);
+	}
+	uint8_t *t = h + ip;
+	t[0] = (uint8_t)(f->port[0] >> 8); t[1] = (uint8_t)f->port[0];
+	t[2] = (uint8_t)(f->port[1] >> 8); t[3] = (uint8_t)f->port[1];
+	if (f->proto == 6) {
+		t[12] = 0x50;
+		t[13] = 0x02;  /* SYN */
+	} else {
+		t[5] = 8;
+	}
+	ndpi_free_flow_data(c->scratch);
+	memset(c->scratch, 0, ndpi_detection_get_sizeof_ndpi_flow_struct());
+	ndpi_detection_process_packet(c->m, c->scratch, h, (unsigned short)(ip + l4), f->first_us / 1000);
+	return ndpi_detection_giveup(c->m, c->scratch, 1, guessed);
 }
 
 static int is_tls(uint16_t id)
@@ -82,6 +126,8 @@ void classify_packet(struct classifier *c, struct flow *f, const struct packet *
 {
 	if (f->classified)
 		return;
+	if (!f->cls && !p->payload_len)
+		return;  /* no state until there is payload: a SYN flood costs no nDPI memory */
 	if (!f->cls) {
 		f->cls = util_xcalloc(1, sizeof *f->cls);
 		f->cls->nf = util_xcalloc(1, ndpi_detection_get_sizeof_ndpi_flow_struct());
@@ -92,8 +138,10 @@ void classify_packet(struct classifier *c, struct flow *f, const struct packet *
 		(unsigned short)p->l3_len, p->ts_us / 1000);
 	c->st.packets_fed++;
 	f->cls->fed++;
+	/* fed only until nDPI has named the protocol: extra dissection (certificates,
+	 * responses) adds nothing the audit reports, and costs most of nDPI's time */
 	int decided = proto.app_protocol != NDPI_PROTOCOL_UNKNOWN &&
-		      !ndpi_extra_dissection_possible(c->m, f->cls->nf);
+		      (f->cls->nf->host_server_name[0] || !ndpi_extra_dissection_possible(c->m, f->cls->nf));
 	if (decided || f->cls->fed >= PH_NDPI_MAX_PACKETS) {
 		take_result(c, f, proto);
 		if (decided) {
@@ -108,6 +156,18 @@ void classify_packet(struct classifier *c, struct flow *f, const struct packet *
 
 void classify_finish(struct classifier *c, struct flow *f)
 {
+	if (!f->classified && !f->cls) {
+		uint8_t guessed = 0;
+		ndpi_protocol proto = guess_empty(c, f, &guessed);
+		ndpi_protocol2name(c->m, proto, f->app_proto, sizeof f->app_proto);
+		snprintf(f->category, sizeof f->category, "%s", ndpi_category_get_name(c->m, proto.category));
+		if (proto.app_protocol == NDPI_PROTOCOL_UNKNOWN && proto.master_protocol == NDPI_PROTOCOL_UNKNOWN)
+			c->st.unknown++;
+		else
+			c->st.guessed++;
+		f->classified = 1;
+		return;
+	}
 	if (f->classified || !f->cls) {
 		if (!f->app_proto[0])
 			snprintf(f->app_proto, sizeof f->app_proto, "Unknown");

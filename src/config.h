@@ -10,14 +10,15 @@
 #define PH_FLOW_IDLE_TCP_S 600         /* idle TCP flow expiry, seconds (Suricata: 600 established) */
 #define PH_FLOW_IDLE_UDP_S 120         /* idle UDP flow expiry, seconds */
 #define PH_FLOW_EXPIRE_EVERY_S 10      /* how often (capture time) to sweep idle flows */
+#define PH_MAX_REPORT_FLOWS 262144     /* ended flows without leaks listed in the report; --max-report-flows */
 
 /* TCP reassembly, per flow direction */
-#define PH_REASM_MAX_OOO_BYTES 262144  /* out-of-order bytes queued; --max-reassembly */
+#define PH_REASM_MAX_OOO_BYTES 262144  /* out-of-order bytes queued per direction; --max-reassembly */
 #define PH_REASM_MAX_OOO_SEGS 256      /* out-of-order segments queued */
 #define PH_REASM_MEMCAP (256u << 20)   /* all queued out-of-order bytes, all flows */
 
 /* classification */
-#define PH_NDPI_MAX_PACKETS 32         /* packets fed to nDPI before giving up */
+#define PH_NDPI_MAX_PACKETS 12         /* packets fed to nDPI before giving up (ndpiReader: 80 TCP, 24 UDP) */
 
 /* HTTP extraction, per flow direction */
 #define PH_HTTP_MAX_HEADER 16384       /* request line + headers */
@@ -37,6 +38,9 @@
 #define PH_MAX_LEAKS (1u << 20)        /* leaks kept in the report */
 #define PH_MATCH_MAX_HITS 65536        /* raw matcher hits kept per scan; the scan stops beyond */
 #define PH_IDENTITY_MAX_BYTES (16u << 20) /* largest identity file read */
+
+/* devices on the LAN (DHCP, ARP, NDP) */
+#define PH_MAX_DEVICES 1024            /* devices remembered */
 
 /* geolocation */
 #define PH_GEO_CACHE_SIZE 65536        /* address -> geo entries */

@@ -112,6 +112,9 @@ static enum decode_reason decode_ipv4(const uint8_t *p, size_t len, struct packe
 	memcpy(pkt->dst, p + 16, 4);
 	pkt->l3 = p;
 	pkt->l3_len = tot;  /* Ethernet padding past the total length is not payload */
+	pkt->ip_proto = p[9];
+	pkt->l4 = p + hl;
+	pkt->l4_len = tot - hl;
 	if (rd_be16(p + 6) & 0x3fff)  /* MF set or offset non-zero */
 		return DR_FRAGMENT;
 	enum decode_reason r = decode_proto(p[9], pkt);
@@ -169,6 +172,9 @@ static enum decode_reason decode_ipv6(const uint8_t *p, size_t len, struct packe
 	enum decode_reason r = ipv6_skip_ext(p, tot, &nh, &off);
 	if (r != DR_OK)
 		return r;
+	pkt->ip_proto = nh;
+	pkt->l4 = p + off;
+	pkt->l4_len = tot - off;
 	r = decode_proto(nh, pkt);
 	return r != DR_OK ? r : decode_l4(p + off, tot - off, pkt);
 }
@@ -186,6 +192,9 @@ static enum decode_reason decode_ip(const uint8_t *p, size_t len, struct packet 
 
 static enum decode_reason decode_ethertype(uint16_t et, const uint8_t *p, size_t len, struct packet *pkt)
 {
+	pkt->ethertype = et;
+	pkt->l2_payload = p;
+	pkt->l2_len = len;
 	if (et == ETH_IPV4)
 		return len ? decode_ipv4(p, len, pkt) : DR_TRUNCATED_IP;
 	if (et == ETH_IPV6)

@@ -36,6 +36,12 @@ struct packet {
 	uint16_t sport, dport;
 	uint32_t seq, ack;
 	uint8_t smac[6], dmac[6];
+	uint16_t ethertype;          /* link-layer protocol (0x0806 ARP, ...), 0 when unknown */
+	const uint8_t *l2_payload;   /* what follows the link header (ARP for device discovery) */
+	size_t l2_len;
+	uint8_t ip_proto;            /* upper-layer protocol number, also for non-TCP/UDP (58 ICMPv6) */
+	const uint8_t *l4;           /* upper-layer header, for ICMPv6 neighbour discovery */
+	size_t l4_len;
 };
 
 #define TCPF_FIN 0x01

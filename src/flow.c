@@ -219,3 +219,9 @@ const struct flow_stats *flow_table_stats(const struct flow_table *t)
 {
 	return &t->st;
 }
+
+void flow_foreach(struct flow_table *t, void (*fn)(void *arg, struct flow *f), void *arg)
+{
+	for (struct flow *f = t->lru_head; f; f = f->lnext)
+		fn(arg, f);
+}

@@ -3,6 +3,7 @@
 #ifndef PH_FLOW_H
 #define PH_FLOW_H
 #include "decode.h"
+#include "geo.h"
 #include <stdint.h>
 
 enum flow_host_source { HOST_NONE, HOST_SNI, HOST_HTTP, HOST_DNS };
@@ -28,9 +29,14 @@ struct flow {
 	uint8_t classified;            /* nDPI has decided or given up */
 	uint8_t host_source;           /* enum flow_host_source */
 	uint32_t nleaks;               /* leaks found in this flow */
+	uint8_t scan_truncated;        /* a cap or a hole stopped the scan of what a device sent */
+	uint64_t scan_stopped_at;      /* stream bytes scanned in order when it stopped */
 	char app_proto[48];            /* "HTTP.Xiaomi" */
 	char category[32];
 	char host[256];                /* server name: SNI, Host header or DNS */
+	struct geo_info geo;           /* of the remote side, looked up once at creation */
+	uint8_t remote;                /* the side that is not a device under test */
+	uint8_t foreign;
 	struct flow *hnext;            /* hash chain */
 	struct flow *lprev, *lnext;    /* LRU: head is the least recently active */
 };
@@ -52,5 +58,7 @@ void flow_expire(struct flow_table *t, uint64_t now_us);
 /* Ends every live flow (end of input), oldest first. */
 void flow_flush(struct flow_table *t);
 const struct flow_stats *flow_table_stats(const struct flow_table *t);
+/* Calls fn for every live flow, least recently active first (interim reports). */
+void flow_foreach(struct flow_table *t, void (*fn)(void *arg, struct flow *f), void *arg);
 
 #endif

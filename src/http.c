@@ -250,6 +250,16 @@ static void clen_set(struct http_parser *h, const uint8_t *v, size_t len)
 }
 
 /* Record what the parser needs from one header field. */
+/* 1 when the header value contains word (case-insensitive). */
+static int has_token(const uint8_t *v, size_t vl, const char *word)
+{
+	size_t wl = strlen(word);
+	for (size_t i = 0; i + wl <= vl; i++)
+		if (!strncasecmp((const char *)v + i, word, wl))
+			return 1;
+	return 0;
+}
+
 static void hdr_apply(struct http_parser *h, const uint8_t *n, size_t nl, const uint8_t *v, size_t vl)
 {
 #define IS(s) (nl == sizeof(s) - 1 && strncasecmp((const char *)n, s, nl) == 0)
@@ -266,8 +276,10 @@ static void hdr_apply(struct http_parser *h, const uint8_t *n, size_t nl, const 
 		codings_add(h, v, vl, 1);
 	} else if (IS("content-encoding"))
 		codings_add(h, v, vl, 0);
-	else if (IS("upgrade"))
+	else if (IS("upgrade")) {
 		h->upgrade = 1;
+		h->req.websocket = (uint8_t)has_token(v, vl, "websocket");
+	}
 #undef IS
 }
 

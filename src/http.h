@@ -13,10 +13,11 @@ struct http_request {                       /* the request being reported; strin
 	char uri[PH_HTTP_MAX_FIELD];            /* request-target as sent */
 	char host[PH_HTTP_MAX_FIELD];           /* Host header value as sent (port kept) */
 	char user_agent[PH_HTTP_MAX_FIELD];
-	char content_type[64];
+	char content_type[160];                 /* long enough for a multipart boundary */
 	uint32_t index;                         /* 0-based request number on this connection */
 	uint64_t body_len;                      /* body bytes seen (before truncation, after de-chunking) */
 	uint8_t body_truncated;                 /* body exceeded PH_HTTP_MAX_BODY */
+	uint8_t websocket;                      /* Upgrade: websocket (RFC 6455): frames follow */
 };
 
 struct http_unit {

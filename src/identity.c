@@ -15,7 +15,7 @@
 
 static const char *const kind_names[ID__COUNT] = {
 	"imei", "imsi", "iccid", "phone_number", "carrier", "mac", "android_id",
-	"advertising_id", "email", "serial", "sms", "contact", "location",
+	"advertising_id", "email", "serial", "sms", "contact", "location", "meid", "device_id",
 };
 
 /* Top-level keys holding a string or a list of strings, in schema order. */
@@ -37,6 +37,14 @@ struct loader {
 const char *identity_kind_name(enum id_kind k)
 {
 	return (unsigned)k < ID__COUNT ? kind_names[k] : "?";
+}
+
+int identity_kind_parse(const char *name)
+{
+	for (int k = 0; k < ID__COUNT; k++)
+		if (!strcmp(name, kind_names[k]))
+			return k;
+	return -1;
 }
 
 /* Fill errbuf with "path: message" and return -1. */

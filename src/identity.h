@@ -6,11 +6,15 @@
 
 enum id_kind {
 	ID_IMEI, ID_IMSI, ID_ICCID, ID_PHONE_NUMBER, ID_CARRIER, ID_MAC, ID_ANDROID_ID,
-	ID_ADVERTISING_ID, ID_EMAIL, ID_SERIAL, ID_SMS, ID_CONTACT, ID_LOCATION, ID__COUNT
+	ID_ADVERTISING_ID, ID_EMAIL, ID_SERIAL, ID_SMS, ID_CONTACT, ID_LOCATION,
+	ID_MEID, ID_DEVICE_ID,          /* only found by detector rules (rules.c) */
+	ID__COUNT
 };
 
 /* "imei", "imsi", ... "contact", "location"; "?" for an out-of-range kind. */
 const char *identity_kind_name(enum id_kind k);
+/* The kind named name (as identity_kind_name spells it), or -1. */
+int identity_kind_parse(const char *name);
 
 struct identity_value {
 	enum id_kind kind;

@@ -3,11 +3,18 @@
 #include "audit.h"
 #include "capture.h"
 #include "config.h"
+#include "decode.h"
+#include "live.h"
+#include "custody.h"
+#include "report_dir.h"
 #include "report_json.h"
 #include "summary.h"
 #include "util.h"
+#include <errno.h>
 #include <getopt.h>
+#include <grp.h>
 #include <limits.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,19 +27,37 @@ struct options {
 	const char *inputs[MAX_INPUTS];
 	size_t ninputs;
 	const char *json_path;
+	const char *report_dir, *eve_path, *format;  /* -o DIR, --eve FILE, --format text|json|md */
+	int pdf;
 	int no_geoip;
+	int no_rules;                  /* --no-rules */
 	struct audit_opts ao;
+	const char *iface, *user;      /* -i, -Z */
+	int list_ifaces;
+	struct capture_live_opts lo;
+	struct live_opts live;
 };
 
-static volatile int g_stop;
+static volatile int g_stop, g_hup;
 
 static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: phonehome -r FILE [-r FILE ...] [options]\n"
+		"       phonehome -i IFACE [options]\n"
 		"Audits what a phone sends: flows, app protocols (nDPI), destination countries\n"
 		"(MaxMind DB) and the phone's identifiers leaving it.\n\n"
 		"  -r, --read FILE        capture file (pcap or pcapng); repeatable\n"
+		"  -i, --interface IFACE  capture live on IFACE (e.g. the hotspot's wlan0)\n"
+		"      --list-interfaces  list the interfaces that can be captured\n"
+		"      --filter BPF       capture filter (live); narrowed to --device traffic\n"
+		"      --no-promisc       do not put the interface in promiscuous mode\n"
+		"  -w FILE                also write the raw live capture (pcap) to FILE\n"
+		"      --duration SECONDS stop a live capture after this long\n"
+		"      --count PACKETS    stop a live capture after this many packets\n"
+		"  -q, --quiet            no live leak lines or status line\n"
+		"  -Z USER                drop root to USER once the capture is open (default\n"
+		"                         nobody when started as root, for live capture)\n"
 		"      --identity FILE    the phone's identifiers (JSON; see rules/identity-example.json)\n"
 		"      --device IP|MAC    the phone(s) under test; repeatable (default: every\n"
 		"                         private, ULA or link-local address)\n"
@@ -42,13 +67,23 @@ static void usage(FILE *out)
 		"      --asn-db FILE      ASN database (MMDB; default geoip/asn.mmdb)\n"
 		"      --no-geoip         do not geolocate\n"
 		"      --protos FILE      nDPI host rules (default rules/vendors.protos)\n"
+		"      --rules DIR|FILE   detector rules for identifiers not in the identity (default rules/)\n"
+		"      --no-rules         no detector rules: only the identity's values are searched\n"
+		"      --keylog FILE      NSS key log (SSLKEYLOGFILE) to decrypt TLS 1.2/1.3; repeatable\n"
 		"      --json FILE        write the JSON report to FILE ('-' for stdout)\n"
 		"      --max-flows N      live flows kept in memory (default %d)\n"
+		"      --max-reassembly N out-of-order bytes queued per TCP direction (default %d)\n"
+		"      --max-report-flows N  ended flows without leaks listed in the report (default %d)\n"
 		"      --show-identifiers do not mask identifiers in the report\n"
+		"  -o, --report-dir DIR   write report.json, report.html, report.md, events.json and\n"
+		"                         evidence.pcap into DIR (created if missing)\n"
+		"      --eve FILE         Suricata EVE JSON lines (flow, dns, http, tls, leak) to FILE\n"
+		"      --format FMT       what stdout carries: text (default), json or md\n"
+		"      --pdf              also print DIR/report.pdf with headless Chromium (needs -o)\n"
 		"  -h, --help             this help\n"
 		"  -V, --version          version\n\n"
 		"Exit status: 0 done (leaks or not), 2 bad option or input.\n",
-		PH_MAX_FLOWS);
+		PH_MAX_FLOWS, PH_REASM_MAX_OOO_BYTES, PH_MAX_REPORT_FLOWS);
 }
 
 static void die(const char *fmt, const char *a, const char *b)
@@ -78,7 +113,21 @@ static const char *find_data(const char *rel, char *out, size_t outlen)
 	return access(out, R_OK) == 0 ? out : NULL;
 }
 
-enum { O_IDENTITY = 256, O_DEVICE, O_HOME, O_ALLOW, O_GEOIP, O_ASN, O_NOGEO, O_PROTOS, O_JSON, O_MAXFLOWS, O_SHOWID };
+enum { O_LIST = 200, O_FILTER, O_NOPROMISC, O_DURATION, O_COUNT, O_IDENTITY = 256, O_DEVICE, O_HOME, O_ALLOW, O_GEOIP, O_ASN, O_NOGEO, O_PROTOS, O_JSON, O_MAXFLOWS, O_SHOWID,
+       O_EVE, O_FORMAT, O_PDF, O_RULES, O_NORULES, O_MAXREASM, O_MAXREPORT, O_KEYLOG };
+
+/* A count option from 1 to max, or exit 2 naming it. */
+static size_t count_arg(const char *opt, const char *arg, unsigned long long max)
+{
+	char *end, lim[32];
+	unsigned long long v = strtoull(arg, &end, 10);
+	if (!arg[0] || *end || v < 1 || v > max || arg[0] == '-') {
+		snprintf(lim, sizeof lim, "%llu", max);
+		fprintf(stderr, "phonehome: %s: \"%s\" is not a number from 1 to %s\n", opt, arg, lim);
+		exit(2);
+	}
+	return (size_t)v;
+}
 
 static void parse_opt(struct options *o, int c, const char *arg)
 {
@@ -95,8 +144,23 @@ static void parse_opt(struct options *o, int c, const char *arg)
 	case O_ASN: o->ao.asn_path = arg; break;
 	case O_NOGEO: o->no_geoip = 1; break;
 	case O_PROTOS: o->ao.protos_path = arg; break;
+	case O_RULES: o->ao.rules_path = arg; break;
+	case O_KEYLOG:
+		if (o->ao.nkeylog == sizeof o->ao.keylog_paths / sizeof o->ao.keylog_paths[0])
+			die("--keylog: more than %s files%s", "16", "");
+		o->ao.keylog_paths[o->ao.nkeylog++] = arg;
+		break;
+	case O_NORULES: o->no_rules = 1; break;
 	case O_JSON: o->json_path = arg; break;
 	case O_SHOWID: o->ao.show_identifiers = 1; break;
+	case 'o': o->report_dir = arg; break;
+	case O_EVE: o->eve_path = arg; break;
+	case O_PDF: o->pdf = 1; break;
+	case O_FORMAT:
+		if (strcmp(arg, "text") && strcmp(arg, "json") && strcmp(arg, "md"))
+			die("--format: \"%s\" is not text, json or md%s", arg, "");
+		o->format = arg;
+		break;
 	case O_DEVICE:
 		if (policy_add_device(p, arg, err, sizeof err) < 0)
 			die("%s%s", err, "");
@@ -109,6 +173,29 @@ static void parse_opt(struct options *o, int c, const char *arg)
 		if (policy_add_allow(p, arg, err, sizeof err) < 0)
 			die("%s%s", err, "");
 		break;
+	case 'i': o->iface = arg; break;
+	case 'w': o->lo.write_path = arg; break;
+	case 'q': o->live.quiet = 1; break;
+	case 'Z': o->user = arg; break;
+	case O_LIST: o->list_ifaces = 1; break;
+	case O_FILTER: o->lo.filter = arg; break;
+	case O_NOPROMISC: o->lo.promisc = -1; break;
+	case O_DURATION: {
+		char *end;
+		double v = strtod(arg, &end);
+		if (!arg[0] || *end || !(v > 0) || v > 31536000)
+			die("--duration: \"%s\" is not a number of seconds (0 < s <= 1 year)%s", arg, "");
+		o->live.duration_s = v;
+		break;
+	}
+	case O_COUNT: {
+		char *end;
+		unsigned long long v = strtoull(arg, &end, 10);
+		if (!arg[0] || *end || v < 1 || arg[0] == '-')
+			die("--count: \"%s\" is not a positive number of packets%s", arg, "");
+		o->live.count = v;
+		break;
+	}
 	case O_MAXFLOWS: {
 		char *end;
 		unsigned long long v = strtoull(arg, &end, 10);
@@ -117,24 +204,35 @@ static void parse_opt(struct options *o, int c, const char *arg)
 		o->ao.max_flows = (size_t)v;
 		break;
 	}
+	case O_MAXREASM: o->ao.max_reassembly = count_arg("--max-reassembly", arg, 1ull << 31); break;
+	case O_MAXREPORT: o->ao.max_report_flows = count_arg("--max-report-flows", arg, 100000000ull); break;
 	}
 }
 
 static void parse_args(struct options *o, int argc, char **argv)
 {
 	static const struct option longs[] = {
-		{ "read", required_argument, 0, 'r' }, { "identity", required_argument, 0, O_IDENTITY },
+		{ "read", required_argument, 0, 'r' }, { "interface", required_argument, 0, 'i' },
+		{ "list-interfaces", no_argument, 0, O_LIST }, { "filter", required_argument, 0, O_FILTER },
+		{ "no-promisc", no_argument, 0, O_NOPROMISC }, { "duration", required_argument, 0, O_DURATION },
+		{ "count", required_argument, 0, O_COUNT }, { "quiet", no_argument, 0, 'q' }, { "identity", required_argument, 0, O_IDENTITY },
 		{ "device", required_argument, 0, O_DEVICE }, { "home", required_argument, 0, O_HOME },
 		{ "allow", required_argument, 0, O_ALLOW }, { "geoip", required_argument, 0, O_GEOIP },
 		{ "asn-db", required_argument, 0, O_ASN }, { "no-geoip", no_argument, 0, O_NOGEO },
 		{ "protos", required_argument, 0, O_PROTOS }, { "json", required_argument, 0, O_JSON },
+		{ "rules", required_argument, 0, O_RULES }, { "no-rules", no_argument, 0, O_NORULES },
+		{ "keylog", required_argument, 0, O_KEYLOG },
 		{ "max-flows", required_argument, 0, O_MAXFLOWS },
+		{ "max-reassembly", required_argument, 0, O_MAXREASM },
+		{ "max-report-flows", required_argument, 0, O_MAXREPORT },
 		{ "show-identifiers", no_argument, 0, O_SHOWID }, { "help", no_argument, 0, 'h' },
+		{ "report-dir", required_argument, 0, 'o' }, { "eve", required_argument, 0, O_EVE },
+		{ "format", required_argument, 0, O_FORMAT }, { "pdf", no_argument, 0, O_PDF },
 		{ "version", no_argument, 0, 'V' }, { 0, 0, 0, 0 },
 	};
 	opterr = 0;
 	int c;
-	while ((c = getopt_long(argc, argv, ":r:hV", longs, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":r:i:w:Z:o:qhV", longs, NULL)) != -1) {
 		if (c == 'h') {
 			usage(stdout);
 			exit(0);
@@ -151,14 +249,20 @@ static void parse_args(struct options *o, int argc, char **argv)
 	}
 	if (optind < argc)
 		die("unexpected argument '%s' (capture files go after -r)%s", argv[optind], "");
-	if (!o->ninputs)
-		die("no input: give a capture file with -r FILE (see --help)%s%s", "", "");
+	if (o->list_ifaces)
+		return;
+	if (o->ninputs && o->iface)
+		die("-r and -i exclude each other: audit a file or an interface%s%s", "", "");
+	if (!o->ninputs && !o->iface)
+		die("no input: give a capture file with -r FILE or an interface with -i IFACE (see --help)%s%s", "", "");
+	if (!o->iface && (o->lo.write_path || o->lo.filter || o->live.duration_s > 0 || o->live.count))
+		die("-w, --filter, --duration and --count need a live capture (-i IFACE)%s%s", "", "");
 }
 
 /* Default databases and rules from the source tree or the installed prefix. */
 static void resolve_defaults(struct options *o)
 {
-	static char geo[PATH_MAX], asn[PATH_MAX], protos[PATH_MAX];
+	static char geo[PATH_MAX], asn[PATH_MAX], protos[PATH_MAX], rules[PATH_MAX];
 	if (o->no_geoip) {
 		o->ao.geoip_path = o->ao.asn_path = NULL;
 	} else if (!o->ao.geoip_path && !o->ao.asn_path) {
@@ -171,6 +275,12 @@ static void resolve_defaults(struct options *o)
 	}
 	if (!o->ao.protos_path)
 		o->ao.protos_path = find_data("rules/vendors.protos", protos, sizeof protos);
+	if (o->no_rules)
+		o->ao.rules_path = NULL;
+	else if (!o->ao.rules_path && find_data("rules/detectors.json", rules, sizeof rules))
+		*strrchr(rules, '/') = 0;  /* the directory: every rules file in it */
+	if (o->ao.rules_path == NULL && !o->no_rules && rules[0])
+		o->ao.rules_path = rules;
 }
 
 static void on_packet(void *arg, int dlt, uint64_t ts_us, const uint8_t *p, size_t caplen)
@@ -180,51 +290,203 @@ static void on_packet(void *arg, int dlt, uint64_t ts_us, const uint8_t *p, size
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	if (g_stop)
+	if (sig == SIGHUP) {
+		g_hup = 1;
+		return;
+	}
+	if (g_stop && sig == SIGINT)  /* a second ^C: the user wants out now */
 		_exit(130);
 	g_stop = 1;
+}
+
+static void set_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;  /* no SA_RESTART: poll(2) returns on a signal */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* --device narrows the live capture: "(FILTER) and (host A or ether host M ...)". */
+static char *device_filter(const struct options *o)
+{
+	const struct policy *p = &o->ao.policy;
+	if (!p->ndev)
+		return o->lo.filter ? util_xstrdup(o->lo.filter) : NULL;
+	size_t n = 64 + (o->lo.filter ? strlen(o->lo.filter) : 0) + p->ndev * 80;
+	char *f = util_xmalloc(n);
+	size_t len = (size_t)snprintf(f, n, "%s%s%s(", o->lo.filter ? "(" : "", o->lo.filter ? o->lo.filter : "",
+				      o->lo.filter ? ") and " : "");
+	for (size_t i = 0; i < p->ndev; i++)
+		len += (size_t)snprintf(f + len, n - len, "%s%s %s", i ? " or " : "", p->dev[i].is_mac ? "ether host" : "host",
+					p->dev[i].text);
+	snprintf(f + len, n - len, ")");
+	return f;
+}
+
+/* Like tcpdump -Z: once the capture is open, root is not needed any more. */
+static void drop_privileges(const char *user)
+{
+	struct passwd *pw = getpwnam(user);
+	if (!pw)
+		die("-Z: no such user \"%s\"%s", user, "");
+	if (setgroups(1, &pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0)
+		die("-Z %s: cannot drop privileges: %s", user, strerror(errno));
+	if (pw->pw_uid != 0 && setuid(0) == 0)
+		die("-Z %s: root could be regained after dropping privileges%s", user, "");
+}
+
+/* Every report requested: JSON (more writers hook in here). 0 or -1 with errbuf. */
+static int write_reports(const struct audit *a, const struct options *o, char *err, size_t errlen)
+{
+	if ((o->report_dir || o->eve_path) && report_dir_write(a, o->report_dir, o->eve_path, o->pdf, err, errlen) < 0)
+		return -1;
+	if (!o->json_path)
+		return 0;
+	json_t *doc = report_json_build(a);
+	int rc = report_json_write(doc, o->json_path, err, errlen);
+	json_decref(doc);
+	return rc;
+}
+
+/* -o, --eve, --format and --pdf checked before the long read; nothing is written on error. */
+static void check_report_opts(struct options *o, int argc, char **argv)
+{
+	char err[1024], chromium[PATH_MAX];
+	o->ao.command_line = custody_command_line(argc, argv);
+	o->ao.analysis_time = custody_now();
+	if (o->report_dir && report_dir_check(o->report_dir, err, sizeof err) < 0)
+		die("%s%s", err, "");
+	if (o->eve_path && (!strcmp(o->eve_path, "-") || report_json_check_path(o->eve_path, err, sizeof err) < 0))
+		die("--eve %s%s", !strcmp(o->eve_path, "-") ? "-: stdout is not supported, give a file" : err, "");
+	if (o->pdf && !o->report_dir)
+		die("--pdf needs -o DIR (the PDF is printed from DIR/report.html)%s%s", "", "");
+	if (o->pdf && report_dir_find_chromium(chromium, sizeof chromium, err, sizeof err) < 0)
+		die("%s%s", err, "");
+	if (o->format && strcmp(o->format, "text") && o->json_path && !strcmp(o->json_path, "-"))
+		die("--format %s: stdout already carries the JSON report (--json -)%s", o->format, "");
+	if (o->format && !strcmp(o->format, "json") && !o->json_path)
+		o->json_path = "-";
+}
+
+/* What stdout carries at the end: the text summary, or Markdown (--format md). */
+static int print_stdout(const struct audit *a, const struct options *o, char *err, size_t errlen)
+{
+	if (o->format && !strcmp(o->format, "md"))
+		return report_dir_md_stdout(a, err, errlen);
+	if (!o->json_path || strcmp(o->json_path, "-"))
+		summary_print(stdout, a);
+	return 0;
+}
+
+/* SIGHUP during a live capture: the reports as they stand, and carry on. */
+static void write_interim(void *arg)
+{
+	void **ctx = arg;
+	struct audit *a = ctx[0], snap = *(struct audit *)ctx[0];
+	struct report r;
+	char err[1024];
+	audit_snapshot(a, &r);
+	snap.rep = &r;
+	if (write_reports(&snap, ctx[1], err, sizeof err) < 0)
+		fprintf(stderr, "phonehome: interim report: %s\n", err);
+	else
+		fprintf(stderr, "phonehome: interim report written\n");
+	audit_snapshot_free(&r);
+}
+
+static void run_files(struct audit *a, const struct options *o)
+{
+	char err[1024];
+	for (size_t i = 0; i < o->ninputs && !g_stop; i++) {
+		struct report_input *in = report_add_input(a->rep, o->inputs[i]);
+		if (capture_read_file(o->inputs[i], on_packet, a, in, &g_stop, err, sizeof err) < 0)
+			die("%s%s", err, "");
+		if (in->warning)
+			fprintf(stderr, "phonehome: warning: %s\n", in->warning);
+	}
+}
+
+static void run_live(struct audit *a, struct options *o)
+{
+	char err[1024];
+	char *filter = device_filter(o);
+	o->lo.iface = o->iface;
+	o->lo.filter = filter;
+	o->lo.promisc = o->lo.promisc >= 0;
+	struct capture_live *c = capture_live_open(&o->lo, err, sizeof err);
+	if (!c)
+		die("%s%s", err, "");
+	const char *user = o->user ? o->user : geteuid() == 0 ? "nobody" : NULL;
+	if (user)
+		drop_privileges(user);
+	if (o->json_path && report_json_check_path(o->json_path, err, sizeof err) < 0)
+		die("%s%s", err, "");
+	struct report_input *in = report_add_input(a->rep, o->iface);
+	in->link_type = decode_dlt_name(capture_live_link_type(c));
+	if (!o->live.quiet)  /* like tcpdump's "listening on": the capture is open from here */
+		fprintf(stderr, "phonehome: capturing on %s, link type %s%s%s\n", o->iface,
+			decode_dlt_name(capture_live_link_type(c)), filter ? ", filter " : "", filter ? filter : "");
+	o->live.color = isatty(STDOUT_FILENO);
+	o->live.status_tty = isatty(STDERR_FILENO);
+	live_attach(a, &o->live);
+	void *ctx[2] = { a, o };
+	struct live_signals sig = { &g_stop, &g_hup };
+	if (live_run(a, c, &o->live, sig, write_interim, ctx, err, sizeof err) < 0)
+		report_warn(a->rep, "%s", err);
+	in->packets = a->rep->st.packets;
+	in->bytes = a->rep->st.bytes;
+	if (capture_live_close(c, err, sizeof err) < 0)
+		report_warn(a->rep, "%s", err);
+	else if (o->lo.write_path)
+		in->saved_path = util_xstrdup(o->lo.write_path);
+	free(filter);
 }
 
 int main(int argc, char **argv)
 {
 	struct options o;
+	char err[1024];
 	memset(&o, 0, sizeof o);
 	parse_args(&o, argc, argv);
+	if (o.list_ifaces) {
+		if (capture_list_interfaces(stdout, err, sizeof err) < 0)
+			die("%s%s", err, "");
+		return 0;
+	}
 	resolve_defaults(&o);
-	char err[1024];
 	for (size_t i = 0; i < o.ninputs; i++)
 		if (capture_check_file(o.inputs[i], err, sizeof err) < 0)
 			die("%s%s", err, "");
 	if (o.json_path && report_json_check_path(o.json_path, err, sizeof err) < 0)
 		die("%s%s", err, "");
+	check_report_opts(&o, argc, argv);
 	struct audit a;
 	if (audit_open(&a, &o.ao, err, sizeof err) < 0)
 		die("%s%s", err, "");
 	for (size_t i = 0; i < a.rep->nwarnings; i++)  /* identity warnings, before the long read */
 		fprintf(stderr, "phonehome: warning: %s\n", a.rep->warnings[i]);
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	signal(SIGPIPE, SIG_IGN);
-	for (size_t i = 0; i < o.ninputs && !g_stop; i++) {
-		struct report_input *in = report_add_input(a.rep, o.inputs[i]);
-		if (capture_read_file(o.inputs[i], on_packet, &a, in, &g_stop, err, sizeof err) < 0)
-			die("%s%s", err, "");
-		if (in->warning)
-			fprintf(stderr, "phonehome: warning: %s\n", in->warning);
+	set_signals();
+	if (o.iface)
+		run_live(&a, &o);
+	else {
+		if (o.user)
+			drop_privileges(o.user);
+		run_files(&a, &o);
 	}
 	audit_finish(&a);
 	int rc = 0;
-	if (o.json_path) {
-		json_t *doc = report_json_build(&a);
-		if (report_json_write(doc, o.json_path, err, sizeof err) < 0) {
-			fprintf(stderr, "phonehome: %s\n", err);
-			rc = 2;
-		}
-		json_decref(doc);
+	if (write_reports(&a, &o, err, sizeof err) < 0) {
+		fprintf(stderr, "phonehome: %s\n", err);
+		rc = 2;
 	}
-	if (!o.json_path || strcmp(o.json_path, "-"))
-		summary_print(stdout, &a);
+	if (print_stdout(&a, &o, err, sizeof err) < 0) {
+		fprintf(stderr, "phonehome: %s\n", err);
+		rc = 2;
+	}
 	audit_close(&a);
 	return rc;
 }

@@ -2,6 +2,7 @@
  * Boundaries, de-duplication and location pairing are applied to the raw Hyperscan hits. */
 #include "match.h"
 #include "config.h"
+#include "rules.h"
 #include "util.h"
 #include "variant.h"
 #include <ctype.h>
@@ -19,6 +20,8 @@ struct raw {
 struct matcher {
 	struct variant_set vs;
 	hs_database_t *db;
+	hs_database_t *udb;          /* rule patterns scoped to HTTP units ("scope": "http") */
+	hs_database_t *somdb;        /* rule patterns with start of match, run only around their hits */
 	hs_scratch_t *scratch;
 	size_t tailmax;              /* stream bytes kept: longest pattern + 1 */
 	struct raw *hits;            /* grown, reused */
@@ -31,6 +34,7 @@ struct matcher {
 struct window {
 	size_t t;                    /* bytes of buf that are the previous piece's tail */
 	int stream, flush;
+	int unit;                    /* an HTTP unit or WebSocket message: the unit-only rules too */
 };
 
 /* Location pairing state of one scan or stream. */
@@ -42,35 +46,59 @@ struct locstate {
 
 struct matcher *match_compile(const struct identity *id, char *errbuf, size_t errlen)
 {
-	struct matcher *m = util_xcalloc(1, sizeof *m);
-	variant_build(id, &m->vs);
+	return match_compile_rules(id, NULL, errbuf, errlen);
+}
+
+/* Which patterns a database holds. */
+enum set { SET_STREAM, SET_UNIT, SET_SOM };
+
+/* Compile the patterns of one set into *db (NULL when the set is empty); 0 ok, -1 with errbuf. */
+static int compile_set(struct matcher *m, enum set which, hs_database_t **db, char *errbuf, size_t errlen)
+{
 	size_t n = m->vs.n;
-	if (n == 0)
-		return m;
-	const char **exprs = util_xcalloc(n, sizeof *exprs);
-	unsigned *flags = util_xcalloc(n, sizeof *flags), *ids = util_xcalloc(n, sizeof *ids);
+	const char **exprs = util_xcalloc(n + 1, sizeof *exprs);
+	unsigned *flags = util_xcalloc(n + 1, sizeof *flags), *ids = util_xcalloc(n + 1, sizeof *ids), k = 0;
 	for (size_t i = 0; i < n; i++) {
-		exprs[i] = m->vs.pats[i].expr;
-		flags[i] = m->vs.pats[i].flags;
-		ids[i] = (unsigned)i;
-		if (m->vs.pats[i].max_len + 1u > m->tailmax)
-			m->tailmax = m->vs.pats[i].max_len + 1u;
+		const struct variant_pat *p = &m->vs.pats[i];
+		int som_rule = p->rule >= 0 && (p->flags & HS_FLAG_SOM_LEFTMOST);
+		if (which == SET_SOM ? !som_rule : (p->unit_only != (which == SET_UNIT)))
+			continue;
+		exprs[k] = p->expr;
+		/* the start of a regex match costs much: rule hits get theirs from SET_SOM later */
+		flags[k] = which != SET_SOM && som_rule ? p->flags & ~(unsigned)HS_FLAG_SOM_LEFTMOST : p->flags;
+		ids[k++] = (unsigned)i;
 	}
+	int rc = 0;
 	hs_compile_error_t *ce = NULL;
-	hs_error_t rc = hs_compile_multi(exprs, flags, ids, (unsigned)n, HS_MODE_BLOCK, NULL, &m->db, &ce);
-	if (rc != HS_SUCCESS) {
+	if (k && hs_compile_multi(exprs, flags, ids, k, HS_MODE_BLOCK, NULL, db, &ce) != HS_SUCCESS) {
 		int bad = ce ? ce->expression : -1;
 		snprintf(errbuf, errlen, "hyperscan: pattern %d (%s): %s", bad,
-			 bad >= 0 && (size_t)bad < n ? exprs[bad] : "-", ce ? ce->message : "compile failed");
+			 bad >= 0 && (unsigned)bad < k ? exprs[bad] : "-", ce ? ce->message : "compile failed");
 		hs_free_compile_error(ce);
-	} else if (hs_alloc_scratch(m->db, &m->scratch) != HS_SUCCESS) {
+		rc = -1;
+	} else if (k && hs_alloc_scratch(*db, &m->scratch) != HS_SUCCESS) {
 		snprintf(errbuf, errlen, "hyperscan: cannot allocate scratch space");
-		rc = HS_NOMEM;
+		rc = -1;
 	}
 	free(exprs);
 	free(flags);
 	free(ids);
-	if (rc != HS_SUCCESS) {
+	return rc;
+}
+
+struct matcher *match_compile_rules(const struct identity *id, const struct rules *rules,
+				    char *errbuf, size_t errlen)
+{
+	struct matcher *m = util_xcalloc(1, sizeof *m);
+	variant_build(id, &m->vs);
+	if (rules)
+		rules_add_patterns(rules, &m->vs);
+	for (size_t i = 0; i < m->vs.n; i++)
+		if (m->vs.pats[i].max_len + 1u > m->tailmax)
+			m->tailmax = m->vs.pats[i].max_len + 1u;
+	if (compile_set(m, SET_STREAM, &m->db, errbuf, errlen) < 0 ||
+	    compile_set(m, SET_UNIT, &m->udb, errbuf, errlen) < 0 ||
+	    compile_set(m, SET_SOM, &m->somdb, errbuf, errlen) < 0) {
 		match_free(m);
 		return NULL;
 	}
@@ -83,6 +111,8 @@ void match_free(struct matcher *m)
 		return;
 	hs_free_scratch(m->scratch);
 	hs_free_database(m->db);
+	hs_free_database(m->somdb);
+	hs_free_database(m->udb);
 	variant_set_free(&m->vs);
 	free(m->hits);
 	free(m->sbuf);
@@ -112,8 +142,34 @@ static int on_hs(unsigned id, unsigned long long from, unsigned long long to, un
 	}
 	const struct variant_pat *p = &m->vs.pats[id];
 	size_t start = p->fixed_len ? (size_t)to - p->fixed_len : (size_t)from;
+	if (p->rule >= 0 && !p->fixed_len)
+		start = SIZE_MAX;  /* found later by start_of() */
 	m->hits[m->nhits++] = (struct raw){ .pat = id, .start = start, .end = (size_t)to };
 	return 0;
+}
+
+/* Leftmost start of pattern pat ending at the window's end (somdb callback). */
+struct som {
+	unsigned pat;
+	unsigned long long end, best;
+};
+
+static int on_som(unsigned id, unsigned long long from, unsigned long long to, unsigned fl, void *ctx)
+{
+	struct som *q = ctx;
+	(void)fl;
+	if (id == q->pat && to == q->end && from < q->best)
+		q->best = from;
+	return 0;
+}
+
+/* Start of a rule hit that the main scan found without one; SIZE_MAX when none. */
+static size_t start_of(struct matcher *m, const uint8_t *buf, const struct raw *r)
+{
+	size_t max = m->vs.pats[r->pat].max_len, lo = r->end > max ? r->end - max : 0;
+	struct som q = { .pat = r->pat, .end = r->end - lo, .best = ULLONG_MAX };
+	hs_scan(m->somdb, (const char *)buf + lo, (unsigned)(r->end - lo), 0, m->scratch, on_som, &q);
+	return q.best == ULLONG_MAX ? SIZE_MAX : lo + (size_t)q.best;
 }
 
 /* Would byte c glue onto a value of this bound class? */
@@ -159,6 +215,10 @@ static int cmp_hit(const void *a, const void *b, void *ctx)
 		return px->index < py->index ? -1 : 1;
 	if (x->start != y->start)
 		return x->start < y->start ? -1 : 1;
+	if (px->rule != py->rule)
+		return px->rule < py->rule ? -1 : 1;
+	if (px->layers != py->layers)
+		return px->layers < py->layers ? -1 : 1;
 	if (px->variant != py->variant)
 		return px->variant < py->variant ? -1 : 1;
 	return x->pat < y->pat ? -1 : x->pat > y->pat;
@@ -178,7 +238,8 @@ static void note_coord(struct locstate *ls, const struct variant_pat *p, const s
 }
 
 /* Report locations whose both coordinates are now known and one was seen in this scan. */
-static void report_locations(struct locstate *ls, const uint8_t *b, size_t len, match_fn fn, void *arg)
+static void report_locations(const struct matcher *m, struct locstate *ls, const uint8_t *b, size_t len,
+			     match_fn fn, void *arg)
 {
 	uint32_t now = ls->nlat | ls->nlon;
 	uint32_t both = (ls->lat | ls->nlat) & (ls->lon | ls->nlon) & now & ~ls->done;
@@ -195,8 +256,8 @@ static void report_locations(struct locstate *ls, const uint8_t *b, size_t len, 
 			if (ls->e[i][c] > e)
 				e = ls->e[i][c];
 		}
-		struct match_hit h = { .kind = ID_LOCATION, .value_index = i, .variant = variant_name(VAR_PLAIN),
-				       .buf = b, .buflen = len, .start = s, .end = e };
+		struct match_hit h = { .kind = ID_LOCATION, .value_index = i, .variant = variant_name(&m->vs, 0),
+				       .rule = -1, .buf = b, .buflen = len, .start = s, .end = e };
 		fn(arg, &h);
 		ls->done |= bit;
 	}
@@ -209,15 +270,27 @@ static void scan_core(struct matcher *m, const uint8_t *buf, size_t len, const s
 		      struct locstate *ls, match_fn fn, void *arg)
 {
 	m->nhits = 0;
-	if (!m->db || len == 0)
+	if ((!m->db && !(w->unit && m->udb)) || len == 0)
 		return;
 	if (len > UINT_MAX)
 		len = UINT_MAX;
-	hs_scan(m->db, (const char *)buf, (unsigned)len, 0, m->scratch, on_hs, m);
+	if (m->db)
+		hs_scan(m->db, (const char *)buf, (unsigned)len, 0, m->scratch, on_hs, m);
+	if (w->unit && m->udb)
+		hs_scan(m->udb, (const char *)buf, (unsigned)len, 0, m->scratch, on_hs, m);
 	size_t k = 0;
-	for (size_t i = 0; i < m->nhits; i++)
-		if (accept(&m->vs.pats[m->hits[i].pat], buf, len, &m->hits[i], w))
-			m->hits[k++] = m->hits[i];
+	for (size_t i = 0; i < m->nhits; i++) {
+		struct raw *r = &m->hits[i];
+		if (r->start == SIZE_MAX) {
+			unsigned b = m->vs.pats[r->pat].bound;
+			if (r->end < len && glues(b, buf[r->end]) && glues(b, buf[r->end - 1]))
+				continue;  /* glued on the right: accept() would drop it, skip the start search */
+			if ((r->start = start_of(m, buf, r)) == SIZE_MAX)
+				continue;
+		}
+		if (accept(&m->vs.pats[r->pat], buf, len, r, w))
+			m->hits[k++] = *r;
+	}
 	if (k > 1)  /* qsort_r(NULL, 0, ...) is undefined */
 		qsort_r(m->hits, k, sizeof *m->hits, cmp_hit, m->vs.pats);
 	const struct variant_pat *last = NULL;
@@ -225,25 +298,34 @@ static void scan_core(struct matcher *m, const uint8_t *buf, size_t len, const s
 	for (size_t i = 0; i < k; i++) {
 		const struct raw *r = &m->hits[i];
 		const struct variant_pat *p = &m->vs.pats[r->pat];
-		if (p->kind == ID_LOCATION) {
+		if (p->kind == ID_LOCATION && p->rule < 0) {
 			note_coord(ls, p, r);
 			continue;
 		}
 		/* one hit per value and end offset: the longest, e.g. "%2B91..." over "91..." */
-		if (last && last_end == r->end && last->kind == p->kind && last->index == p->index)
+		if (last && last_end == r->end && last->kind == p->kind && last->index == p->index &&
+		    last->rule == p->rule)
 			continue;
 		last = p;
 		last_end = r->end;
-		struct match_hit h = { .kind = p->kind, .value_index = p->index, .variant = variant_name(p->variant),
+		struct match_hit h = { .kind = p->kind, .value_index = p->index,
+				       .variant = variant_name(&m->vs, p->variant), .rule = p->rule,
 				       .buf = buf, .buflen = len, .start = r->start, .end = r->end };
 		fn(arg, &h);
 	}
-	report_locations(ls, buf, len, fn, arg);
+	report_locations(m, ls, buf, len, fn, arg);
 }
 
 void match_scan(struct matcher *m, const uint8_t *p, size_t len, match_fn fn, void *arg)
 {
 	struct window w = { 0 };
+	struct locstate ls = { 0 };
+	scan_core(m, p, len, &w, &ls, fn, arg);
+}
+
+void match_scan_unit(struct matcher *m, const uint8_t *p, size_t len, match_fn fn, void *arg)
+{
+	struct window w = { .unit = 1 };
 	struct locstate ls = { 0 };
 	scan_core(m, p, len, &w, &ls, fn, arg);
 }

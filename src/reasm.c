@@ -163,6 +163,8 @@ static void skip_hole(struct reasm_ctx *c, struct reasm *r, uint32_t seq, reasm_
 {
 	c->gaps++;
 	c->gap_bytes += seq - r->next_seq;
+	if (!r->truncated)
+		r->gap_at = r->delivered;
 	r->truncated = 1;
 	r->next_seq = seq;
 	deliver_inorder(c, r, NULL, 0, fn, arg);

@@ -15,6 +15,7 @@ struct reasm {                     /* one TCP direction; embedded in the flow, z
 	uint16_t ooo_segs;
 	uint8_t started;               /* next_seq valid */
 	uint8_t truncated;             /* a gap was skipped at least once */
+	uint64_t gap_at;               /* bytes delivered when the first gap was skipped */
 };
 
 struct reasm_ctx {                 /* limits and counters shared by all flows (one per run) */

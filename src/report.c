@@ -19,12 +19,15 @@ void report_free(struct report *r)
 	for (size_t i = 0; i < r->ninputs; i++) {
 		free(r->inputs[i].path);
 		free(r->inputs[i].warning);
+		free(r->inputs[i].saved_path);
 	}
 	for (size_t i = 0; i < r->nleaks; i++)
 		free(r->leaks[i].evidence);
 	for (size_t i = 0; i < r->nwarnings; i++)
 		free(r->warnings[i]);
 	free(r->inputs);
+	free(r->http);
+	free(r->dns);
 	free(r->flows);
 	free(r->leaks);
 	free(r->warnings);
@@ -117,6 +120,42 @@ const struct report_flow *report_flow_by_id(const struct report *r, uint64_t id)
 
 const char *report_where_name(int where)
 {
-	static const char *names[] = { "url", "header", "body", "payload" };
-	return where >= 0 && where <= WHERE_PAYLOAD ? names[where] : "payload";
+	static const char *names[] = { "url", "header", "body", "payload", "dns", "websocket", "mqtt", "xmpp" };
+	return where >= 0 && where <= WHERE_XMPP ? names[where] : "payload";
+}
+
+void report_add_http(struct report *r, uint64_t flow_id, uint64_t ts_us, const char *method, const char *host,
+		     const char *uri, const char *user_agent)
+{
+	if (r->nhttp >= REPORT_MAX_EVENTS) {
+		r->events_dropped++;
+		return;
+	}
+	struct report_http *h = grow((void **)&r->http, &r->nhttp, &r->caphttp, sizeof *h);
+	h->flow_id = flow_id;
+	h->ts_us = ts_us;
+	snprintf(h->method, sizeof h->method, "%s", method ? method : "");
+	snprintf(h->host, sizeof h->host, "%s", host ? host : "");
+	snprintf(h->uri, sizeof h->uri, "%s", uri ? uri : "");
+	snprintf(h->user_agent, sizeof h->user_agent, "%s", user_agent ? user_agent : "");
+}
+
+void report_dns_begin(struct report *r, uint64_t flow_id, uint64_t ts_us)
+{
+	r->dns_flow = flow_id;
+	r->dns_ts = ts_us;
+}
+
+void report_add_dns(struct report *r, const char *rrname, int family, const uint8_t *addr)
+{
+	if (r->ndns >= REPORT_MAX_EVENTS) {
+		r->events_dropped++;
+		return;
+	}
+	struct report_dns *d = grow((void **)&r->dns, &r->ndns, &r->capdns, sizeof *d);
+	d->flow_id = r->dns_flow;
+	d->ts_us = r->dns_ts;
+	d->family = (uint8_t)family;
+	memcpy(d->addr, addr, family == 4 ? 4 : 16);
+	snprintf(d->rrname, sizeof d->rrname, "%s", rrname);
 }

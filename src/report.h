@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum report_where { WHERE_URL, WHERE_HEADER, WHERE_BODY, WHERE_PAYLOAD };
+enum report_where { WHERE_URL, WHERE_HEADER, WHERE_BODY, WHERE_PAYLOAD, WHERE_DNS, WHERE_WEBSOCKET, WHERE_MQTT, WHERE_XMPP };
 
 struct report_input {
 	char *path;
@@ -14,6 +14,7 @@ struct report_input {
 	const char *link_type;
 	uint64_t packets, bytes, first_us, last_us;
 	char *warning;                 /* e.g. truncated in the middle of a record */
+	char *saved_path;              /* live input: the -w copy the evidence pass re-reads */
 };
 
 struct report_flow {               /* a flow as it ended; side 0 client, side 1 server */
@@ -27,6 +28,7 @@ struct report_flow {               /* a flow as it ended; side 0 client, side 1 
 	uint64_t scan_stopped_at;       /* bytes scanned when reassembly skipped a hole */
 	struct geo_info geo;            /* of the remote side */
 	uint32_t nleaks;
+	uint8_t tls_keys;               /* --keylog: enum tls_keys (decrypted, no key, failed), 0 not TLS */
 };
 
 struct report_leak {
@@ -39,6 +41,15 @@ struct report_leak {
 	char encoding[64];
 	char name[64];                  /* header name, or "" */
 	char *evidence;                 /* masked, printable */
+	uint8_t suspected;              /* found by a detector rule, not an identity value */
+	char key[96];                   /* key path the value sat under ("imei", "deviceInfo.id"), or "" */
+	char found[64];                 /* suspected: the value as found (masked when written) */
+	const char *rule_id;            /* suspected: the rule (owned by the rule set), else NULL */
+	const char *rule_desc;
+	const char *rule_sev;
+	uint8_t decrypted;              /* found inside TLS decrypted with a key log */
+	char tls_version[8];            /* decrypted: "TLSv1.3", "TLSv1.2" */
+	char cipher[48];                /* decrypted: IANA cipher suite name */
 };
 
 struct report_stats {
@@ -47,12 +58,32 @@ struct report_stats {
 	uint64_t http_requests, http_bodies_truncated, http_decode_errors, http_parse_errors;
 	uint64_t reasm_gaps, reasm_gap_bytes, reasm_ooo, reasm_retrans_bytes, reasm_memcap_drops;
 	uint64_t dns_responses, dns_malformed, leaks_dropped, ndpi_unknown;
-	uint64_t tls_bytes_skipped, tls_not_tls;  /* ciphertext not inspected; streams that stopped parsing as TLS */
+	uint64_t tls_bytes_skipped, tls_not_tls;
+	uint64_t tls_decrypted_flows, tls_nokey_flows, tls_failed_flows;  /* --keylog: flows decrypted, without a key, failing authentication */
+	uint64_t tls_records_decrypted, tls_records_failed, tls_bytes_decrypted, tls_key_updates;
+	uint64_t kernel_dropped;       /* live capture: pcap_stats drops */  /* ciphertext not inspected; streams that stopped parsing as TLS */
 	size_t patterns;
+};
+
+#define REPORT_MAX_EVENTS 65536   /* HTTP requests and DNS answers kept for EVE output, each */
+
+struct report_http {               /* one HTTP request a device sent (EVE "http") */
+	uint64_t flow_id, ts_us;
+	char method[16], host[256], uri[256], user_agent[256];  /* as sent, unmasked */
+};
+
+struct report_dns {                /* one DNS answer record (EVE "dns") */
+	uint64_t flow_id, ts_us;
+	uint8_t family, addr[16];
+	char rrname[256];
 };
 
 struct report {
 	struct report_input *inputs; size_t ninputs;
+	struct report_http *http; size_t nhttp, caphttp;
+	struct report_dns *dns; size_t ndns, capdns;
+	uint64_t events_dropped;        /* beyond REPORT_MAX_EVENTS */
+	uint64_t dns_flow, dns_ts;      /* the packet report_dns_begin named */
 	struct report_flow *flows; size_t nflows, capflows;
 	struct report_leak *leaks; size_t nleaks, capleaks;
 	char **warnings; size_t nwarnings;
@@ -70,5 +101,12 @@ void report_sort(struct report *r);
 /* The flow of a leak (after report_sort), or NULL. */
 const struct report_flow *report_flow_by_id(const struct report *r, uint64_t id);
 const char *report_where_name(int where);
+/* An HTTP request (scan.c, when its headers are complete). */
+void report_add_http(struct report *r, uint64_t flow_id, uint64_t ts_us, const char *method, const char *host,
+		     const char *uri, const char *user_agent);
+/* The flow and time of the packet whose DNS answers follow (audit.c, per packet: two stores). */
+void report_dns_begin(struct report *r, uint64_t flow_id, uint64_t ts_us);
+/* One answer of that packet: rrname resolved to addr. */
+void report_add_dns(struct report *r, const char *rrname, int family, const uint8_t *addr);
 
 #endif

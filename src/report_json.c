@@ -2,6 +2,7 @@
  * Times are ISO 8601 UTC from pcap timestamps; identifiers are masked unless asked. */
 #include "report_json.h"
 #include "config.h"
+#include "custody.h"
 #include "decode.h"
 #include "identity.h"
 #include "util.h"
@@ -60,6 +61,10 @@ static json_t *flow_json(const struct report_flow *f)
 	json_object_set_new(o, "asn", f->geo.asn ? json_integer(f->geo.asn) : json_null());
 	json_object_set_new(o, "asn_org", jstr_or_null(f->geo.asn_org));
 	json_object_set_new(o, "foreign", json_boolean(f->foreign));
+	if (f->tls_keys) {  /* --keylog */
+		static const char *const tk[] = { "", "decrypted", "encrypted, no key", "decryption failed" };
+		json_object_set_new(o, "tls_decryption", json_string(tk[f->tls_keys & 3]));
+	}
 	json_object_set_new(o, "pkts_toserver", json_integer((json_int_t)f->pkts[0]));
 	json_object_set_new(o, "pkts_toclient", json_integer((json_int_t)f->pkts[1]));
 	json_object_set_new(o, "bytes_toserver", json_integer((json_int_t)f->bytes[0]));
@@ -74,9 +79,11 @@ static json_t *flow_json(const struct report_flow *f)
 static json_t *identifier_json(const struct audit *a, const struct report_leak *l)
 {
 	char buf[512], m[512];
-	if (!a->id)
+	if (l->suspected) {
+		snprintf(buf, sizeof buf, "%s", l->found);
+	} else if (!a->id) {
 		return json_null();
-	if (l->kind == ID_LOCATION) {
+	} else if (l->kind == ID_LOCATION) {
 		if (l->value_index >= a->id->nlocations)
 			return json_null();
 		const struct identity_location *loc = &a->id->locations[l->value_index];
@@ -99,7 +106,15 @@ static json_t *leak_json(const struct audit *a, const struct report_leak *l)
 	json_object_set_new(o, "flow_id", json_integer((json_int_t)l->flow_id));
 	json_object_set_new(o, "kind", json_string(identity_kind_name(l->kind)));
 	json_object_set_new(o, "identifier", identifier_json(a, l));
-	json_object_set_new(o, "confidence", json_string("confirmed"));
+	json_object_set_new(o, "confidence", json_string(l->suspected ? "suspected" : "confirmed"));
+	json_object_set_new(o, "key", jstr_or_null(l->key));
+	if (l->rule_id) {
+		json_t *ru = json_object();
+		json_object_set_new(ru, "id", json_string(l->rule_id));
+		json_object_set_new(ru, "severity", json_string(l->rule_sev ? l->rule_sev : "medium"));
+		json_object_set_new(ru, "description", json_string(l->rule_desc ? l->rule_desc : ""));
+		json_object_set_new(o, "rule", ru);
+	}
 	json_object_set_new(o, "encoding", json_string(l->encoding));
 	json_object_set_new(o, "where", json_string(report_where_name(l->where)));
 	json_object_set_new(o, "name", jstr_or_null(l->name));
@@ -122,6 +137,11 @@ static json_t *leak_json(const struct audit *a, const struct report_leak *l)
 	}
 	json_object_set_new(o, "foreign", json_boolean(l->foreign));
 	json_object_set_new(o, "encrypted", json_boolean(l->encrypted));
+	if (l->decrypted) {
+		json_object_set_new(o, "decrypted", json_true());
+		json_object_set_new(o, "tls_version", json_string(l->tls_version));
+		json_object_set_new(o, "cipher", json_string(l->cipher));
+	}
 	json_object_set_new(o, "severity", json_string(policy_severity_name(l->severity)));
 	json_object_set_new(o, "evidence", json_string(l->evidence ? l->evidence : ""));
 	return o;
@@ -192,6 +212,15 @@ static json_t *stats_json(const struct report_stats *s)
 	SET_U64(o, "dns_malformed", s->dns_malformed);
 	SET_U64(o, "ndpi_unknown", s->ndpi_unknown);
 	SET_U64(o, "tls_encrypted_bytes_not_inspected", s->tls_bytes_skipped);
+	if (s->tls_decrypted_flows || s->tls_nokey_flows || s->tls_failed_flows) {  /* --keylog */
+		SET_U64(o, "tls_flows_decrypted", s->tls_decrypted_flows);
+		SET_U64(o, "tls_flows_encrypted_no_key", s->tls_nokey_flows);
+		SET_U64(o, "tls_flows_decryption_failed", s->tls_failed_flows);
+		SET_U64(o, "tls_records_decrypted", s->tls_records_decrypted);
+		SET_U64(o, "tls_records_failed_authentication", s->tls_records_failed);
+		SET_U64(o, "tls_bytes_decrypted", s->tls_bytes_decrypted);
+		SET_U64(o, "tls_key_updates", s->tls_key_updates);
+	}
 	SET_U64(o, "leaks_dropped", s->leaks_dropped);
 	return o;
 }
@@ -223,6 +252,30 @@ static json_t *summary_json(const struct report *r)
 	return o;
 }
 
+/* Devices seen on the LAN (DHCP, ARP, NDP), in order of appearance. */
+static json_t *devices_json(const struct devices *d)
+{
+	json_t *arr = json_array();
+	for (size_t i = 0; d && i < devices_count(d); i++) {
+		const struct device *v = devices_get(d, i);
+		char mac[18], ip4[INET_ADDRSTRLEN], ip6[INET6_ADDRSTRLEN];
+		snprintf(mac, sizeof mac, "%02x:%02x:%02x:%02x:%02x:%02x", v->mac[0], v->mac[1], v->mac[2], v->mac[3],
+			 v->mac[4], v->mac[5]);
+		report_addr_str(4, v->ip4, ip4, sizeof ip4);
+		report_addr_str(6, v->ip6, ip6, sizeof ip6);
+		json_t *o = json_object();
+		json_object_set_new(o, "mac", json_string(mac));
+		json_object_set_new(o, "ip", v->has_ip4 ? json_string(ip4) : json_null());
+		json_object_set_new(o, "ipv6", v->has_ip6 ? json_string(ip6) : json_null());
+		json_object_set_new(o, "hostname", jstr_or_null(v->hostname));
+		json_object_set_new(o, "vendor_class", jstr_or_null(v->vendor));
+		json_object_set_new(o, "source", json_string(v->source));
+		json_object_set_new(o, "first_seen", jtime(v->first_us));
+		json_array_append_new(arr, o);
+	}
+	return arr;
+}
+
 json_t *report_json_build(const struct audit *a)
 {
 	const struct report *r = a->rep;
@@ -239,11 +292,15 @@ json_t *report_json_build(const struct audit *a)
 	json_object_set_new(doc, "warnings", warn);
 	for (size_t i = 0; i < r->nflows; i++)
 		json_array_append_new(flows, flow_json(&r->flows[i]));
+	json_object_set_new(doc, "devices", devices_json(a->devs));
 	json_object_set_new(doc, "flows", flows);
 	for (size_t i = 0; i < r->nleaks; i++)
 		json_array_append_new(leaks, leak_json(a, &r->leaks[i]));
 	json_object_set_new(doc, "leaks", leaks);
 	json_object_set_new(doc, "summary", summary_json(r));
+	struct custody c;
+	custody_collect(a, &c);
+	json_object_set_new(doc, "custody", custody_json(a, &c));
 	return doc;
 }
 

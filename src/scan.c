@@ -1,16 +1,26 @@
-/* scan.c - feeds what a device sends to the matcher: TCP through reassembly and,
- * when the stream is HTTP/1.x, through the request parser; UDP per datagram. */
+/* scan.c - feeds what a device sends to the matcher: TCP through reassembly and, when the stream
+ * is HTTP/1.x, through the request parser and unpack.c (forms, JSON, base64, gzip); WebSocket
+ * messages (ws.c); DNS query names; UDP per datagram. Detector rules (rules.c) add suspected hits. */
 #include "scan.h"
 #include "config.h"
+#include "dns.h"
 #include "identity.h"
 #include "match.h"
+#include "rules.h"
 #include "tls.h"
+#include "unpack.h"
+#include "ws.h"
+#include <ctype.h>
+#include <strings.h>
 #include "util.h"
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define PEND_MAX 64
+#define PEND_MAX 128
+#define FOUND_MAX 64                   /* a suspected value kept for the report */
+#define KEY_MAX 96
 #define WIN_MAX (2 * PH_EVIDENCE_CONTEXT + PH_MATCH_MAX_PATTERN)
 
 enum dir_mode { MODE_UNDECIDED, MODE_HTTP, MODE_TLS, MODE_RAW };
@@ -20,7 +30,11 @@ struct flow_dir {
 	struct http_parser *http;
 	struct match_stream ms;
 	struct tls_stream tls;
+	struct tls_session *ts;        /* --keylog: the TLS session being decrypted */
 	uint8_t mode;
+	uint8_t raw_where;             /* WHERE_PAYLOAD, or WHERE_MQTT / WHERE_XMPP by the first bytes */
+	uint8_t websocket;             /* the HTTP request upgraded to WebSocket: payload is frames */
+	struct ws_stream ws;
 	uint8_t head[16];              /* first bytes, until we can tell HTTP from not */
 	uint8_t headlen;
 	uint32_t nleaks;
@@ -34,6 +48,12 @@ struct pend_hit {                  /* a hit copied out of the scan callback */
 	char encoding[64], name[64];
 	uint8_t win[WIN_MAX];
 	size_t winlen, start, end;     /* the identifier is win[start, end) */
+	uint8_t suspected, keyed, dead, depth;
+	int16_t rule;                  /* detector rule, or -1 */
+	unsigned buf;                  /* buffer of the unit it lies in (0: the unit, >0 decoded) */
+	size_t bstart, bend;           /* its place in that buffer */
+	char key[KEY_MAX];
+	char found[FOUND_MAX];
 };
 
 struct scan_pending {
@@ -49,6 +69,9 @@ struct unit_ctx {
 	int where;
 	const char *chain;             /* decoding applied before the matcher */
 	const char *name;
+	unsigned buf;                  /* buffer id being scanned (unpack.h) */
+	const char *key;               /* field the buffer came from, or NULL */
+	uint8_t depth;                 /* 0 the unit as sent, 1 decoded from it */
 };
 
 void scan_init(struct scan_ctx *s, struct matcher *m, const struct identity *id, struct report *rep)
@@ -59,19 +82,27 @@ void scan_init(struct scan_ctx *s, struct matcher *m, const struct identity *id,
 	s->rep = rep;
 	reasm_ctx_init(&s->rc);
 	s->pend = util_xcalloc(1, sizeof *s->pend);
+	s->up = unpack_new();
+}
+
+void scan_set_rules(struct scan_ctx *s, const struct rules *rules)
+{
+	s->rules = rules;
 }
 
 void scan_free(struct scan_ctx *s)
 {
 	free(s->pend);
 	s->pend = NULL;
+	unpack_free(s->up);
+	s->up = NULL;
 }
 
 static void build_encoding(char *out, size_t outlen, const char *chain, const char *variant)
 {
 	if (!chain || !chain[0])
 		snprintf(out, outlen, "%s", variant);
-	else if (!strcmp(variant, "plain"))
+	else if (!strcmp(variant, "plain") && !tls_chain_is_transport(chain))
 		snprintf(out, outlen, "%s", chain);
 	else
 		snprintf(out, outlen, "%s>%s", chain, variant);
@@ -82,10 +113,29 @@ static int already_reported(struct scan_ctx *s, struct flow_dir *d, const struct
 	for (uint32_t i = 0; i < d->nleaks; i++) {
 		const struct report_leak *l = &s->rep->leaks[d->leak_idx[i]];
 		if (l->kind == h->kind && l->value_index == h->value_index && l->where == h->where &&
-		    !strcmp(l->encoding, h->encoding))
+		    !strcmp(l->encoding, h->encoding) && l->suspected == h->suspected &&
+		    (!h->suspected || !strcmp(l->found, h->found)))
 			return 1;
 	}
 	return 0;
+}
+
+/* Same leak key: kind, value (or rule and value found), where, encoding. */
+static int same_hit(const struct pend_hit *q, const struct pend_hit *p)
+{
+	return q->kind == p->kind && q->value_index == p->value_index && q->where == p->where &&
+	       q->suspected == p->suspected && !strcmp(q->encoding, p->encoding) &&
+	       (!p->suspected || !strcmp(q->found, p->found));
+}
+
+/* Copy of v[0,n) for the report, cut to fit, NUL bytes as '?'. */
+static void copy_found(char *out, const uint8_t *v, size_t n)
+{
+	if (n > FOUND_MAX - 1)
+		n = FOUND_MAX - 1;
+	for (size_t i = 0; i < n; i++)
+		out[i] = v[i] ? (char)v[i] : '?';
+	out[n] = 0;
 }
 
 /* Matcher callback: copy the hit and its surroundings; leaks are made after the scan,
@@ -104,10 +154,19 @@ static void on_hit(void *arg, const struct match_hit *h)
 	p->where = (uint8_t)u->where;
 	build_encoding(p->encoding, sizeof p->encoding, u->chain, h->variant);
 	snprintf(p->name, sizeof p->name, "%s", u->name ? u->name : "");
+	p->suspected = h->rule >= 0;
+	p->rule = (int16_t)h->rule;
+	p->keyed = p->dead = 0;
+	p->depth = u->depth;
+	p->buf = u->buf;
+	p->bstart = h->start;
+	p->bend = h->end;
+	snprintf(p->key, sizeof p->key, "%s", u->key ? u->key : "");
+	p->found[0] = 0;
+	if (p->suspected)
+		copy_found(p->found, h->buf + h->start, h->end - h->start);
 	for (size_t i = 0; i < pd->n; i++) {  /* one hit per leak key within a scan */
-		struct pend_hit *q = &pd->hit[i];
-		if (q->kind == p->kind && q->value_index == p->value_index && q->where == p->where &&
-		    !strcmp(q->encoding, p->encoding))
+		if (same_hit(&pd->hit[i], p))
 			return;
 	}
 	size_t idlen = h->end - h->start;
@@ -183,7 +242,7 @@ static void flush_pending(struct scan_ctx *s, struct flow *f, int dir)
 	pd->n = 0;  /* make_evidence scans again: its hits must not land here */
 	for (size_t i = 0; i < n; i++) {
 		struct pend_hit *p = &pd->hit[i];
-		if (already_reported(s, d, p))
+		if (p->dead || already_reported(s, d, p))
 			continue;
 		if (d->nleaks == PH_MAX_LEAKS_PER_FLOW || s->rep->nleaks == PH_MAX_LEAKS) {
 			s->rep->st.leaks_dropped++;
@@ -199,17 +258,229 @@ static void flush_pending(struct scan_ctx *s, struct flow *f, int dir)
 		l->ts_us = s->now_us;
 		snprintf(l->encoding, sizeof l->encoding, "%s", copy.encoding);
 		snprintf(l->name, sizeof l->name, "%s", copy.name);
+		snprintf(l->key, sizeof l->key, "%s", copy.key);
+		if (copy.suspected) {
+			const struct rule *ru = &s->rules->r[copy.rule];
+			l->suspected = 1;
+			memcpy(l->found, copy.found, sizeof l->found);
+			l->rule_id = ru->id;
+			l->rule_desc = ru->description;
+			l->rule_sev = ru->severity;
+		}
+		if (d->ts && !strncmp(copy.encoding, "tls>", 4))
+			tls_session_leak(d->ts, l);
 		l->evidence = make_evidence(s, &copy);
 		d->leak_idx = util_xrealloc(d->leak_idx, (d->nleaks + 1) * sizeof *d->leak_idx);
 		d->leak_idx[d->nleaks++] = (uint32_t)(s->rep->nleaks - 1);
 		f->nleaks++;
+		if (s->on_leak)
+			s->on_leak(s->leak_arg, f, l);
 	}
+}
+
+/* Letters and digits of v, lower-cased, into out; the length. */
+static size_t norm_value(const char *v, size_t n, char *out, size_t outlen)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < n && v[i] && o + 1 < outlen; i++)
+		if (isalnum((unsigned char)v[i]))
+			out[o++] = (char)tolower((unsigned char)v[i]);
+	out[o] = 0;
+	return o;
+}
+
+/* Does a suspected value equal an identity value (letters and digits compared; phone numbers
+ * by their last 10 digits)? Then the identity match reports it, as confirmed. */
+static int equals_identity(const struct scan_ctx *s, const char *found)
+{
+	char a[FOUND_MAX], b[FOUND_MAX];
+	size_t al = norm_value(found, strlen(found), a, sizeof a);
+	if (!s->id || al == 0)
+		return 0;
+	for (size_t i = 0; i < s->id->nvalues; i++) {
+		const char *v = s->id->values[i].value;
+		size_t bl = norm_value(v, strlen(v), b, sizeof b);
+		if (al == bl && !memcmp(a, b, al))
+			return 1;
+		if (al >= 10 && bl >= 10 && strspn(a, "0123456789") == al && strspn(b, "0123456789") == bl &&
+		    !memcmp(a + al - 10, b + bl - 10, 10))
+			return 1;
+	}
+	return 0;
+}
+
+/* Does a confirmed hit of the unit lie in buffer buf over [a, b)? */
+static int confirmed_over(const struct scan_pending *pd, unsigned buf, size_t a, size_t b)
+{
+	for (size_t i = 0; i < pd->n; i++) {
+		const struct pend_hit *q = &pd->hit[i];
+		if (!q->suspected && !q->dead && q->buf == buf && q->bstart < b && q->bend > a)
+			return 1;
+	}
+	return 0;
+}
+
+/* Before the hits of one unit become leaks: checks of suspected values, the simplest chain of
+ * each identifier kept (a value found as sent is not reported again from a decoded copy). */
+static void finalize_pending(struct scan_ctx *s)
+{
+	struct scan_pending *pd = s->pend;
+	for (size_t i = 0; i < pd->n; i++) {
+		struct pend_hit *p = &pd->hit[i];
+		if (p->dead)
+			continue;
+		if (!p->suspected) {
+			for (size_t j = 0; j < i && !p->dead; j++) {
+				const struct pend_hit *q = &pd->hit[j];
+				p->dead = !q->suspected && !q->dead && q->kind == p->kind &&
+					  q->value_index == p->value_index && q->depth < p->depth;
+			}
+			continue;
+		}
+		const struct rule *r = &s->rules->r[p->rule];
+		for (size_t j = 0; j < i && !p->dead; j++) {  /* two rules, one value: reported once */
+			const struct pend_hit *q = &pd->hit[j];
+			p->dead = q->suspected && !q->dead && q->kind == p->kind && !strcmp(q->found, p->found);
+		}
+		if (p->dead)
+			continue;
+		if (r->type == RULES_PATTERN &&
+		    (!rules_check_value(r, (const uint8_t *)p->found, strlen(p->found), p->keyed) ||
+		     confirmed_over(pd, p->buf, p->bstart, p->bend)))
+			p->dead = 1;
+		else if (equals_identity(s, p->found))
+			p->dead = 1;
+	}
+	/* rules that need several values in one message (an address book): count, keep one */
+	for (size_t i = 0; i < pd->n; i++) {
+		struct pend_hit *p = &pd->hit[i];
+		if (p->dead || !p->suspected || s->rules->r[p->rule].min_count < 2)
+			continue;
+		unsigned cnt = 1;
+		for (size_t j = i + 1; j < pd->n; j++) {
+			struct pend_hit *q = &pd->hit[j];
+			if (!q->dead && q->suspected && q->rule == p->rule) {
+				cnt++;
+				q->dead = 1;
+			}
+		}
+		if (cnt < s->rules->r[p->rule].min_count)
+			p->dead = 1;
+	}
+}
+
+static void unit_end(struct unit_ctx *u)
+{
+	finalize_pending(u->s);
+	flush_pending(u->s, u->f, u->dir);
 }
 
 static void scan_block(struct unit_ctx *u, const uint8_t *p, size_t len)
 {
 	match_scan(u->s->m, p, len, on_hit, u);
-	flush_pending(u->s, u->f, u->dir);
+	unit_end(u);
+}
+
+/* unpack.c: decoded bytes to scan (hits stay pending until the unit ends). */
+static void on_blob(void *arg, unsigned buf, const uint8_t *p, size_t n, const char *chain, const char *key)
+{
+	struct unit_ctx v = *(struct unit_ctx *)arg;
+	v.buf = buf;
+	v.chain = chain;
+	v.key = key;
+	v.depth = 1;  /* one more per layer undone: a simpler chain of the same value wins */
+	for (const char *c = chain; c && *c; c++)
+		v.depth = (uint8_t)(v.depth + (*c == '>' && v.depth < 255));
+	match_scan_unit(v.s->m, p, n, on_hit, &v);
+}
+
+/* unpack.c: a key and its value. Names the key of hits inside the value; a key rule may make
+ * a suspected hit of the value. */
+static void on_pair(void *arg, unsigned buf, const char *key, size_t off, size_t rawlen, const uint8_t *v,
+		    size_t vl, const char *chain)
+{
+	struct unit_ctx *u = arg;
+	struct scan_ctx *s = u->s;
+	struct scan_pending *pd = s->pend;
+	char nk[KEY_MAX];
+	rules_norm_key(key, strlen(key), nk, sizeof nk);
+	for (size_t i = 0; i < pd->n; i++) {
+		struct pend_hit *p = &pd->hit[i];
+		if (p->buf != buf || p->bstart < off || p->bend > off + rawlen)
+			continue;
+		snprintf(p->key, sizeof p->key, "%s", key);
+		if (p->suspected && p->rule >= 0 && s->rules->r[p->rule].nkeys) {
+			p->keyed = (uint8_t)rules_key_listed(&s->rules->r[p->rule], nk);
+			p->dead |= !p->keyed;  /* the pattern under a key it does not name */
+		}
+	}
+	int r = rules_find_key(s->rules, nk);
+	if (r < 0 || !rules_check_value(&s->rules->r[r], v, vl, 1) || confirmed_over(pd, buf, off, off + rawlen))
+		return;
+	if (pd->n == PEND_MAX) {
+		s->rep->st.leaks_dropped++;
+		return;
+	}
+	struct pend_hit *p = &pd->hit[pd->n];
+	memset(p, 0, offsetof(struct pend_hit, win));
+	p->dead = 0;
+	p->kind = (uint8_t)s->rules->r[r].kind;
+	p->value_index = (uint32_t)r;
+	p->where = (uint8_t)u->where;
+	p->suspected = 1;
+	p->keyed = 1;
+	p->rule = (int16_t)r;
+	p->buf = buf;
+	p->bstart = off;
+	p->bend = off + rawlen;
+	p->depth = u->depth;
+	build_encoding(p->encoding, sizeof p->encoding, chain, "plain");
+	snprintf(p->name, sizeof p->name, "%s", u->name ? u->name : "");
+	snprintf(p->key, sizeof p->key, "%s", key);
+	copy_found(p->found, v, vl);
+	for (size_t i = 0; i < pd->n; i++)
+		if (same_hit(&pd->hit[i], p))
+			return;
+	/* evidence: " key=value" (the space keeps the key from looking like a cut-off token) */
+	size_t kl = strlen(key) > PH_EVIDENCE_CONTEXT - 1 ? PH_EVIDENCE_CONTEXT - 1 : strlen(key);
+	size_t n = vl > PH_MATCH_MAX_PATTERN ? PH_MATCH_MAX_PATTERN : vl;
+	p->win[0] = ' ';
+	memcpy(p->win + 1, key + strlen(key) - kl, kl);
+	p->win[kl + 1] = '=';
+	memcpy(p->win + kl + 2, v, n);
+	p->winlen = kl + 2 + n;
+	p->start = kl + 2;
+	p->end = p->winlen;
+	pd->n++;
+}
+
+/* An HTTP unit (URL, header, body) or a WebSocket message: scan it as sent, then take it apart. */
+static void scan_structured(struct unit_ctx *u, enum unpack_type t, const char *ctype, const uint8_t *p,
+			    size_t len)
+{
+	static const struct unpack_cb cb = { on_blob, on_pair };
+	match_scan_unit(u->s->m, p, len, on_hit, u);
+	if (u->s->rules || t != UNPACK_VALUE || len >= 16)
+		unpack_run(u->s->up, t, ctype, p, len, u->chain, NULL, &cb, u);
+	unit_end(u);
+}
+
+/* A header: its name is a key ("X-IMEI: ..."), Cookie holds pairs, other values may be blobs. */
+static void scan_header(struct unit_ctx *u, const struct http_unit *hu)
+{
+	const char *name = hu->name ? hu->name : "";
+	if (!strcasecmp(name, "cookie")) {
+		scan_structured(u, UNPACK_COOKIE, NULL, hu->p, hu->len);
+		return;
+	}
+	match_scan_unit(u->s->m, hu->p, hu->len, on_hit, u);
+	const char *key = !strncasecmp(name, "x-", 2) ? name + 2 : name;
+	if (u->s->rules)
+		on_pair(u, 0, key, 0, hu->len, hu->p, hu->len, u->chain);
+	static const struct unpack_cb cb = { on_blob, on_pair };
+	if (hu->len >= 16)  /* keys inside a header's blob are its own: the header is in name */
+		unpack_run(u->s->up, UNPACK_VALUE, NULL, hu->p, hu->len, u->chain, NULL, &cb, u);
+	unit_end(u);
 }
 
 /* Stream bytes; an empty piece would end the stream (match_stream_scan's flush). */
@@ -218,13 +489,23 @@ static void scan_stream(struct unit_ctx *u, const uint8_t *p, size_t len)
 	if (!len)
 		return;
 	match_stream_scan(u->s->m, &u->f->dir[u->dir]->ms, p, len, on_hit, u);
-	flush_pending(u->s, u->f, u->dir);
+	unit_end(u);
+}
+
+/* ws.c: one WebSocket text or binary message from the device. */
+static void on_ws_message(void *arg, const uint8_t *p, size_t len, int text)
+{
+	(void)text;
+	scan_structured(arg, UNPACK_AUTO, NULL, p, len);
 }
 
 static void on_request(void *arg, const struct http_request *r)
 {
 	struct unit_ctx *u = arg;
 	struct flow *f = u->f;
+	if (r->websocket)
+		f->dir[u->dir]->websocket = 1;
+	report_add_http(u->s->rep, f->id, u->s->now_us, r->method, r->host, r->uri, r->user_agent);
 	if (!r->host[0] || f->host_source == HOST_HTTP)
 		return;
 	size_t n = strcspn(r->host, ":");  /* a port is not part of the name */
@@ -242,16 +523,37 @@ static void on_unit(void *arg, const struct http_unit *hu)
 	v.where = where[hu->where];
 	v.chain = hu->encoding;
 	v.name = hu->name;
-	if (hu->where == HTTP_WHERE_PAYLOAD)
+	struct flow_dir *d = u->f->dir[u->dir];
+	if (hu->where == HTTP_WHERE_PAYLOAD && d->websocket) {
+		v.where = WHERE_WEBSOCKET;
+		ws_stream_feed(&d->ws, hu->p, hu->len, on_ws_message, &v);
+	} else if (hu->where == HTTP_WHERE_PAYLOAD) {
 		scan_stream(&v, hu->p, hu->len);
-	else
-		scan_block(&v, hu->p, hu->len);
+	} else if (hu->where == HTTP_WHERE_URL) {
+		scan_structured(&v, UNPACK_QUERY, NULL, hu->p, hu->len);
+	} else if (hu->where == HTTP_WHERE_HEADER) {
+		scan_header(&v, hu);
+	} else {
+		const char *ct = hu->req ? hu->req->content_type : NULL;
+		scan_structured(&v, unpack_type_of(ct), ct, hu->p, hu->len);
+	}
 }
 
 /* Plaintext TLS records (the ClientHello and its extensions). */
 static void on_tls_plain(void *arg, const uint8_t *p, size_t len)
 {
 	scan_stream(arg, p, len);
+}
+
+/* Where a non-HTTP, non-TLS stream's bytes are reported: MQTT (a CONNECT packet, MQTT 3.1.1 /
+ * 5.0 section 3.1) and XMPP (RFC 6120 stream header) by their first bytes, else payload. */
+static int raw_where(const uint8_t *h, size_t n)
+{
+	if (n >= 8 && h[0] == 0x10 && (memmem(h, n, "MQTT", 4) || memmem(h, n, "MQIsdp", 6)))
+		return WHERE_MQTT;
+	if (n >= 5 && (!memcmp(h, "<?xml", 5) || (n >= 7 && !memcmp(h, "<stream", 7))))
+		return WHERE_XMPP;
+	return WHERE_PAYLOAD;
 }
 
 /* In-order stream bytes from reassembly. */
@@ -269,8 +571,11 @@ static void on_stream(void *arg, const uint8_t *p, size_t len)
 		if ((is < 0 || tls < 0) && d->headlen < sizeof d->head && is != 1 && tls != 1)
 			return;
 		d->mode = is == 1 ? MODE_HTTP : tls == 1 ? MODE_TLS : MODE_RAW;
+		d->raw_where = (uint8_t)raw_where(d->head, d->headlen);
 		if (d->mode == MODE_HTTP)
 			d->http = http_parser_new(&u->s->hs);
+		if (d->mode == MODE_TLS && u->s->kl && u->dir == 0)
+			d->ts = tls_session_new(u->s->kl, &u->s->hs);
 		on_stream(arg, d->head, d->headlen);
 	}
 	if (!len)
@@ -279,12 +584,15 @@ static void on_stream(void *arg, const uint8_t *p, size_t len)
 		http_parser_on_request(d->http, on_request, u);  /* u lives on the caller's stack */
 		http_parser_feed(d->http, p, len, on_unit, u);
 	} else if (d->mode == MODE_TLS) {
-		if (tls_stream_feed(&d->tls, p, len, on_tls_plain, u) < 0) {
+		static const struct tls_sink sink = { on_tls_plain, on_unit, on_request };
+		if (d->ts ? tls_session_feed(d->ts, p, len, &sink, u) < 0
+			  : tls_stream_feed(&d->tls, p, len, on_tls_plain, u) < 0) {
 			d->mode = MODE_RAW;  /* not TLS after all: scan everything from here */
 			u->s->rep->st.tls_not_tls++;
 			scan_stream(u, p, len);
 		}
 	} else {
+		u->where = d->raw_where;
 		scan_stream(u, p, len);
 	}
 }
@@ -315,6 +623,13 @@ void scan_udp(struct scan_ctx *s, struct flow *f, int dir, const struct packet *
 		return;
 	dir_get(f, dir);
 	struct unit_ctx u = { .s = s, .f = f, .dir = dir, .where = WHERE_PAYLOAD };
+	char qname[PH_DNS_MAX_NAME];
+	int to_dns = f->port[!dir] == 53 || f->port[!dir] == 5353;
+	if (to_dns && dns_question_name(p->payload, p->payload_len, qname, sizeof qname) == 0) {
+		u.where = WHERE_DNS;  /* labels carry hashes and encoded values (DNS exfiltration) */
+		scan_block(&u, (const uint8_t *)qname, strlen(qname));
+		return;
+	}
 	scan_block(&u, p->payload, p->payload_len);
 }
 
@@ -324,7 +639,7 @@ void scan_finish(struct scan_ctx *s, struct flow *f)
 		struct flow_dir *d = f->dir[dir];
 		if (!d)
 			continue;
-		struct unit_ctx u = { .s = s, .f = f, .dir = dir, .where = WHERE_PAYLOAD };
+		struct unit_ctx u = { .s = s, .f = f, .dir = dir, .where = d->raw_where };
 		if (f->proto == 6) {
 			reasm_flush(&s->rc, &d->r, on_stream, &u);
 			if (d->mode == MODE_UNDECIDED && d->headlen) {  /* too short to tell: scan as is */
@@ -335,16 +650,41 @@ void scan_finish(struct scan_ctx *s, struct flow *f)
 				http_parser_on_request(d->http, on_request, &u);
 				http_parser_finish(d->http, on_unit, &u);
 			}
+			if (d->ts) {
+				static const struct tls_sink sink = { on_tls_plain, on_unit, on_request };
+				tls_session_finish(d->ts, &sink, &u);
+			}
 			/* a value on the stream's last byte waits for a boundary: the flush reports it */
 			match_stream_scan(s->m, &d->ms, NULL, 0, on_hit, &u);
-			flush_pending(s, f, dir);
+			unit_end(&u);
 		}
 		s->rep->st.tls_bytes_skipped += d->tls.skipped;
+		if (d->ts)
+			tls_session_account(d->ts, &s->rep->st);
+		tls_session_free(d->ts, &s->rc);
 		http_parser_free(d->http);
+		ws_stream_free(&d->ws);
 		match_stream_free(&d->ms);
 		reasm_free(&s->rc, &d->r);
 		free(d->leak_idx);
 		free(d);
 		f->dir[dir] = NULL;
 	}
+}
+
+const struct reasm *scan_dir_reasm(const struct flow *f, int dir)
+{
+	return f->dir[dir] ? &f->dir[dir]->r : NULL;
+}
+
+void scan_tls_server(struct scan_ctx *s, struct flow *f, int dir, const struct packet *p)
+{
+	if (dir == 1 && f->dir[0] && f->dir[0]->ts && p->payload_len)
+		tls_session_server(f->dir[0]->ts, &s->rc, p->seq + ((p->tcp_flags & TCPF_SYN) ? 1 : 0), p->payload,
+				   p->payload_len);
+}
+
+int scan_tls_keys(const struct flow *f)
+{
+	return f->dir[0] && f->dir[0]->ts ? tls_session_keys(f->dir[0]->ts) : 0;
 }

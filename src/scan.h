@@ -10,6 +10,8 @@
 
 struct matcher;
 struct identity;
+struct rules;
+struct unpack;
 
 struct scan_pending;
 
@@ -22,15 +24,29 @@ struct scan_ctx {                  /* one per run */
 	int show_identifiers;          /* evidence unmasked (--show-identifiers) */
 	uint64_t now_us;               /* time of the packet being processed */
 	struct scan_pending *pend;     /* hits of the current scan, turned into leaks after it */
+	const struct rules *rules;     /* detector rules (suspected leaks), or NULL */
+	struct unpack *up;             /* forms / JSON / base64 / gzip inside HTTP units */
+	void (*on_leak)(void *arg, const struct flow *f, const struct report_leak *l);  /* live output */
+	void *leak_arg;
+	struct keylog *kl;             /* --keylog: TLS secrets, or NULL (nothing is decrypted) */
 };
 
 void scan_init(struct scan_ctx *s, struct matcher *m, const struct identity *id, struct report *rep);
 void scan_free(struct scan_ctx *s);
+/* Detector rules whose patterns m was compiled with (match_compile_rules); they stay owned by the caller. */
+void scan_set_rules(struct scan_ctx *s, const struct rules *rules);
 /* A TCP segment sent by side dir of f (a device). */
 void scan_tcp(struct scan_ctx *s, struct flow *f, int dir, const struct packet *p);
 /* A UDP datagram sent by side dir of f (a device). */
 void scan_udp(struct scan_ctx *s, struct flow *f, int dir, const struct packet *p);
 /* Flow end: deliver what reassembly still holds, finish HTTP, free the state. */
 void scan_finish(struct scan_ctx *s, struct flow *f);
+/* Reassembly state of what side dir of f sent (truncated, gap_at, delivered); NULL if unscanned. */
+const struct reasm *scan_dir_reasm(const struct flow *f, int dir);
+/* --keylog: a TCP segment sent by side dir of f; the server side (1) of a TLS flow whose client
+ * is a device is read until its ServerHello (version, random, cipher suite). */
+void scan_tls_server(struct scan_ctx *s, struct flow *f, int dir, const struct packet *p);
+/* --keylog: what decryption made of f's client stream (enum tls_keys); before scan_finish. */
+int scan_tls_keys(const struct flow *f);
 
 #endif

@@ -47,7 +47,7 @@ static void print_leaks(FILE *out, const struct report *r)
 	}
 }
 
-/* Appends s to a comma-separated list ending in "and". */
+/* Joins items as "a, b and c". */
 static void list_join(char *out, size_t outlen, const char **items, size_t n)
 {
 	out[0] = 0;
@@ -58,36 +58,156 @@ static void list_join(char *out, size_t outlen, const char **items, size_t n)
 	}
 }
 
+const char *summary_kind_label(int kind)
+{
+	static const char *names[ID__COUNT] = {
+		[ID_IMEI] = "IMEI", [ID_IMSI] = "IMSI", [ID_ICCID] = "SIM serial (ICCID)",
+		[ID_PHONE_NUMBER] = "phone number", [ID_CARRIER] = "carrier name", [ID_MAC] = "MAC address",
+		[ID_ANDROID_ID] = "Android ID", [ID_ADVERTISING_ID] = "advertising ID", [ID_EMAIL] = "e-mail address",
+		[ID_SERIAL] = "serial number", [ID_SMS] = "SMS sender", [ID_CONTACT] = "contact",
+		[ID_LOCATION] = "location",
+	};
+	return kind >= 0 && kind < ID__COUNT && names[kind] ? names[kind] : "identifier";
+}
+
+const char *summary_country_name(const char *cc)
+{
+	static const char *names[][2] = {
+		{ "AE", "the United Arab Emirates" }, { "AU", "Australia" }, { "BR", "Brazil" }, { "CA", "Canada" },
+		{ "CH", "Switzerland" }, { "CN", "China" }, { "DE", "Germany" }, { "ES", "Spain" }, { "FI", "Finland" },
+		{ "FR", "France" }, { "GB", "the United Kingdom" }, { "HK", "Hong Kong" }, { "ID", "Indonesia" },
+		{ "IE", "Ireland" }, { "IL", "Israel" }, { "IN", "India" }, { "IT", "Italy" }, { "JP", "Japan" },
+		{ "KR", "South Korea" }, { "MY", "Malaysia" }, { "NL", "the Netherlands" }, { "PK", "Pakistan" },
+		{ "RU", "Russia" }, { "SE", "Sweden" }, { "SG", "Singapore" }, { "TH", "Thailand" }, { "TR", "Turkey" },
+		{ "TW", "Taiwan" }, { "UA", "Ukraine" }, { "US", "the United States" }, { "VN", "Vietnam" },
+		{ "ZA", "South Africa" },
+	};
+	for (size_t i = 0; cc && i < sizeof names / sizeof names[0]; i++)
+		if (!strcmp(names[i][0], cc))
+			return names[i][1];
+	return cc && cc[0] ? cc : "an unknown country";
+}
+
+/* Which contact entry a value belongs to: entries are name, phone, email in list order. */
+static size_t contact_entry(const struct identity *id, size_t vi)
+{
+	static const char *order[] = { "name", "phone", "email" };
+	size_t entry = 0;
+	int last = 99;
+	for (size_t i = 0; i < id->nvalues && i <= vi; i++) {
+		if (id->values[i].kind != ID_CONTACT)
+			continue;
+		int f = 0;
+		while (f < 3 && (!id->values[i].field || strcmp(id->values[i].field, order[f])))
+			f++;
+		if (f <= last && last != 99)
+			entry++;
+		last = f;
+	}
+	return entry;
+}
+
+/* Distinct identifiers of a kind among foreign leaks (contacts counted by entry). */
+static size_t count_distinct(const struct audit *a, int kind)
+{
+	size_t seen[64], n = 0;
+	const struct report *r = a->rep;
+	for (size_t i = 0; i < r->nleaks; i++) {
+		const struct report_leak *l = &r->leaks[i];
+		if (!l->foreign || l->kind != kind)
+			continue;
+		size_t v = kind == ID_CONTACT && a->id ? contact_entry(a->id, l->value_index) : l->value_index;
+		size_t j = 0;
+		while (j < n && seen[j] != v)
+			j++;
+		if (j == n && n < 64)
+			seen[n++] = v;
+	}
+	return n;
+}
+
+/* --keylog: TLS flows whose content could not be read (no key, or keys that fail), by host. */
+static void print_not_inspected(FILE *out, const struct report *r)
+{
+	size_t n = 0, tls = 0;
+	unsigned long long bytes = 0, tls_bytes = 0;
+	for (size_t i = 0; i < r->nflows; i++) {
+		const struct report_flow *f = &r->flows[i];
+		if (!f->tls_keys)
+			continue;
+		tls++;
+		tls_bytes += f->bytes[!f->remote];
+		if (f->tls_keys != 1) {
+			n++;
+			bytes += f->bytes[!f->remote];
+		}
+	}
+	if (!n)
+		return;
+	fprintf(out, "\nHTTPS that could not be inspected: %zu of %zu TLS flows, %llu of %llu bytes sent (%.0f%%)\n", n, tls,
+		bytes, tls_bytes, tls_bytes ? 100.0 * (double)bytes / (double)tls_bytes : 0.0);
+	fprintf(out, "  %-32s %-39s %10s  %s\n", "HOST", "ADDRESS", "BYTES OUT", "WHY");
+	for (size_t i = 0; i < r->nflows; i++) {
+		const struct report_flow *f = &r->flows[i];
+		if (!f->tls_keys || f->tls_keys == 1)
+			continue;
+		char addr[INET6_ADDRSTRLEN];
+		report_addr_str(f->family, f->addr[f->remote], addr, sizeof addr);
+		fprintf(out, "  %-32.32s %-39s %10llu  %s\n", or_dash(f->host), addr, (unsigned long long)f->bytes[!f->remote],
+			f->tls_keys == 2 ? "no key in the key log" : "keys fail authentication");
+	}
+	fprintf(out, "  What these flows carry is unknown: export their keys, or report them as not audited.\n");
+}
+
 void summary_verdict(const struct audit *a, char *out, size_t outlen)
 {
 	const struct report *r = a->rep;
-	const char *kinds[ID__COUNT], *ccs[64];
-	size_t nk = 0, nc = 0;
+	const char *ccs[64];
+	char kbuf[ID__COUNT][64];
+	const char *kinds[ID__COUNT];
+	size_t nk = 0, nc = 0, clear = 0, enc = 0;
 	int seen[ID__COUNT] = { 0 };
 	for (size_t i = 0; i < r->nleaks; i++) {
 		const struct report_leak *l = &r->leaks[i];
 		const struct report_flow *f = report_flow_by_id(r, l->flow_id);
-		if (!l->foreign || !f)
+		if (!l->foreign || !f || l->kind >= ID__COUNT)
 			continue;
-		if (!seen[l->kind]++)
-			kinds[nk++] = identity_kind_name(l->kind);
+		l->encrypted ? enc++ : clear++;
+		seen[l->kind] = 1;
 		size_t j = 0;
 		while (j < nc && strcmp(ccs[j], f->geo.country))
 			j++;
 		if (j == nc && nc < 64)
 			ccs[nc++] = f->geo.country;
 	}
-	char k[512], c[256];
+	for (int k = 0; k < ID__COUNT; k++) {  /* in the identity's order: IMEI first */
+		if (!seen[k])
+			continue;
+		size_t n = count_distinct(a, k);
+		const char *label = summary_kind_label(k);
+		size_t ll = strlen(label);
+		if (n > 1)
+			snprintf(kbuf[nk], sizeof kbuf[nk], "%zu %s%s", n, label, ll && label[ll - 1] == 's' ? "es" : "s");
+		else
+			snprintf(kbuf[nk], sizeof kbuf[nk], "%s", label);
+		kinds[nk] = kbuf[nk];
+		nk++;
+	}
+	char k[768], c[512];
+	const char *names[64];
+	for (size_t i = 0; i < nc; i++)
+		names[i] = summary_country_name(ccs[i]);
 	if (!a->o.policy.home[0]) {
 		snprintf(out, outlen, "%zu leak%s found; no --home given, so no destination is foreign", r->nleaks,
 			 r->nleaks == 1 ? "" : "s");
 	} else if (!nk) {
-		snprintf(out, outlen, "no identifier sent to servers outside %s%s", a->o.policy.home,
-			 r->nleaks ? " (leaks to domestic or allowed servers are listed above)" : "");
+		snprintf(out, outlen, "no identifier sent to servers outside %s%s", summary_country_name(a->o.policy.home),
+			 r->nleaks ? " (leaks to domestic or allowed servers are listed)" : "");
 	} else {
 		list_join(k, sizeof k, kinds, nk);
-		list_join(c, sizeof c, ccs, nc);
-		snprintf(out, outlen, "%s sent to servers in %s (outside home %s)", k, c, a->o.policy.home);
+		list_join(c, sizeof c, names, nc);
+		const char *how = !enc ? " in cleartext" : !clear ? " encrypted (inside TLS)" : " (partly in cleartext)";
+		snprintf(out, outlen, "%s sent%s to servers in %s", k, how, c);
 	}
 }
 
@@ -103,6 +223,7 @@ void summary_print(FILE *out, const struct audit *a)
 		fprintf(out, "No --identity given: flows only, no identifier matching.\n");
 	print_foreign(out, r);
 	print_leaks(out, r);
+	print_not_inspected(out, r);
 	for (size_t i = 0; i < r->nwarnings; i++)
 		fprintf(out, "warning: %s\n", r->warnings[i]);
 	char v[1024];

@@ -1,5 +1,6 @@
 /* variant.c - expand each identifier into Hyperscan expressions: plain and grouped forms,
- * percent-encoding (RFC 3986), base64 (RFC 4648) at every alignment, MD5/SHA-1/SHA-256 hex. */
+ * percent-encoding (RFC 3986), base64 at every alignment, base32, hex (RFC 4648), HTML and JSON
+ * escapes, reversed, ROT13, and chains of up to two hash layers (hex, or raw digest in base64/32). */
 #include "variant.h"
 #include "config.h"
 #include "util.h"
@@ -15,9 +16,12 @@
 #define VARIANT_MIN_NATIONAL 7 /* shorter national numbers need the country code */
 #define VARIANT_MIN_NAME 6     /* contact names shorter than this are not searched */
 
-static const char *const var_names[VAR__COUNT] = {
-	"plain", "url", "base64", "base64url", "md5", "sha1", "sha256",
+/* The hash layers; the first three are also inner layers of a two-hash chain. */
+static const struct { const char *name; const EVP_MD *(*md)(void); } hashes[] = {
+	{ "md5", EVP_md5 }, { "sha1", EVP_sha1 }, { "sha256", EVP_sha256 }, { "sha512", EVP_sha512 },
 };
+#define NHASH 4
+#define NHASH_INNER 3
 
 /* Country calling codes (ITU-T E.164 assignments; prefix-free) and trunk prefixes. */
 static const struct { const char *cc, *trunk; } countries[] = {
@@ -37,6 +41,7 @@ static const struct { const char *cc, *trunk; } countries[] = {
 
 /* Identity of the value being expanded, shared by all its patterns. */
 struct ctx {
+	const char *tn;                /* transformation of the value before encoding ("upper"), or NULL */
 	uint8_t kind;
 	uint32_t index;
 	uint8_t coord;
@@ -50,9 +55,50 @@ struct sb {
 	size_t n, cap;
 };
 
-const char *variant_name(unsigned v)
+/* The overflow name, once VARIANT_MAX_NAMES are taken (the last slot is kept for it). */
+static unsigned variant_intern_last(struct variant_set *vs)
 {
-	return v < VAR__COUNT ? var_names[v] : "?";
+	free(vs->names[VARIANT_MAX_NAMES - 1]);
+	vs->names[VARIANT_MAX_NAMES - 1] = util_xstrdup("other");
+	return VARIANT_MAX_NAMES - 1;
+}
+
+const char *variant_name(const struct variant_set *vs, unsigned v)
+{
+	return v < vs->nnames ? vs->names[v] : "?";
+}
+
+unsigned variant_intern(struct variant_set *vs, const char *name)
+{
+	for (size_t i = 0; i < vs->nnames; i++)
+		if (!strcmp(vs->names[i], name))
+			return (unsigned)i;
+	if (vs->nnames == VARIANT_MAX_NAMES)
+		return variant_intern_last(vs);
+	vs->names[vs->nnames] = util_xstrdup(name);
+	return (unsigned)vs->nnames++;
+}
+
+/* Chain name: outer (may be "a>b") then the value's transformation; "plain" alone when neither. */
+static unsigned chain_name(struct variant_set *vs, const struct ctx *c, const char *outer)
+{
+	char b[96];
+	if (!strcmp(outer, "plain"))
+		snprintf(b, sizeof b, "%s", c->tn ? c->tn : "plain");
+	else if (c->tn)
+		snprintf(b, sizeof b, "%s>%s", outer, c->tn);
+	else
+		snprintf(b, sizeof b, "%s", outer);
+	return variant_intern(vs, b);
+}
+
+/* Layers in a chain name: one per '>'-separated part, "plain" counting 0. */
+static unsigned count_layers(const char *name)
+{
+	unsigned n = strcmp(name, "plain") != 0;
+	for (; *name; name++)
+		n += *name == '>';
+	return n;
 }
 
 static void sb_putc(struct sb *b, char c)
@@ -84,9 +130,10 @@ static void sb_lit(struct sb *b, uint8_t c)
 }
 
 /* Append one pattern (taking expr) unless too short, too long or a duplicate. */
-static void add_pat(struct variant_set *vs, const struct ctx *c, unsigned var, unsigned bound,
+static void add_pat(struct variant_set *vs, const struct ctx *c, const char *outer, unsigned bound,
 		    char *expr, unsigned flags, size_t min_len, size_t max_len, int fixed)
 {
+	unsigned var = chain_name(vs, c, outer);
 	if (!expr || min_len < VARIANT_MIN_LEN || max_len > PH_MATCH_MAX_PATTERN) {
 		vs->skipped++;
 		free(expr);
@@ -96,7 +143,7 @@ static void add_pat(struct variant_set *vs, const struct ctx *c, unsigned var, u
 		flags |= HS_FLAG_SOM_LEFTMOST;
 	for (size_t i = vs->n; i-- > 0;) {
 		const struct variant_pat *q = &vs->pats[i];
-		if (q->kind != c->kind || q->index != c->index)
+		if (q->kind != c->kind || q->index != c->index || q->rule >= 0)
 			break;
 		if (q->coord == c->coord && q->flags == flags && !strcmp(q->expr, expr)) {
 			free(expr);
@@ -108,14 +155,14 @@ static void add_pat(struct variant_set *vs, const struct ctx *c, unsigned var, u
 		vs->pats = util_xrealloc(vs->pats, vs->cap * sizeof *vs->pats);
 	}
 	vs->pats[vs->n++] = (struct variant_pat){
-		.expr = expr, .flags = flags, .kind = c->kind, .variant = (uint8_t)var,
-		.bound = (uint8_t)bound, .coord = c->coord, .index = c->index,
+		.expr = expr, .flags = flags, .kind = c->kind, .variant = (uint16_t)var,
+		.layers = (uint8_t)count_layers(vs->names[var]), .rule = -1, .bound = (uint8_t)bound, .coord = c->coord, .index = c->index,
 		.fixed_len = (uint16_t)(fixed ? max_len : 0), .max_len = (uint16_t)max_len,
 	};
 }
 
 /* A literal byte string. */
-static void add_literal(struct variant_set *vs, const struct ctx *c, unsigned var, unsigned bound,
+static void add_literal(struct variant_set *vs, const struct ctx *c, const char *var, unsigned bound,
 			const char *s, size_t n, int caseless)
 {
 	struct sb b = { 0 };
@@ -165,7 +212,7 @@ static void add_url(struct variant_set *vs, const struct ctx *c, const char *s)
 		free(b.p);
 		return;
 	}
-	add_pat(vs, c, VAR_URL, c->bound, b.p, c->caseless ? HS_FLAG_CASELESS : 0, min, max, min == max);
+	add_pat(vs, c, "url", c->bound, b.p, c->caseless ? HS_FLAG_CASELESS : 0, min, max, min == max);
 }
 
 /* Base64 of s behind 0, 1, 2 unknown bytes, keeping only characters fixed by s alone. */
@@ -185,7 +232,7 @@ static void add_base64(struct variant_set *vs, const struct ctx *c, const char *
 			vs->skipped++;
 			continue;
 		}
-		add_literal(vs, c, VAR_BASE64, VB_NONE, out + from, to - from, 0);
+		add_literal(vs, c, "base64", VB_NONE, out + from, to - from, 0);
 		int differs = 0;
 		for (size_t i = from; i < to; i++) {
 			if (out[i] == '+' || out[i] == '/') {
@@ -194,40 +241,217 @@ static void add_base64(struct variant_set *vs, const struct ctx *c, const char *
 			}
 		}
 		if (differs)
-			add_literal(vs, c, VAR_BASE64URL, VB_NONE, out + from, to - from, 0);
+			add_literal(vs, c, "base64url", VB_NONE, out + from, to - from, 0);
 	}
 }
 
-/* Hex MD5, SHA-1 and SHA-256 of s, either case. */
+/* RFC 4648 base32 of n bytes, unpadded, into out (8 chars per 5 bytes + 1). */
+static size_t base32(const uint8_t *in, size_t n, char *out)
+{
+	static const char al[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+	size_t o = 0;
+	unsigned buf = 0, bits = 0;
+	for (size_t i = 0; i < n; i++) {
+		buf = (buf << 8) | in[i];
+		bits += 8;
+		while (bits >= 5) {
+			out[o++] = al[(buf >> (bits - 5)) & 31];
+			bits -= 5;
+		}
+	}
+	if (bits)
+		out[o++] = al[(buf << (5 - bits)) & 31];
+	out[o] = 0;
+	return o;
+}
+
+/* Raw bytes as base64 (standard and URL-safe, padding dropped) and base32, under outer names. */
+static void add_raw_encoded(struct variant_set *vs, const struct ctx *c, const uint8_t *raw, size_t n,
+			    const char *inner)
+{
+	char out[4 * EVP_MAX_MD_SIZE], name[64];
+	if (n > EVP_MAX_MD_SIZE)
+		return;
+	int k = EVP_EncodeBlock((unsigned char *)out, raw, (int)n);
+	while (k > 0 && out[k - 1] == '=')
+		k--;
+	snprintf(name, sizeof name, "base64>%s", inner);
+	add_literal(vs, c, name, VB_NONE, out, (size_t)k, 0);
+	int differs = 0;
+	for (int i = 0; i < k; i++)
+		if (out[i] == '+' || out[i] == '/') {
+			out[i] = out[i] == '+' ? '-' : '_';
+			differs = 1;
+		}
+	if (differs) {
+		snprintf(name, sizeof name, "base64url>%s", inner);
+		add_literal(vs, c, name, VB_NONE, out, (size_t)k, 0);
+	}
+	size_t m = base32(raw, n, out);
+	snprintf(name, sizeof name, "base32>%s", inner);
+	add_literal(vs, c, name, VB_NONE, out, m, 1);
+}
+
+/* Hash chains of s: each hash in hex (either case) and as base64/base32 of the raw digest, and
+ * a second hash over the first one's lower-case hex. */
 static void add_hashes(struct variant_set *vs, const struct ctx *c, const char *s)
 {
-	static const struct { unsigned var; const EVP_MD *(*md)(void); } algs[] = {
-		{ VAR_MD5, EVP_md5 }, { VAR_SHA1, EVP_sha1 }, { VAR_SHA256, EVP_sha256 },
-	};
-	for (size_t i = 0; i < 3; i++) {
+	for (size_t i = 0; i < NHASH; i++) {
 		uint8_t md[EVP_MAX_MD_SIZE];
 		unsigned mdlen = 0;
 		char hex[2 * EVP_MAX_MD_SIZE + 1];
-		if (!EVP_Digest(s, strlen(s), md, &mdlen, algs[i].md(), NULL))
+		if (!EVP_Digest(s, strlen(s), md, &mdlen, hashes[i].md(), NULL))
 			continue;
 		util_hex(md, mdlen, hex);
-		add_literal(vs, c, algs[i].var, VB_NONE, hex, 2 * mdlen, 1);
+		add_literal(vs, c, hashes[i].name, VB_NONE, hex, 2 * mdlen, 1);
+		add_raw_encoded(vs, c, md, mdlen, hashes[i].name);
+		if (i >= NHASH_INNER)
+			continue;
+		for (size_t j = 0; j < NHASH_INNER; j++) {
+			uint8_t md2[EVP_MAX_MD_SIZE];
+			unsigned len2 = 0;
+			char hex2[2 * EVP_MAX_MD_SIZE + 1], name[32];
+			if (!EVP_Digest(hex, 2 * mdlen, md2, &len2, hashes[j].md(), NULL))
+				continue;
+			util_hex(md2, len2, hex2);
+			snprintf(name, sizeof name, "%s>%s", hashes[j].name, hashes[i].name);
+			add_literal(vs, c, name, VB_NONE, hex2, 2 * len2, 1);
+		}
 	}
 }
 
-/* A value with no special structure: plain, url, base64, hashes. */
-static void expand_generic(struct variant_set *vs, const struct ctx *c, const char *v)
+/* Hex of the value's bytes (either case), base32 of them, reversed and ROT13 when they differ. */
+static void add_recoded(struct variant_set *vs, const struct ctx *c, const char *s)
 {
-	add_literal(vs, c, VAR_PLAIN, c->bound, v, strlen(v), c->caseless);
+	size_t n = strlen(s);
+	if (n * 2 > PH_MATCH_MAX_PATTERN)
+		return;
+	char hex[2 * PH_MATCH_MAX_PATTERN + 1], b32[2 * PH_MATCH_MAX_PATTERN], t[PH_MATCH_MAX_PATTERN + 1];
+	util_hex((const uint8_t *)s, n, hex);
+	add_literal(vs, c, "hex", VB_NONE, hex, 2 * n, 1);
+	size_t m = base32((const uint8_t *)s, n, b32);
+	if (m > n + n / 2 + 1)  /* the last character carries padding bits */
+		m--;
+	add_literal(vs, c, "base32", VB_NONE, b32, m, 1);
+	for (size_t i = 0; i < n; i++)
+		t[i] = s[n - 1 - i];
+	t[n] = 0;
+	if (strcmp(t, s))
+		add_literal(vs, c, "reversed", c->bound, t, n, c->caseless);
+	int letters = 0;
+	for (size_t i = 0; i < n; i++) {
+		char ch = s[i];
+		letters |= isalpha((unsigned char)ch) != 0;
+		t[i] = (ch >= 'a' && ch <= 'z') ? (char)('a' + (ch - 'a' + 13) % 26) :
+		       (ch >= 'A' && ch <= 'Z') ? (char)('A' + (ch - 'A' + 13) % 26) : ch;
+	}
+	t[n] = 0;
+	if (letters)
+		add_literal(vs, c, "rot13", c->bound, t, n, c->caseless);
+}
+
+/* Markup escapes of the punctuation in s: HTML numeric/named entities, JSON \uXXXX (and \/). */
+static void add_escaped(struct variant_set *vs, const struct ctx *c, const char *s)
+{
+	static const struct { char c; const char *named; } ent[] = {
+		{ '@', "&commat;" }, { '.', "&period;" }, { '+', "&plus;" }, { '-', "&hyphen;" },
+		{ ':', "&colon;" }, { '&', "&amp;" }, { '/', "&sol;" }, { '_', "&lowbar;" },
+	};
+	struct sb h = { 0 }, j = { 0 };
+	size_t min = 0, hmax = 0;
+	int any = 0;
+	for (const uint8_t *p = (const uint8_t *)s; *p; p++) {
+		if (isalnum(*p)) {
+			sb_lit(&h, *p);
+			sb_lit(&j, *p);
+			min++, hmax++;
+			continue;
+		}
+		any = 1;
+		char t[96];
+		const char *named = NULL;
+		for (size_t i = 0; i < sizeof ent / sizeof ent[0]; i++)
+			if (ent[i].c == (char)*p)
+				named = ent[i].named;
+		snprintf(t, sizeof t, "(?:\\x%02x|&#0*%u;|&#[xX]0*%x;%s%s)", *p, *p, *p, named ? "|" : "",
+			 named ? named : "");
+		sb_puts(&h, t);
+		snprintf(t, sizeof t, "(?:\\x%02x|\\x5cu00%02x%s)", *p, *p, *p == '/' ? "|\\x5c\\x2f" : "");
+		sb_puts(&j, t);
+		min++, hmax += 12;
+	}
+	if (!any) {
+		free(h.p);
+		free(j.p);
+		return;
+	}
+	add_pat(vs, c, "html", c->bound, h.p, HS_FLAG_CASELESS * (unsigned)c->caseless, min, hmax, 0);
+	add_pat(vs, c, "jsonesc", c->bound, j.p, HS_FLAG_CASELESS * (unsigned)c->caseless, min, min * 6, 0);
+}
+
+/* Every encoding of one form of a value. */
+static void expand_form(struct variant_set *vs, const struct ctx *c, const char *v)
+{
+	add_literal(vs, c, "plain", c->bound, v, strlen(v), c->caseless);
 	add_url(vs, c, v);
 	add_base64(vs, c, v);
 	add_hashes(vs, c, v);
+	add_recoded(vs, c, v);
+	add_escaped(vs, c, v);
+}
+
+/* A value with no special structure; for letters also hashes of its upper/lower case. */
+static void expand_generic(struct variant_set *vs, const struct ctx *c, const char *v)
+{
+	expand_form(vs, c, v);
+	char up[PH_MATCH_MAX_PATTERN + 1], low[PH_MATCH_MAX_PATTERN + 1];
+	size_t n = strlen(v);
+	if (n > PH_MATCH_MAX_PATTERN)
+		return;
+	for (size_t i = 0; i <= n; i++) {
+		up[i] = (char)toupper((unsigned char)v[i]);
+		low[i] = (char)tolower((unsigned char)v[i]);
+	}
+	struct ctx t = *c;
+	if (strcmp(up, v)) {
+		t.tn = "upper";
+		add_base64(vs, &t, up);
+		add_hashes(vs, &t, up);
+	}
+	if (strcmp(low, v)) {
+		t.tn = "lower";
+		add_base64(vs, &t, low);
+		add_hashes(vs, &t, low);
+	}
+}
+
+/* IMEI: as written, and without its check digit (14 digits, TAC + serial). */
+static void expand_imei(struct variant_set *vs, const struct ctx *c, const char *v)
+{
+	expand_generic(vs, c, v);
+	size_t n = strlen(v);
+	if (n != 15 || !identity_luhn_ok(v))
+		return;
+	char d[15];
+	memcpy(d, v, 14);
+	d[14] = 0;
+	struct ctx t = *c;
+	t.tn = "nocheck";
+	add_literal(vs, &t, "plain", VB_DIGIT, d, 14, 0);
+	add_hashes(vs, &t, d);  /* its base64 is a prefix of the full value's: not a variant */
 }
 
 /* E-mail: case-insensitive; hashes of the address as is and lower-cased. */
 static void expand_email(struct variant_set *vs, const struct ctx *c, const char *v)
 {
-	expand_generic(vs, c, v);
+	expand_form(vs, c, v);
+	char *up = util_xstrdup(v);
+	for (char *p = up; *p; p++)
+		*p = (char)toupper((unsigned char)*p);
+	struct ctx t = *c;
+	t.tn = "upper";
+	add_hashes(vs, &t, up);
+	free(up);
 	char *low = util_xstrdup(v);
 	for (char *p = low; *p; p++)
 		*p = (char)tolower((unsigned char)*p);
@@ -264,7 +488,7 @@ static void add_grouped(struct variant_set *vs, const struct ctx *c, const char 
 	if (prefix)
 		sb_puts(&b, prefix);
 	sb_grouped(&b, national, 0);
-	add_pat(vs, c, VAR_PLAIN, VB_DIGIT, b.p, 0, pre_min + nl, pre_max + 2 * nl - 1, 0);
+	add_pat(vs, c, "plain", VB_DIGIT, b.p, 0, pre_min + nl, pre_max + 2 * nl - 1, 0);
 }
 
 /* Grouped plain forms of a number: (+|00)CC national, trunk national, national. Separate
@@ -334,6 +558,9 @@ static void expand_phone(struct variant_set *vs, const struct ctx *c, const char
 	add_hashes(vs, c, plus);
 	add_hashes(vs, c, digits);
 	add_hashes(vs, c, national);
+	add_escaped(vs, c, plus);
+	add_recoded(vs, c, plus);
+	add_recoded(vs, c, digits);
 }
 
 /* MAC address: any separator or none, either case; hashes of the usual spellings. */
@@ -361,7 +588,7 @@ static void expand_mac(struct variant_set *vs, const struct ctx *c, const char *
 		if (i & 1 && i < 11)
 			sb_puts(&b, "[:.\\-]?");
 	}
-	add_pat(vs, c, VAR_PLAIN, VB_ALNUM, b.p, HS_FLAG_CASELESS, 12, 17, 0);
+	add_pat(vs, c, "plain", VB_ALNUM, b.p, HS_FLAG_CASELESS, 12, 17, 0);
 	add_url(vs, c, v);
 	add_base64(vs, c, v);
 	char forms[4][18];
@@ -376,10 +603,15 @@ static void expand_mac(struct variant_set *vs, const struct ctx *c, const char *
 		forms[1][i] = (char)toupper((unsigned char)forms[0][i]);
 		forms[3][i] = i < 13 ? (char)toupper((unsigned char)forms[2][i]) : 0;
 	}
+	struct ctx up = *c;
+	up.tn = "upper";
 	for (size_t i = 0; i < 4; i++) {
-		add_base64(vs, c, forms[i]);
-		add_hashes(vs, c, forms[i]);
+		add_base64(vs, i & 1 ? &up : c, forms[i]);
+		add_hashes(vs, i & 1 ? &up : c, forms[i]);
 	}
+	add_recoded(vs, c, forms[0]);
+	add_recoded(vs, c, forms[2]);
+	add_escaped(vs, c, forms[0]);
 }
 
 /* Is s an SMS peer number rather than message text? */
@@ -452,7 +684,7 @@ static void expand_coord(struct variant_set *vs, const struct ctx *c, const char
 			continue;
 		char lit[72];
 		snprintf(lit, sizeof lit, "%s%s", val < 0 ? "-" : "", forms[i]);
-		add_literal(vs, c, VAR_PLAIN, VB_COORD, lit, strlen(lit), 0);
+		add_literal(vs, c, "plain", VB_COORD, lit, strlen(lit), 0);
 	}
 }
 
@@ -497,6 +729,10 @@ static void expand_value(struct variant_set *vs, const struct identity_value *iv
 		c.caseless = 1;
 		expand_generic(vs, &c, v);
 		break;
+	case ID_IMEI:
+		c.bound = digits ? VB_DIGIT : VB_ALNUM;
+		expand_imei(vs, &c, v);
+		break;
 	default:
 		c.bound = digits ? VB_DIGIT : VB_ALNUM;
 		expand_generic(vs, &c, v);
@@ -507,6 +743,9 @@ static void expand_value(struct variant_set *vs, const struct identity_value *iv
 void variant_build(const struct identity *id, struct variant_set *vs)
 {
 	memset(vs, 0, sizeof *vs);
+	variant_intern(vs, "plain");
+	if (!id)
+		return;
 	for (size_t i = 0; i < id->nvalues; i++)
 		expand_value(vs, &id->values[i], (uint32_t)i);
 	for (size_t i = 0; i < id->nlocations; i++) {
@@ -518,10 +757,24 @@ void variant_build(const struct identity *id, struct variant_set *vs)
 	}
 }
 
+void variant_add_rule(struct variant_set *vs, const char *expr, unsigned flags, unsigned kind,
+		      unsigned bound, int rule, unsigned max_len, int unit_only)
+{
+	struct ctx c = { .kind = (uint8_t)kind, .index = (uint32_t)rule };
+	size_t before = vs->n;
+	add_pat(vs, &c, "plain", bound, util_xstrdup(expr), flags, VARIANT_MIN_LEN, max_len, 0);
+	if (vs->n > before) {
+		vs->pats[vs->n - 1].rule = (int16_t)rule;
+		vs->pats[vs->n - 1].unit_only = (uint8_t)(unit_only != 0);
+	}
+}
+
 void variant_set_free(struct variant_set *vs)
 {
 	for (size_t i = 0; i < vs->n; i++)
 		free(vs->pats[i].expr);
+	for (size_t i = 0; i < vs->nnames; i++)
+		free(vs->names[i]);
 	free(vs->pats);
 	memset(vs, 0, sizeof *vs);
 }

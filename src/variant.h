@@ -1,12 +1,15 @@
 /* variant.h - every searchable form of every identifier, as Hyperscan expressions.
- * Plain, grouped phone forms (E.164, ITU-T E.123), percent-encoding (RFC 3986), base64 (RFC 4648), hex digests. */
+ * Plain, grouped phone forms (E.164, ITU-T E.123), URL/base64/base32/hex (RFC 3986, 4648) and
+ * HTML/JSON escapes, reversed, ROT13, and up to two hash layers (MD5, SHA-1, SHA-256, SHA-512). */
 #ifndef PH_VARIANT_H
 #define PH_VARIANT_H
 #include "identity.h"
 #include <stddef.h>
 #include <stdint.h>
 
-enum variant_kind { VAR_PLAIN, VAR_URL, VAR_BASE64, VAR_BASE64URL, VAR_MD5, VAR_SHA1, VAR_SHA256, VAR__COUNT };
+/* A variant's name is its encoding chain, outermost first ("plain", "base64>md5", "sha1>upper");
+ * names are interned per set (variant_set.names) and the pattern keeps the index. */
+#define VARIANT_MAX_NAMES 256
 
 /* How a hit's neighbours are checked (see match.c). */
 enum variant_bound {
@@ -20,7 +23,10 @@ struct variant_pat {
 	char *expr;           /* Hyperscan expression */
 	unsigned flags;       /* HS_FLAG_* */
 	uint8_t kind;         /* enum id_kind */
-	uint8_t variant;      /* enum variant_kind */
+	uint16_t variant;     /* index into variant_set.names */
+	uint8_t layers;       /* transformations undone: fewer wins at the same offset */
+	int16_t rule;         /* detector rule index (rules.c), -1 for an identity value */
+	uint8_t unit_only;    /* searched in HTTP units and WebSocket messages only, not raw streams */
 	uint8_t bound;        /* enum variant_bound */
 	uint8_t coord;        /* ID_LOCATION: 1 lat, 2 lon */
 	uint32_t index;       /* identity->values, or ->locations for ID_LOCATION */
@@ -32,10 +38,17 @@ struct variant_set {
 	struct variant_pat *pats;
 	size_t n, cap;
 	size_t skipped;       /* variants dropped: shorter than 4 bytes or too long */
+	char *names[VARIANT_MAX_NAMES];
+	size_t nnames;
 };
 
-/* "plain", "url", "base64", "base64url", "md5", "sha1", "sha256". */
-const char *variant_name(unsigned v);
+/* Name of variant index v of vs ("plain", "url", "base64>md5", ...). */
+const char *variant_name(const struct variant_set *vs, unsigned v);
+/* Index of name in vs, added when new (at most VARIANT_MAX_NAMES, then "other"). */
+unsigned variant_intern(struct variant_set *vs, const char *name);
+/* Append a pattern that is not an identity value (a detector rule): takes a copy of expr. */
+void variant_add_rule(struct variant_set *vs, const char *expr, unsigned flags, unsigned kind,
+		      unsigned bound, int rule, unsigned max_len, int unit_only);
 /* Generate all patterns of id into vs (zeroed first). */
 void variant_build(const struct identity *id, struct variant_set *vs);
 void variant_set_free(struct variant_set *vs);

@@ -26,4 +26,9 @@ fi
 # ASan: leaks are errors; keep the one-line stderr rule checkable.
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
-exec "$PY" tests/e2e/e2e.py "$@"
+"$PY" tests/e2e/e2e.py "$@"; rc=$?
+# The auditor's outputs (-o DIR, HTML in headless Chromium, evidence.pcap, EVE) after the core cases.
+"$PY" tests/e2e/e2e_report.py "$@" || rc=1
+# Encoding chains, payload decoders, channels and detector rules (tests/gen/obfuscation.py).
+{ "$PY" tests/gen/obfuscation.py build/fixtures-obf && "$PY" tests/e2e/e2e_obfuscation.py; } || rc=1
+exit $rc

@@ -694,6 +694,26 @@ CASES = [case_links, case_ipv6, case_encodings, case_reassembly, case_bodies, ca
          case_bad_inputs, case_redmi]
 
 
+HOSTILE_HOST = "<script>alert(1)</script>"
+HOSTILE_HOST2 = 'x"</style><img src=x onerror=alert(2)>.cn'
+HOSTILE_UA = "</title></style><script>document.body.setAttribute('data-pwned','1')</script>"
+
+
+def case_hostile(out, ident):
+    """HTML/CSS injection attempts in every captured string the report shows: Host headers,
+    user agent, URL, header names, a DNS name; each request also leaks the IMEI to CN."""
+    cap = Cap()
+    dns_lookup(cap, "a-b.evil-cdn.cn", CN, sport=40011, txid=0x0B01)
+    http_flow(cap, http_get("/r?imei=%s&x=\"><script>alert(3)</script>" % ident["imei"],
+                            host=HOSTILE_HOST, headers=["User-Agent2: " + HOSTILE_UA]), sport=46001)
+    http_flow(cap, http_get("/s?imei=%s" % ident["imei"], host=HOSTILE_HOST2,
+                            headers=["X-</style>: " + HOSTILE_UA]), sport=46002)
+    cap.write(os.path.join(out, "hostile.pcap"))
+
+
+CASES.append(case_hostile)
+
+
 def main(argv):
     if len(argv) != 2:
         sys.stderr.write("usage: captures.py OUTDIR\n")

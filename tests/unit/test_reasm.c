@@ -263,6 +263,7 @@ static void test_flush_hole(void **state)
 	assert_int_equal(ctx.gaps, 2);
 	assert_int_equal(ctx.gap_bytes, 10 + 7);
 	assert_int_equal(rs.truncated, 1);
+	assert_int_equal(rs.gap_at, 10);  /* the report says: scanning stopped after 10 bytes */
 	assert_int_equal(rs.next_seq, 51);
 	assert_int_equal(ctx.mem_in_use, 0);
 	assert_int_equal(rs.ooo_segs, 0);

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# bench/run.sh - `make bench`: builds the benchmark capture when missing, then times
+# phonehome's full audit and the reference tools on it, in one go, and prints a table.
+#
+# usage: bench/run.sh PHONEHOME [WORKDIR]
+# env:   RUNS=3 (runs per command, median reported), SLOW_RUNS=1 (for tshark),
+#        BENCH_MB=990 (size of the capture in MiB), BENCH_LEAKS=200, BENCH_SKIP="tshark ngrep"
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PH=${1:-./phonehome}
+W=${2:-build/bench}
+RUNS=${RUNS:-3}
+SLOW_RUNS=${SLOW_RUNS:-1}
+MB=${BENCH_MB:-990}
+LEAKS=${BENCH_LEAKS:-200}
+SKIP=" ${BENCH_SKIP:-} "
+PCAPS=../shared/pcaps/ndpi
+ID=bench/identity.json
+IMEI=862345021234568 PHONE=+919876543210 EMAIL=priya.sharma.test@gmail.com
+CAP=$W/bench.pcap
+mkdir -p "$W"
+
+if [ ! -s "$CAP" ] || [ bench/mkcap.c -nt "$CAP" ]; then
+	echo "bench: building $CAP from $PCAPS (${MB} MiB, $LEAKS leaking flows)"
+	"$W/mkcap" "$CAP.part" "$MB" "$LEAKS" "$W/bench.leaks" "$IMEI" "$PHONE" "$EMAIL" \
+		$(ls "$PCAPS"/*.pcap "$PCAPS"/*.pcapng 2>/dev/null | LC_ALL=C sort) 2>&1 | grep -v '^mkcap: skip' || true
+	mv "$CAP.part" "$CAP"
+fi
+read -r PKTS BYTES < <("$W/pcapread" "$CAP" | awk '{print $1, $3}')
+FLOWS=$("$W/flowtable" "$CAP" | awk '{print $1}')
+echo "bench: $CAP: $PKTS packets, $BYTES bytes, $FLOWS flows (5-tuple)"
+cat "$CAP" > /dev/null  # page cache warm for every command alike
+
+# the 20-way alternation for ngrep: identifier variants as a tester would type them
+NGREP_RE="$IMEI|862345021234576|404450123456789|8991450012345678900|919876543210|9876543210|98765 43210"
+NGREP_RE="$NGREP_RE|Airtel|64:09:80:12:34:56|640980123456|3f2a9c41b7d05e68|5f1c2a9e-7b3d-4c8a-9e21-0d6b4f3a8c17"
+NGREP_RE="$NGREP_RE|priya.sharma.test@gmail.com|priya.sharma.test%40gmail.com|f3a9c2d1|919812345678|919812300001"
+NGREP_RE="$NGREP_RE|919812300002|anita.desai.test@example.in|919812300003"
+
+RES=$W/results.txt
+: > "$RES"
+# run NAME NRUNS CMD...: median wall seconds and the max RSS of the runs
+run() {
+	local name=$1 n=$2; shift 2
+	case "$SKIP" in *" $name "*) return 0;; esac
+	if ! command -v "$1" > /dev/null; then
+		echo "bench: $name: $1 not installed (make bench-deps), skipped"; return 0
+	fi
+	local ts=() rss=0
+	for i in $(seq "$n"); do
+		/usr/bin/time -f '%e %M' -o "$W/time.out" "$@" > "$W/$name.out" 2> "$W/$name.err" || {
+			echo "bench: $name failed (exit $?): $(tail -1 "$W/$name.err")"; return 0; }
+		read -r t m < "$W/time.out"
+		ts+=("$t"); [ "$m" -gt "$rss" ] && rss=$m
+	done
+	local med
+	med=$(printf '%s\n' "${ts[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+	echo "$name $med $rss $n" >> "$RES"
+	printf 'bench: %-12s %6.2f s  %7d KiB  (%s)\n' "$name" "$med" "$rss" "${ts[*]}"
+}
+
+run phonehome "$RUNS" "$PH" -r "$CAP" --identity "$ID" --home IN --json "$W/report.json"
+run libpcap-read "$RUNS" "$W/pcapread" "$CAP"
+run flow-table "$RUNS" "$W/flowtable" "$CAP"
+run hyperscan "$RUNS" "$W/hsscan" "$ID" "$CAP"
+run ndpiReader "$RUNS" ndpiReader -i "$CAP" -q
+run ngrep "$RUNS" ngrep -q -t -I "$CAP" -W none "$NGREP_RE"
+run tshark "$SLOW_RUNS" tshark -n -r "$CAP" -Y "frame contains \"$IMEI\""
+
+/usr/bin/python3 bench/table.py "$RES" "$PKTS" "$BYTES" "$W/report.json" "$W/bench.leaks" "$ID"

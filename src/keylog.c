@@ -1,0 +1,308 @@
+/* keylog.c - NSS key log reader (the SSLKEYLOGFILE format of NSS, OpenSSL and curl):
+ * "LABEL <client random hex> <secret hex>" lines, indexed by client random. */
+#include "keylog.h"
+#include "util.h"
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#define KEYLOG_MAX_LINE 512        /* longer lines are not key log lines */
+#define KEYLOG_MAX_FILES 16
+
+struct keylog_file {
+	char *path;
+	long off;                      /* bytes consumed (complete lines) */
+};
+
+struct keylog {
+	struct keylog_entry *e;
+	size_t n, cap;
+	uint32_t *bucket, *next;       /* hash chains by random; UINT32_MAX ends a chain */
+	size_t nbucket;
+	struct keylog_file f[KEYLOG_MAX_FILES];
+	size_t nfiles;
+	struct timespec last;          /* last refresh */
+};
+
+static const struct {
+	const char *name;
+	int label;
+} labels[] = {
+	{ "CLIENT_RANDOM", KEYLOG_MASTER },
+	{ "CLIENT_HANDSHAKE_TRAFFIC_SECRET", KEYLOG_CLIENT_HS },
+	{ "SERVER_HANDSHAKE_TRAFFIC_SECRET", KEYLOG_SERVER_HS },
+	{ "CLIENT_TRAFFIC_SECRET_0", KEYLOG_CLIENT_APP },
+	{ "SERVER_TRAFFIC_SECRET_0", KEYLOG_SERVER_APP },
+	{ "CLIENT_EARLY_TRAFFIC_SECRET", -1 },
+	{ "EARLY_EXPORTER_SECRET", -1 },
+	{ "EXPORTER_SECRET", -1 },
+	{ "RSA", -1 },
+};
+
+struct keylog *keylog_new(void)
+{
+	struct keylog *k = util_xcalloc(1, sizeof *k);
+	k->nbucket = 1024;
+	k->bucket = util_xmalloc(k->nbucket * sizeof *k->bucket);
+	memset(k->bucket, 0xff, k->nbucket * sizeof *k->bucket);
+	return k;
+}
+
+void keylog_free(struct keylog *k)
+{
+	if (!k)
+		return;
+	for (size_t i = 0; i < k->nfiles; i++)
+		free(k->f[i].path);
+	free(k->e);
+	free(k->bucket);
+	free(k->next);
+	free(k);
+}
+
+static uint32_t hash_random(const uint8_t *r)
+{
+	uint32_t h = 2166136261u;
+	for (int i = 0; i < 32; i++)
+		h = (h ^ r[i]) * 16777619u;
+	return h;
+}
+
+const struct keylog_entry *keylog_find(const struct keylog *k, const uint8_t random[32])
+{
+	for (uint32_t i = k->bucket[hash_random(random) & (k->nbucket - 1)]; i != UINT32_MAX; i = k->next[i])
+		if (!memcmp(k->e[i].random, random, 32))
+			return &k->e[i];
+	return NULL;
+}
+
+size_t keylog_count(const struct keylog *k)
+{
+	return k->n;
+}
+
+static void rehash(struct keylog *k)
+{
+	k->nbucket *= 2;
+	k->bucket = util_xrealloc(k->bucket, k->nbucket * sizeof *k->bucket);
+	memset(k->bucket, 0xff, k->nbucket * sizeof *k->bucket);
+	for (size_t i = 0; i < k->n; i++) {
+		uint32_t b = hash_random(k->e[i].random) & (k->nbucket - 1);
+		k->next[i] = k->bucket[b];
+		k->bucket[b] = (uint32_t)i;
+	}
+}
+
+static struct keylog_entry *entry_get(struct keylog *k, const uint8_t random[32])
+{
+	struct keylog_entry *e = (struct keylog_entry *)keylog_find(k, random);
+	if (e)
+		return e;
+	if (k->n == k->cap) {
+		k->cap = k->cap ? 2 * k->cap : 64;
+		k->e = util_xrealloc(k->e, k->cap * sizeof *k->e);
+		k->next = util_xrealloc(k->next, k->cap * sizeof *k->next);
+	}
+	e = &k->e[k->n];
+	memset(e, 0, sizeof *e);
+	memcpy(e->random, random, 32);
+	uint32_t b = hash_random(random) & (k->nbucket - 1);
+	k->next[k->n] = k->bucket[b];
+	k->bucket[b] = (uint32_t)k->n;
+	k->n++;
+	if (k->n > 2 * k->nbucket)
+		rehash(k);
+	return e;
+}
+
+static int hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* Hex digits of s[0,n) into out (at most max bytes); the byte count, or -1. */
+static int unhex(const char *s, size_t n, uint8_t *out, size_t max)
+{
+	if (n % 2 || n / 2 > max || !n)
+		return -1;
+	for (size_t i = 0; i < n; i += 2) {
+		int a = hexval(s[i]), b = hexval(s[i + 1]);
+		if (a < 0 || b < 0)
+			return -1;
+		out[i / 2] = (uint8_t)(a << 4 | b);
+	}
+	return (int)(n / 2);
+}
+
+/* One line: 1 used or ignored (comment, blank, unknown label), 0 not a key log line; *added set. */
+static int parse_line(struct keylog *k, const char *p, size_t n, int *added)
+{
+	while (n && (p[n - 1] == '\r' || p[n - 1] == ' ' || p[n - 1] == '\t'))
+		n--;
+	if (!n || p[0] == '#')
+		return 1;
+	const char *sp1 = memchr(p, ' ', n);
+	if (!sp1)
+		return 0;
+	size_t ll = (size_t)(sp1 - p);
+	const char *r = sp1 + 1;
+	const char *sp2 = memchr(r, ' ', n - ll - 1);
+	if (!sp2)
+		return 0;
+	const char *s = sp2 + 1;
+	size_t rl = (size_t)(sp2 - r), sl = (size_t)(p + n - s);
+	uint8_t rnd[32], sec[KEYLOG_MAX_SECRET];
+	int slen;
+	if (unhex(r, rl, rnd, sizeof rnd) < 0 || (slen = unhex(s, sl, sec, sizeof sec)) < 0)
+		return ll == 3 && !memcmp(p, "RSA", 3);  /* RSA lines carry an encrypted premaster: not ours */
+	for (size_t i = 0; i < sizeof labels / sizeof labels[0]; i++) {
+		if (strlen(labels[i].name) != ll || memcmp(labels[i].name, p, ll))
+			continue;
+		if (labels[i].label < 0 || rl != 64)
+			return 1;
+		struct keylog_entry *e = entry_get(k, rnd);
+		int lb = labels[i].label;
+		if (e->len[lb] != slen || memcmp(e->secret[lb], sec, (size_t)slen))
+			*added += 1;
+		memcpy(e->secret[lb], sec, (size_t)slen);
+		e->len[lb] = (uint8_t)slen;
+		return 1;
+	}
+	return 1;  /* a label of a later TLS version: ignored */
+}
+
+/* Complete lines of text[0,len); *used: bytes of complete lines; bad lines counted. */
+static size_t add_lines(struct keylog *k, const char *text, size_t len, size_t *used, int *added, size_t *first_bad)
+{
+	size_t bad = 0, pos = 0, line = 0;
+	while (pos < len) {
+		const char *nl = memchr(text + pos, '\n', len - pos);
+		if (!nl)
+			break;
+		size_t n = (size_t)(nl - (text + pos));
+		line++;
+		if (n > KEYLOG_MAX_LINE || !parse_line(k, text + pos, n, added)) {
+			if (!bad++ && first_bad)
+				*first_bad = line;
+		}
+		pos += n + 1;
+	}
+	*used = pos;
+	return bad;
+}
+
+size_t keylog_add_text(struct keylog *k, const char *text, size_t len)
+{
+	size_t used = 0;
+	int added = 0;
+	size_t bad = add_lines(k, text, len, &used, &added, NULL);
+	if (used < len) {  /* a last line without its newline */
+		char *tmp = util_xmalloc(len - used + 1);
+		memcpy(tmp, text + used, len - used);
+		tmp[len - used] = '\n';
+		size_t u2;
+		bad += add_lines(k, tmp, len - used + 1, &u2, &added, NULL);
+		free(tmp);
+	}
+	return bad;
+}
+
+/* Reads file f from its offset; complete lines only (a writer may be mid-line). -1 on a read error. */
+static int read_file(struct keylog *k, struct keylog_file *f, int *added, size_t *bad, size_t *first_bad,
+		     int final)
+{
+	FILE *fp = fopen(f->path, "rb");
+	if (!fp)
+		return -1;
+	if (fseek(fp, f->off, SEEK_SET) < 0) {
+		fclose(fp);
+		return -1;
+	}
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	for (;;) {
+		if (cap - len < 65536) {
+			cap = cap ? 2 * cap : 65536;
+			buf = util_xrealloc(buf, cap);
+		}
+		size_t r = fread(buf + len, 1, cap - len, fp);
+		len += r;
+		if (r == 0)
+			break;
+	}
+	int err = ferror(fp);
+	fclose(fp);
+	if (err) {
+		free(buf);
+		return -1;
+	}
+	size_t used = 0;
+	*bad += add_lines(k, buf, len, &used, added, first_bad);
+	if (final && used < len && memchr(buf + used, 0, len - used) == NULL && len - used < KEYLOG_MAX_LINE) {
+		buf[len] = '\n';  /* cap - len >= 1: room for it */
+		size_t u2;
+		*bad += add_lines(k, buf + used, len - used + 1, &u2, added, first_bad);
+		used = len;
+	} else if (used < len && len - used > KEYLOG_MAX_LINE) {
+		(*bad)++;
+	}
+	f->off += (long)used;
+	free(buf);
+	return 0;
+}
+
+int keylog_add_file(struct keylog *k, const char *path, char *errbuf, size_t errlen)
+{
+	struct stat sb;
+	if (k->nfiles == KEYLOG_MAX_FILES) {
+		snprintf(errbuf, errlen, "%s: more than %d key log files", path, KEYLOG_MAX_FILES);
+		return -1;
+	}
+	if (stat(path, &sb) < 0 || S_ISDIR(sb.st_mode)) {
+		snprintf(errbuf, errlen, "%s: %s", path, S_ISDIR(sb.st_mode) ? "is a directory" : strerror(errno));
+		return -1;
+	}
+	struct keylog_file *f = &k->f[k->nfiles];
+	f->path = util_xstrdup(path);
+	f->off = 0;
+	int added = 0;
+	size_t bad = 0, first_bad = 0;
+	if (read_file(k, f, &added, &bad, &first_bad, 0) < 0) {
+		snprintf(errbuf, errlen, "%s: %s", path, strerror(errno));
+		free(f->path);
+		return -1;
+	}
+	if (bad) {
+		snprintf(errbuf, errlen, "%s: line %zu: not an NSS key log line (LABEL client_random secret)", path,
+			 first_bad ? first_bad : 1);
+		free(f->path);
+		return -1;
+	}
+	k->nfiles++;
+	return 0;
+}
+
+size_t keylog_refresh(struct keylog *k, int now_anyway)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	int64_t ms = (int64_t)(now.tv_sec - k->last.tv_sec) * 1000 + (now.tv_nsec - k->last.tv_nsec) / 1000000;
+	if (!now_anyway && ms < 100 && (k->last.tv_sec || k->last.tv_nsec))
+		return 0;
+	k->last = now;
+	int added = 0;
+	for (size_t i = 0; i < k->nfiles; i++) {
+		struct stat sb;
+		size_t bad = 0;
+		if (stat(k->f[i].path, &sb) < 0)
+			continue;
+		if (sb.st_size < k->f[i].off)  /* truncated and rewritten: read it again */
+			k->f[i].off = 0;
+		if (sb.st_size > k->f[i].off)
+			read_file(k, &k->f[i], &added, &bad, NULL, 0);
+	}
+	return (size_t)added;
+}

@@ -1,0 +1,42 @@
+/* keylog.h - NSS key log files (SSLKEYLOGFILE: mitmproxy, curl, browsers, friTap, PCAPdroid):
+ * TLS secrets by ClientHello random, re-read as the file grows (live capture). */
+#ifndef PH_KEYLOG_H
+#define PH_KEYLOG_H
+#include <stddef.h>
+#include <stdint.h>
+
+enum keylog_label {
+	KEYLOG_MASTER,             /* CLIENT_RANDOM: TLS 1.2 master secret (48 bytes) */
+	KEYLOG_CLIENT_HS,          /* CLIENT_HANDSHAKE_TRAFFIC_SECRET */
+	KEYLOG_SERVER_HS,          /* SERVER_HANDSHAKE_TRAFFIC_SECRET */
+	KEYLOG_CLIENT_APP,         /* CLIENT_TRAFFIC_SECRET_0 */
+	KEYLOG_SERVER_APP,         /* SERVER_TRAFFIC_SECRET_0 */
+	KEYLOG__COUNT
+};
+
+#define KEYLOG_MAX_SECRET 64       /* longest secret kept (SHA-384: 48) */
+
+struct keylog_entry {              /* every secret logged for one client random */
+	uint8_t random[32];
+	uint8_t secret[KEYLOG__COUNT][KEYLOG_MAX_SECRET];
+	uint8_t len[KEYLOG__COUNT];    /* 0: not logged */
+};
+
+struct keylog;
+
+struct keylog *keylog_new(void);
+void keylog_free(struct keylog *k);
+/* Reads an NSS key log file and remembers it for keylog_refresh; -1 with errbuf when it
+ * cannot be read or a line is not a key log line. */
+int keylog_add_file(struct keylog *k, const char *path, char *errbuf, size_t errlen);
+/* Parses key log text (complete lines); the number of lines that were not key log lines. */
+size_t keylog_add_text(struct keylog *k, const char *text, size_t len);
+/* Reads what was appended to the files since the last read (live capture): at once when
+ * now_anyway, else at most every 100 ms of wall clock. The number of new secrets. */
+size_t keylog_refresh(struct keylog *k, int now_anyway);
+/* The secrets of a client random, or NULL. */
+const struct keylog_entry *keylog_find(const struct keylog *k, const uint8_t random[32]);
+/* Entries held. */
+size_t keylog_count(const struct keylog *k);
+
+#endif

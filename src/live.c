@@ -1,0 +1,128 @@
+/* live.c - live capture loop: non-blocking dispatch under poll(2), stop on duration,
+ * count or signal; prints each new leak and device as it is found, and a status line. */
+#include "live.h"
+#include "identity.h"
+#include "report_json.h"
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#define STATUS_EVERY_S 2.0
+#define STATUS_EVERY_PLAIN_S 10.0       /* a log, not a terminal: fewer lines */
+
+static const struct live_opts *g_lo;  /* the printers' options; one live run per process */
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void clock_str(uint64_t us, char *out, size_t len)
+{
+	time_t t = (time_t)(us / 1000000);
+	struct tm tm;
+	localtime_r(&t, &tm);
+	strftime(out, len, "%H:%M:%S", &tm);
+}
+
+static void print_leak(void *arg, const struct flow *f, const struct report_leak *l)
+{
+	(void)arg;
+	char t[16], addr[64];
+	clock_str(l->ts_us, t, sizeof t);
+	report_addr_str(f->family, f->addr[!l->dir], addr, sizeof addr);
+	const char *on = "", *off = "";
+	if (g_lo->color) {
+		on = f->foreign ? "\033[1;31m" : "\033[1;33m";
+		off = "\033[0m";
+	}
+	printf("%s %sLEAK %-14s%s %s [%s] %s %s%s\n", t, on, identity_kind_name(l->kind), off,
+	       f->host[0] ? f->host : addr, f->geo.country[0] ? f->geo.country : "-",
+	       report_where_name(l->where), l->encoding, f->foreign ? " FOREIGN" : "");
+	fflush(stdout);
+}
+
+static void print_device(void *arg, const struct device *d)
+{
+	(void)arg;
+	char t[16], ip4[16] = "-", ip6[64] = "";
+	clock_str(d->last_us, t, sizeof t);
+	if (d->has_ip4)
+		report_addr_str(4, d->ip4, ip4, sizeof ip4);
+	if (d->has_ip6)
+		report_addr_str(6, d->ip6, ip6, sizeof ip6);
+	printf("%s device %02x:%02x:%02x:%02x:%02x:%02x %s %s%s%s%s%s (%s)\n", t, d->mac[0], d->mac[1], d->mac[2],
+	       d->mac[3], d->mac[4], d->mac[5], ip4, ip6, d->hostname[0] ? " name=" : "", d->hostname,
+	       d->vendor[0] ? " vendor=" : "", d->vendor, d->source);
+	fflush(stdout);
+}
+
+void live_attach(struct audit *a, const struct live_opts *o)
+{
+	g_lo = o;
+	if (o->quiet)
+		return;
+	a->sc.on_leak = print_leak;
+	a->on_device = print_device;
+}
+
+static void status_line(struct audit *a, struct capture_live *c, const struct live_opts *o, int final)
+{
+	struct capture_live_stats cs;
+	capture_live_stats(c, &cs);
+	size_t foreign = 0;
+	for (size_t i = 0; i < a->rep->nflows; i++)
+		foreign += a->rep->flows[i].foreign;
+	fprintf(stderr, "%s%llu packets, %llu flows (%zu foreign ended), %zu leaks, %llu dropped by the kernel%s",
+		o->status_tty ? "\r\033[K" : "", (unsigned long long)a->rep->st.packets,
+		(unsigned long long)flow_table_stats(a->ft)->created, foreign, a->rep->nleaks,
+		(unsigned long long)(cs.dropped + cs.if_dropped), o->status_tty && !final ? "" : "\n");
+	a->rep->st.kernel_dropped = cs.dropped + cs.if_dropped;
+}
+
+static void on_packet(void *arg, int dlt, uint64_t ts_us, const uint8_t *p, size_t caplen)
+{
+	audit_packet(arg, dlt, ts_us, p, caplen);
+}
+
+int live_run(struct audit *a, struct capture_live *c, const struct live_opts *o, struct live_signals sig,
+	     void (*interim)(void *arg), void *arg, char *errbuf, size_t errlen)
+{
+	double start = now_s(), next_status = start + (o->status_tty ? STATUS_EVERY_S : STATUS_EVERY_PLAIN_S);
+	struct pollfd pfd = { .fd = capture_live_fd(c), .events = POLLIN };
+	int rc = 0;
+	while (!*sig.stop) {
+		double t = now_s();
+		if (o->duration_s > 0 && t - start >= o->duration_s)
+			break;
+		if (o->count && a->rep->st.packets >= o->count)
+			break;
+		if (*sig.hup) {
+			*sig.hup = 0;
+			interim(arg);
+		}
+		if (!o->quiet && t >= next_status) {
+			status_line(a, c, o, 0);
+			next_status = t + (o->status_tty ? STATUS_EVERY_S : STATUS_EVERY_PLAIN_S);
+		}
+		int timeout = 200;  /* ms: stop conditions are checked at least this often */
+		if (poll(&pfd, 1, timeout) < 0 && errno != EINTR) {
+			snprintf(errbuf, errlen, "poll: %s", strerror(errno));
+			rc = -1;
+			break;
+		}
+		int max = o->count ? (int)(o->count - a->rep->st.packets) : -1;
+		if (capture_live_dispatch(c, on_packet, a, max) < 0) {
+			snprintf(errbuf, errlen, "capture stopped: interface gone or error");
+			rc = -1;
+			break;
+		}
+	}
+	if (!o->quiet)
+		status_line(a, c, o, 1);
+	return rc;
+}

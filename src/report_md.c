@@ -1,0 +1,150 @@
+/* report_md.c - Markdown report: every captured string through escape_md, identifiers masked
+ * as in the HTML report. */
+#include "report_md.h"
+#include "config.h"
+#include "escape.h"
+#include "report_eve.h"
+#include "report_html.h"
+#include "report_json.h"
+#include "summary.h"
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MD_MAX_LEAKS 500           /* table rows; report.json has them all */
+
+static void md(FILE *f, const char *s) { escape_md_put(f, s); }
+
+static void md_masked(FILE *f, const struct audit *a, const char *s)
+{
+	char b[1024];
+	report_eve_mask(a, s, b, sizeof b);
+	md(f, b);
+}
+
+static void leaks_table(FILE *f, const struct audit *a)
+{
+	const struct report *r = a->rep;
+	fprintf(f, "## Leaks (%zu)\n\n", r->nleaks);
+	if (!r->nleaks) {
+		fputs(a->id ? "No identifier of the phone was found in what it sent.\n\n"
+			    : "No --identity was given, so no identifier was searched for.\n\n", f);
+		return;
+	}
+	fputs("| Time (UTC) | Severity | Kind | Identifier | Host | Country | ASN | Encoding | Where | Evidence |\n"
+	      "|---|---|---|---|---|---|---|---|---|---|\n", f);
+	for (size_t i = 0; i < r->nleaks && i < MD_MAX_LEAKS; i++) {
+		const struct report_leak *l = &r->leaks[i];
+		const struct report_flow *fl = report_flow_by_id(r, l->flow_id);
+		char t[40], id[512];
+		report_html_time(l->ts_us, t, sizeof t);
+		report_html_identifier(a, l, id, sizeof id);
+		fprintf(f, "| %.19s | %s | ", t, policy_severity_name(l->severity));
+		md(f, summary_kind_label(l->kind));
+		fputs(" | `", f);
+		md(f, id);
+		fputs("` | ", f);
+		md_masked(f, a, fl && fl->host[0] ? fl->host : "-");
+		fputs(" | ", f);
+		md(f, fl && fl->geo.country[0] ? fl->geo.country : "-");
+		fputs(" | ", f);
+		if (fl && fl->geo.asn) {
+			fprintf(f, "AS%u ", fl->geo.asn);
+			md(f, fl->geo.asn_org);
+		} else {
+			fputs("-", f);
+		}
+		fputs(" | ", f);
+		md(f, l->encoding);
+		fputs(" | ", f);
+		md(f, report_where_name(l->where));
+		fputs(" | ", f);
+		md(f, l->evidence ? l->evidence : "");
+		fputs(" |\n", f);
+	}
+	if (r->nleaks > MD_MAX_LEAKS)
+		fprintf(f, "\n%zu more leaks are in report.json.\n", r->nleaks - MD_MAX_LEAKS);
+	fputs("\n", f);
+}
+
+static void foreign_table(FILE *f, const struct audit *a)
+{
+	const struct report *r = a->rep;
+	fputs("## Foreign destinations\n\n", f);
+	size_t n = 0;
+	for (size_t i = 0; i < r->nflows; i++) {
+		const struct report_flow *fl = &r->flows[i];
+		if (!fl->foreign)
+			continue;
+		if (!n++)
+			fputs("| Host | Address | Country | Organisation | App protocol | Bytes sent | Bytes received | Leaks |\n"
+			      "|---|---|---|---|---|---:|---:|---:|\n", f);
+		char addr[INET6_ADDRSTRLEN];
+		report_addr_str(fl->family, fl->addr[fl->remote], addr, sizeof addr);
+		fputs("| ", f);
+		md_masked(f, a, fl->host[0] ? fl->host : "-");
+		fputs(" | ", f);
+		md(f, addr);
+		fputs(" | ", f);
+		md(f, fl->geo.country);
+		fputs(" | ", f);
+		md(f, fl->geo.asn_org[0] ? fl->geo.asn_org : "-");
+		fputs(" | ", f);
+		md(f, fl->app_proto[0] ? fl->app_proto : "Unknown");
+		fprintf(f, " | %llu | %llu | %u |\n", (unsigned long long)fl->bytes[!fl->remote],
+			(unsigned long long)fl->bytes[fl->remote], fl->nleaks);
+	}
+	fputs(n ? "\n" : (a->o.policy.home[0] ? "None.\n\n" : "No --home given: none counts as foreign.\n\n"), f);
+}
+
+static void custody_list(FILE *f, const struct audit *a, const struct custody *c)
+{
+	fputs("## Chain of custody\n\n", f);
+	fputs("- Tool: phonehome " PH_VERSION "\n- Command line: `", f);
+	md(f, c->command_line);
+	fprintf(f, "`\n- Analysis time: %s\n", c->analysis_time);
+	for (size_t i = 0; i < a->rep->ninputs; i++) {
+		fputs("- Input: ", f);
+		md(f, a->rep->inputs[i].path);
+		fprintf(f, " (SHA-256 `%s`)\n", a->rep->inputs[i].sha256);
+	}
+	if (c->identity_path) {
+		fputs("- Identity: ", f);
+		md(f, c->identity_path);
+		fprintf(f, " (SHA-256 `%s`)\n", c->identity_sha256);
+	}
+	if (c->rules_path) {
+		fputs("- Rules: ", f);
+		md(f, c->rules_path);
+		fprintf(f, " (SHA-256 `%s`)\n", c->rules_sha256);
+	}
+	for (size_t i = 0; i < c->ndb; i++) {
+		fputs("- Database: ", f);
+		md(f, c->db[i].path);
+		fputs(" (", f);
+		md(f, c->db[i].type ? c->db[i].type : "?");
+		fprintf(f, ", built %s)\n", c->db[i].build_date);
+	}
+}
+
+int report_md_write(FILE *f, const struct audit *a, const struct custody *c)
+{
+	const struct report *r = a->rep;
+	char v[1024];
+	summary_verdict(a, v, sizeof v);
+	fputs("# phonehome audit report\n\n**Verdict: ", f);
+	md(f, v);
+	fputs(".**\n\n", f);
+	size_t foreign = 0;
+	for (size_t i = 0; i < r->nflows; i++)
+		foreign += r->flows[i].foreign;
+	fprintf(f, "%llu packets in %zu input%s, %zu flows (%zu foreign), %zu leaks. Home country: ",
+		(unsigned long long)r->st.packets, r->ninputs, r->ninputs == 1 ? "" : "s", r->nflows, foreign, r->nleaks);
+	md(f, a->o.policy.home[0] ? summary_country_name(a->o.policy.home) : "not given");
+	fputs(". Identifiers are masked", f);
+	fputs(a->o.show_identifiers ? " nowhere (--show-identifiers).\n\n" : ".\n\n", f);
+	leaks_table(f, a);
+	foreign_table(f, a);
+	custody_list(f, a, c);
+	return ferror(f) ? -1 : 0;
+}

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# tests/fuzz/corpus.sh OUTDIR - seed corpora from the real captures and the e2e fixtures.
+set -eu
+cd "$(dirname "$0")/../.."
+out=${1:-build/fuzz/corpus}
+mkdir -p "$out"
+/usr/bin/python3 tests/fuzz/corpus.py "$out" ../shared/pcaps/ndpi/*.pcap $(ls build/e2e/*.pcap 2>/dev/null || true) \
+	$(ls tests/fuzz/crashes/*.pcap 2>/dev/null || true) tests/sample/*.pcap

@@ -1,0 +1,211 @@
+#!/usr/bin/python3
+"""tests/limits/limits.py - phonehome under attack and faults (part of `make check`).
+
+usage: limits.py PHONEHOME WORKDIR
+Attacks (captures from mkflood, beside it in WORKDIR): a SYN flood of distinct flows, a
+300 MiB HTTP body, 200k out-of-order segments, a DNS response bomb. Each run must finish,
+exit 0, count what it evicted or truncated, and stay under a peak-RSS cap (measured with
+/usr/bin/time, of the release build). Faults: a capture cut mid-record, a corrupt record
+header, a pcapng with unknown blocks, a full disk and a read-only directory for the
+report, and SIGPIPE on --json -. Prints 'N passed, N failed'."""
+import json
+import os
+import struct
+import subprocess
+import sys
+import tempfile
+
+PH = os.path.abspath(sys.argv[1])
+W = os.path.abspath(sys.argv[2])
+MKFLOOD = os.path.join(W, "mkflood")
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ID = os.path.join(ROOT, "bench", "identity.json")
+BASE = [PH, "--no-geoip", "--no-rules"] if "--no-rules" in subprocess.run(
+    [PH, "--help"], capture_output=True, text=True).stdout else [PH, "--no-geoip"]
+
+# Peak RSS caps (MiB) at the scale of these tests; README "Performance and limits".
+CAP_SYN = 400        # 200k SYNs, --max-flows 50000 --max-report-flows 50000
+CAP_BODY = 64        # one 300 MiB body
+CAP_OOO = 64         # 200k segments, every one out of order
+CAP_DNS = 256        # 50k responses x 101 answers
+
+passed = failed = 0
+
+
+def check(name, cond, detail=""):
+    global passed, failed
+    if cond:
+        passed += 1
+        print(f"ok {name}")
+    else:
+        failed += 1
+        print(f"FAIL {name} {detail}")
+
+
+def gen(mode, n):
+    path = os.path.join(W, f"{mode}-{n}.pcap")
+    if not os.path.exists(path):
+        subprocess.run([MKFLOOD, mode, str(n), path + ".part"], check=True)
+        os.rename(path + ".part", path)
+    return path
+
+
+def run(args, **kw):
+    """Runs phonehome under /usr/bin/time; returns (exit, stdout, stderr, peak RSS MiB)."""
+    tf = os.path.join(W, "time.out")
+    p = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", tf] + args, capture_output=True, **kw)
+    try:
+        rss = int(open(tf).read().split()[-1]) / 1024
+    except (OSError, ValueError, IndexError):
+        rss = -1
+    return p.returncode, p.stdout, p.stderr, rss
+
+
+def audit(cap, extra=(), name="r"):
+    out = os.path.join(W, name + ".json")
+    rc, so, se, rss = run(BASE + ["-r", cap, "--identity", ID, "--json", out] + list(extra))
+    doc = json.load(open(out)) if rc == 0 else None
+    return rc, doc, rss, se
+
+
+def leaks(doc, kind, where):
+    return [l for l in doc["leaks"] if l["kind"] == kind and l["where"] == where]
+
+
+# --- attacks -------------------------------------------------------------------------
+rc, d, rss, se = audit(gen("syn", 200000), ["--max-flows", "50000", "--max-report-flows", "50000"], "syn")
+check("syn flood: completes", rc == 0 and d is not None, se[-300:])
+if d:
+    s = d["stats"]
+    check("syn flood: every flow counted", s["flows"] == 200000, s["flows"])
+    check("syn flood: evictions counted", s["evicted"] == 150000 and s["flows_peak"] == 50000,
+          (s["evicted"], s["flows_peak"]))
+    check("syn flood: listed flows capped", len(d["flows"]) <= 50000, len(d["flows"]))
+    check("syn flood: unlisted flows said", any("not listed" in w for w in d["warnings"]), d["warnings"])
+check(f"syn flood: peak RSS {rss:.0f} MiB < {CAP_SYN}", 0 < rss < CAP_SYN)
+
+rc, d, rss, se = audit(gen("body", 300), [], "body")
+check("2 GB-style body: completes", rc == 0 and d is not None, se[-300:])
+if d:
+    check("body: truncation counted", d["stats"]["http_bodies_truncated"] == 1)
+    check("body: IMEI in the URL found", len(leaks(d, "imei", "url")) == 1)
+    check("body: IMEI past the cap honestly not claimed", not leaks(d, "imei", "body"))
+    check("body: scan stop reported with its byte count",
+          any("scan stopped early in 1 flow" in w and "after 10" in w for w in d["warnings"]), d["warnings"])
+check(f"body: peak RSS {rss:.0f} MiB < {CAP_BODY}", 0 < rss < CAP_BODY)
+
+ooo = gen("ooo", 200000)
+rc, d, rss, se = audit(ooo, [], "ooo")
+check("out-of-order flood: completes", rc == 0 and d is not None, se[-300:])
+if d:
+    s = d["stats"]
+    check("ooo: queue capped, hole skipped and counted", s["reasm_gaps"] >= 1 and s["reasm_out_of_order"] <= 256,
+          (s["reasm_gaps"], s["reasm_out_of_order"]))
+    check("ooo: IMEI before the hole found", len(leaks(d, "imei", "url")) == 1)
+    check("ooo: scan stop reported", any("scan stopped early" in w for w in d["warnings"]), d["warnings"])
+check(f"ooo: peak RSS {rss:.0f} MiB < {CAP_OOO}", 0 < rss < CAP_OOO)
+rc, d, rss, se = audit(ooo, ["--max-reassembly", "1000"], "ooo-small")
+check("ooo: --max-reassembly 1000 queues at most 10 segments",
+      rc == 0 and d["stats"]["reasm_out_of_order"] <= 10, d and d["stats"]["reasm_out_of_order"])
+rc, so, se, _ = run(BASE + ["-r", ooo, "--max-reassembly", "0"])
+check("--max-reassembly 0 is refused: exit 2, one line", rc == 2 and se.count(b"\n") == 1, se)
+
+rc, d, rss, se = audit(gen("dns", 50000), [], "dns")
+check("DNS bomb: completes", rc == 0 and d is not None, se[-300:])
+if d:
+    check("dns: every response parsed or counted malformed",
+          d["stats"]["dns_responses"] + d["stats"]["dns_malformed"] == 50000, d["stats"])
+check(f"dns: peak RSS {rss:.0f} MiB < {CAP_DNS}", 0 < rss < CAP_DNS)
+
+# --- faults --------------------------------------------------------------------------
+small = gen("syn", 3000)
+raw = open(small, "rb").read()
+tmp = tempfile.mkdtemp(dir=W)
+
+
+def write(name, data):
+    p = os.path.join(tmp, name)
+    open(p, "wb").write(data)
+    return p
+
+
+cut = write("cut.pcap", raw[:len(raw) - 30])  # the last record cut in its data
+rc, d, rss, se = audit(cut, [], "cut")
+check("capture cut mid-record: exit 0, packets before it kept",
+      rc == 0 and d["inputs"][0]["packets"] == 2999, d and d["inputs"][0])
+check("capture cut mid-record: said in the report",
+      rc == 0 and any("read stopped" in w or "truncated" in w for w in d["warnings"]), d and d["warnings"])
+
+bad = bytearray(raw)
+rec = 24 + 10 * (16 + 54)  # the 11th record header: caplen far past any snaplen
+bad[rec + 8:rec + 12] = struct.pack("<I", 0x7fffffff)
+badp = write("badhdr.pcap", bytes(bad))
+rc, d, rss, se = audit(badp, [], "badhdr")
+check("corrupt record header: exit 0, the 10 packets before kept",
+      rc == 0 and d["inputs"][0]["packets"] == 10, d and d["inputs"][0])
+check("corrupt record header: said in the report",
+      rc == 0 and any("read stopped" in w for w in d["warnings"]), d and d["warnings"])
+
+
+def block(btype, body):
+    body += b"\0" * (-len(body) % 4)
+    n = 12 + len(body)
+    return struct.pack("<II", btype, n) + body + struct.pack("<I", n)
+
+
+pkt = raw[24 + 16:24 + 16 + 54]
+ng = block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1))
+ng += block(0x00000BAD, b"an unknown block type, to be skipped")
+ng += block(0x00000001, struct.pack("<HHI", 1, 0, 65535))
+ng += block(0x80000123, b"a local-use block")
+for i in range(5):
+    ng += block(0x00000006, struct.pack("<IIIII", 0, 0, 1000 + i, 54, 54) + pkt)
+    ng += block(0x00000BAD, b"x" * 7)
+ngp = write("unknown.pcapng", ng)
+rc, d, rss, se = audit(ngp, [], "pcapng")
+check("pcapng with unknown blocks: exit 0, 5 packets read",
+      rc == 0 and d["inputs"][0]["packets"] == 5, (rc, se[-200:], d and d["inputs"][0]))
+
+# a full disk: a 64 KiB tmpfs holding a previous report that must survive
+mnt = os.path.join(tmp, "full")
+os.mkdir(mnt)
+if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", mnt], capture_output=True).returncode == 0:
+    try:
+        rep = os.path.join(mnt, "report.json")
+        rc1, _, se1, _ = run(BASE + ["-r", ngp, "--json", rep])
+        before = open(rep, "rb").read() if rc1 == 0 else b""
+        rc, so, se, _ = run(BASE + ["-r", gen("syn", 5000), "--json", rep])
+        check("full disk: exit 2 with one line", rc == 2 and se.count(b"\n") == 1 and b"report" in se, (rc, se))
+        check("full disk: previous report intact", before and open(rep, "rb").read() == before)
+        check("full disk: no temporary file left", os.listdir(mnt) == ["report.json"], os.listdir(mnt))
+    finally:
+        subprocess.run(["umount", mnt])
+    ro = os.path.join(tmp, "ro")
+    os.mkdir(ro)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", ro], check=True)
+    try:
+        rc, so, se, _ = run(BASE + ["-r", ngp, "--json", os.path.join(ro, "report.json")])
+        check("unwritable output directory: exit 2 with one line", rc == 2 and se.count(b"\n") == 1, (rc, se))
+    finally:
+        subprocess.run(["umount", ro])
+else:  # not root: permission bits do the read-only part; a full disk needs a mount
+    os.chmod(mnt, 0o555)
+    rc, so, se, _ = run(BASE + ["-r", ngp, "--json", os.path.join(mnt, "report.json")])
+    check("unwritable output directory: exit 2 with one line", rc == 2 and se.count(b"\n") == 1, (rc, se))
+    print("skip full disk (needs root to mount a small tmpfs)")
+
+# SIGPIPE: the reader of --json - goes away after 100 bytes
+p1 = subprocess.Popen(BASE + ["-r", gen("syn", 5000), "--json", "-"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+head = p1.stdout.read(100)
+p1.stdout.close()
+try:
+    err = p1.stderr.read()
+    rc = p1.wait(timeout=60)
+except subprocess.TimeoutExpired:
+    p1.kill()
+    rc, err = -999, b"hung"
+check("SIGPIPE on --json -: exit 2, one line, no crash", rc == 2 and err.count(b"\n") == 1 and len(head) == 100,
+      (rc, err[-200:]))
+
+print(f"limits: {passed} passed, {failed} failed")
+sys.exit(1 if failed else 0)
