@@ -3,6 +3,9 @@
 set -eu
 missing=()
 for p in "$@"; do
+	# npm may come with a Node.js that is not Debian's (e.g. nodesource's, which bundles
+	# it); Debian's npm package would conflict with it, so a working npm command is enough
+	[ "$p" = npm ] && command -v npm >/dev/null 2>&1 && continue
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 [ ${#missing[@]} -eq 0 ] && { echo "deps: all present"; exit 0; }
