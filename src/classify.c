@@ -138,10 +138,11 @@ void classify_packet(struct classifier *c, struct flow *f, const struct packet *
 		(unsigned short)p->l3_len, p->ts_us / 1000);
 	c->st.packets_fed++;
 	f->cls->fed++;
-	/* fed only until nDPI has named the protocol: extra dissection (certificates,
-	 * responses) adds nothing the audit reports, and costs most of nDPI's time */
+	/* fed only until nDPI has named the protocol and the server: extra dissection (HTTP
+	 * and DNS responses) adds nothing the audit reports; TLS keeps it (the handshake's end) */
+	int named = f->cls->nf->host_server_name[0] && !is_tls(proto.master_protocol) && !is_tls(proto.app_protocol);
 	int decided = proto.app_protocol != NDPI_PROTOCOL_UNKNOWN &&
-		      (f->cls->nf->host_server_name[0] || !ndpi_extra_dissection_possible(c->m, f->cls->nf));
+		      (named || !ndpi_extra_dissection_possible(c->m, f->cls->nf));
 	if (decided || f->cls->fed >= PH_NDPI_MAX_PACKETS) {
 		take_result(c, f, proto);
 		if (decided) {

@@ -460,8 +460,7 @@ static void scan_structured(struct unit_ctx *u, enum unpack_type t, const char *
 {
 	static const struct unpack_cb cb = { on_blob, on_pair };
 	match_scan_unit(u->s->m, p, len, on_hit, u);
-	if (u->s->rules || t != UNPACK_VALUE || len >= 16)
-		unpack_run(u->s->up, t, ctype, p, len, u->chain, NULL, &cb, u);
+	unpack_run(u->s->up, t, ctype, p, len, u->chain, NULL, &cb, u);
 	unit_end(u);
 }
 

@@ -33,7 +33,6 @@ struct walk {
 	struct unpack *u;
 	int depth;
 	unsigned buf;
-	const uint8_t *base;
 	const char *chain, *prefix;
 	int plus;                          /* '+' is a space (forms, queries) */
 	size_t shift;                      /* offset of the walked bytes in buffer buf */
@@ -301,7 +300,7 @@ static void on_scalar(void *arg, const char *path, const uint8_t *v, size_t vl, 
 static void walk(struct unpack *u, int depth, enum unpack_type t, const char *ctype, const uint8_t *p,
 		 size_t n, unsigned buf, size_t shift, const char *chain, const char *prefix)
 {
-	struct walk w = { .u = u, .depth = depth, .buf = buf, .base = p, .chain = chain ? chain : "",
+	struct walk w = { .u = u, .depth = depth, .buf = buf, .chain = chain ? chain : "",
 			  .prefix = prefix ? prefix : "", .plus = 1, .shift = shift };
 	if (t == UNPACK_AUTO) {
 		if (json_scan_sniff(p, n))

@@ -42,6 +42,7 @@ static const struct { const char *cc, *trunk; } countries[] = {
 /* Identity of the value being expanded, shared by all its patterns. */
 struct ctx {
 	const char *tn;                /* transformation of the value before encoding ("upper"), or NULL */
+	int single;                    /* one hash layer only: a secondary spelling of the value */
 	uint8_t kind;
 	uint32_t index;
 	uint8_t coord;
@@ -305,7 +306,7 @@ static void add_hashes(struct variant_set *vs, const struct ctx *c, const char *
 		util_hex(md, mdlen, hex);
 		add_literal(vs, c, hashes[i].name, VB_NONE, hex, 2 * mdlen, 1);
 		add_raw_encoded(vs, c, md, mdlen, hashes[i].name);
-		if (i >= NHASH_INNER)
+		if (i >= NHASH_INNER || c->single)
 			continue;
 		for (size_t j = 0; j < NHASH_INNER; j++) {
 			uint8_t md2[EVP_MAX_MD_SIZE];
@@ -413,6 +414,7 @@ static void expand_generic(struct variant_set *vs, const struct ctx *c, const ch
 		low[i] = (char)tolower((unsigned char)v[i]);
 	}
 	struct ctx t = *c;
+	t.single = 1;
 	if (strcmp(up, v)) {
 		t.tn = "upper";
 		add_base64(vs, &t, up);
@@ -450,6 +452,7 @@ static void expand_email(struct variant_set *vs, const struct ctx *c, const char
 		*p = (char)toupper((unsigned char)*p);
 	struct ctx t = *c;
 	t.tn = "upper";
+	t.single = 1;
 	add_hashes(vs, &t, up);
 	free(up);
 	char *low = util_xstrdup(v);
@@ -556,8 +559,10 @@ static void expand_phone(struct variant_set *vs, const struct ctx *c, const char
 	if (strcmp(v, plus))
 		add_base64(vs, c, v);
 	add_hashes(vs, c, plus);
-	add_hashes(vs, c, digits);
-	add_hashes(vs, c, national);
+	struct ctx one = *c;
+	one.single = 1;
+	add_hashes(vs, &one, digits);
+	add_hashes(vs, &one, national);
 	add_escaped(vs, c, plus);
 	add_recoded(vs, c, plus);
 	add_recoded(vs, c, digits);
@@ -605,6 +610,7 @@ static void expand_mac(struct variant_set *vs, const struct ctx *c, const char *
 	}
 	struct ctx up = *c;
 	up.tn = "upper";
+	up.single = 1;
 	for (size_t i = 0; i < 4; i++) {
 		add_base64(vs, i & 1 ? &up : c, forms[i]);
 		add_hashes(vs, i & 1 ? &up : c, forms[i]);

@@ -1,19 +1,11 @@
 /* fuzz_identity.c - libFuzzer target: the identity loader on any bytes (through a memfd,
- * since it reads a path), then, when it loads, the variant compiler and one scan of the
- * input with the compiled matcher. The rules loader gets the same bytes. */
+ * since it reads a path), masking of every value it loads, and the rules loader on the
+ * same bytes. (The Hyperscan compile of the variants takes milliseconds: not fuzzed here.) */
 #include "identity.h"
-#include "match.h"
 #include "rules.h"
 #include <stdio.h>
 #include <sys/mman.h>
 #include <unistd.h>
-
-static void on_hit(void *arg, const struct match_hit *h)
-{
-	(void)arg;
-	volatile uint8_t x = h->buf[h->start];
-	(void)x;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -28,11 +20,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
 	struct identity *id = NULL;
 	if (identity_load(path, &id, err, sizeof err) == 0) {
-		/* Hyperscan compiles in milliseconds: every 64th loaded identity, so loading stays fast to fuzz */
-		struct matcher *m = size % 64 == 0 ? match_compile(id, err, sizeof err) : NULL;
-		if (m) {
-			match_scan(m, data, size, on_hit, NULL);
-			match_free(m);
+		/* every value must be readable and masking must hold on it */
+		for (size_t i = 0; i < id->nvalues; i++) {
+			char m[512];
+			identity_mask(id->values[i].value, m, sizeof m);
 		}
 		identity_free(id);
 	}

@@ -205,6 +205,51 @@ static void test_h2_frames(void **state)
 				    "body - - [imsi=404]\n");
 }
 
+static void discard(void *arg, const struct http_unit *u)
+{
+	(void)arg;
+	volatile uint8_t x = 0;
+	for (size_t i = 0; i < u->len; i++)  /* ASan checks every unit byte is readable */
+		x ^= u->p[i];
+}
+
+/* Random bytes after the preface, and random header blocks: no crash, no read past the end. */
+static void test_random_input(void **state)
+{
+	(void)state;
+	uint32_t seed = 12345;
+	uint8_t buf[4096];
+	for (int round = 0; round < 200; round++) {
+		size_t n = 0;
+		for (; n < sizeof buf; n++) {
+			seed = seed * 1103515245u + 12345u;
+			buf[n] = (uint8_t)(seed >> 16);
+		}
+		if (round % 2) {  /* frames with small lengths so that many are parsed */
+			for (size_t i = 0; i + 9 < n; i += 9 + buf[i + 2] % 64) {
+				buf[i] = 0;
+				buf[i + 1] = 0;
+				buf[i + 2] %= 64;
+				buf[i + 3] %= 10;
+			}
+		}
+		struct h2_conn *c = h2_new(NULL);
+		h2_feed(c, (const uint8_t *)H2_PREFACE, H2_PREFACE_LEN, discard, NULL);
+		h2_feed(c, buf, (size_t)(round * 20) % n + 1, discard, NULL);
+		h2_finish(c, discard, NULL);
+		h2_free(c);
+		struct hpack h;
+		hpack_init(&h, 4096);
+		struct fields f;
+		f.text[0] = 0;
+		uint8_t *exact = malloc(64);
+		memcpy(exact, buf + round, 64);
+		hpack_decode(&h, exact, 64, on_field, &f);
+		free(exact);
+		hpack_free(&h);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -214,6 +259,7 @@ int main(void)
 		cmocka_unit_test(test_c6_responses_huffman),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_h2_frames),
+		cmocka_unit_test(test_random_input),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
