@@ -57,6 +57,13 @@ int audit_open(struct audit *a, const struct audit_opts *o, char *errbuf, size_t
 		if (keylog_add_file(a->sc.kl, o->keylog_paths[i], errbuf, errlen) < 0)
 			return -1;
 	}
+	for (size_t i = 0; i < o->ninputs; i++) {  /* pcapng Decryption Secrets Blocks */
+		struct keylog *k = a->sc.kl ? a->sc.kl : keylog_new();
+		if (keylog_add_pcapng(k, o->inputs[i]) > 0 || k == a->sc.kl)
+			a->sc.kl = k;
+		else
+			keylog_free(k);
+	}
 	a->sc.show_identifiers = o->show_identifiers;
 	return 0;
 }

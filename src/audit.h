@@ -19,6 +19,8 @@ struct audit_opts {
 	size_t max_report_flows;       /* flows without leaks listed; 0: PH_MAX_REPORT_FLOWS */
 	const char *keylog_paths[16];  /* --keylog: NSS key log files, to decrypt TLS */
 	size_t nkeylog;
+	const char *const *inputs;     /* capture files: secrets in their pcapng Decryption Secrets Blocks are used too */
+	size_t ninputs;
 	int show_identifiers;
 	struct policy policy;
 	const char *command_line;      /* as typed, shell-quoted (chain of custody) */

@@ -306,3 +306,57 @@ size_t keylog_refresh(struct keylog *k, int now_anyway)
 	}
 	return (size_t)added;
 }
+
+/* pcapng (draft-ietf-opsawg-pcapng 4.7): Decryption Secrets Blocks of type "TLSK" carry an NSS
+ * key log. Reads the blocks before the first packet (a header read, not the file); the number of secrets added, 0 when the file is not
+ * pcapng or has none, -1 when it cannot be read. */
+int keylog_add_pcapng(struct keylog *k, const char *path)
+{
+	FILE *fp = fopen(path, "rb");
+	if (!fp)
+		return -1;
+	uint8_t h[12];
+	int added = 0, big = 0;
+	char *buf = NULL;
+	size_t cap = 0;
+	while (fread(h, 1, 12, fp) == 12) {
+		uint32_t type = (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | h[3];
+		if (type == 0x0A0D0D0A)  /* Section Header Block: its byte-order magic sets the order */
+			big = h[8] == 0x1A && h[9] == 0x2B;
+		else if (!added && !cap && ftell(fp) == 12)
+			break;  /* the first block is not a section header: not pcapng */
+		uint32_t len = big ? (uint32_t)h[4] << 24 | (uint32_t)h[5] << 16 | (uint32_t)h[6] << 8 | h[7]
+				   : (uint32_t)h[7] << 24 | (uint32_t)h[6] << 16 | (uint32_t)h[5] << 8 | h[4];
+		if (!big)
+			type = (uint32_t)h[3] << 24 | (uint32_t)h[2] << 16 | (uint32_t)h[1] << 8 | h[0];
+		if (len < 12 || len % 4)
+			break;  /* a corrupt block: stop, the capture reader reports it */
+		if (type == 6 || type == 3 || type == 2)
+			break;  /* packets: secrets are read from the blocks before them (as editcap puts them) */
+		if (type == 0x0000000A && len >= 20 && len < (64u << 20)) {  /* Decryption Secrets Block */
+			if (cap < len) {
+				cap = len;
+				buf = util_xrealloc(buf, cap);
+			}
+			memcpy(buf, h + 8, 4);
+			if (fread(buf + 4, 1, len - 12, fp) != len - 12)
+				break;
+			const uint8_t *b = (const uint8_t *)buf;
+			uint32_t st = big ? (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3]
+					  : (uint32_t)b[3] << 24 | (uint32_t)b[2] << 16 | (uint32_t)b[1] << 8 | b[0];
+			uint32_t sl = big ? (uint32_t)b[4] << 24 | (uint32_t)b[5] << 16 | (uint32_t)b[6] << 8 | b[7]
+					  : (uint32_t)b[7] << 24 | (uint32_t)b[6] << 16 | (uint32_t)b[5] << 8 | b[4];
+			if (st == 0x544c534b && sl <= len - 20) {  /* "TLSK": NSS key log text */
+				size_t used;
+				buf[8 + sl] = '\n';  /* inside the block (its trailer): ends a last line */
+				add_lines(k, buf + 8, sl + 1, &used, &added, NULL);
+			}
+			continue;
+		}
+		if (fseek(fp, (long)len - 12, SEEK_CUR) < 0)
+			break;
+	}
+	free(buf);
+	fclose(fp);
+	return added;
+}

@@ -31,6 +31,10 @@ void keylog_free(struct keylog *k);
 int keylog_add_file(struct keylog *k, const char *path, char *errbuf, size_t errlen);
 /* Parses key log text (complete lines); the number of lines that were not key log lines. */
 size_t keylog_add_text(struct keylog *k, const char *text, size_t len);
+/* Adds the key logs of a pcapng file's Decryption Secrets Blocks before its first packet
+ * (where editcap --inject-secrets puts them):
+ * the number of secrets added, 0 when it is not pcapng or has none, -1 when it cannot be read. */
+int keylog_add_pcapng(struct keylog *k, const char *path);
 /* Reads what was appended to the files since the last read (live capture): at once when
  * now_anyway, else at most every 100 ms of wall clock. The number of new secrets. */
 size_t keylog_refresh(struct keylog *k, int now_anyway);

@@ -346,10 +346,7 @@ static int write_reports(const struct audit *a, const struct options *o, char *e
 		return -1;
 	if (!o->json_path)
 		return 0;
-	json_t *doc = report_json_build(a);
-	int rc = report_json_write(doc, o->json_path, err, errlen);
-	json_decref(doc);
-	return rc;
+	return report_json_write(a, o->json_path, err, errlen);
 }
 
 /* -o, --eve, --format and --pdf checked before the long read; nothing is written on error. */
@@ -465,6 +462,8 @@ int main(int argc, char **argv)
 		die("%s%s", err, "");
 	check_report_opts(&o, argc, argv);
 	struct audit a;
+	o.ao.inputs = o.inputs;
+	o.ao.ninputs = o.ninputs;
 	if (audit_open(&a, &o.ao, err, sizeof err) < 0)
 		die("%s%s", err, "");
 	for (size_t i = 0; i < a.rep->nwarnings; i++)  /* identity warnings, before the long read */

@@ -209,7 +209,7 @@ static char *join(const char *dir, const char *name)
 enum { F_JSON, F_HTML, F_MD, F_EVE };
 
 /* One staged file of kind k. */
-static int write_one(struct staging *st, const char *path, int k, const struct audit *a, json_t *doc,
+static int write_one(struct staging *st, const char *path, int k, const struct audit *a,
 		     const struct custody *c, char *errbuf, size_t errlen)
 {
 	FILE *f = stage_open(st, path, errbuf, errlen);
@@ -218,7 +218,7 @@ static int write_one(struct staging *st, const char *path, int k, const struct a
 	int ok;
 	switch (k) {
 	case F_JSON:
-		ok = json_dumpf(doc, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII) == 0 && fputc('\n', f) != EOF;
+		ok = report_json_dump(a, f) == 0;
 		break;
 	case F_HTML: ok = report_html_write(f, a, c) == 0; break;
 	case F_MD: ok = report_md_write(f, a, c) == 0; break;
@@ -236,7 +236,6 @@ int report_dir_write(const struct audit *a, const char *dir, const char *eve_pat
 	struct custody c;
 	custody_collect(a, &c);
 	int made = 0, rc = -1;
-	json_t *doc = NULL;
 	if (dir) {
 		if (mkdir(dir, 0777) == 0) {
 			made = 1;
@@ -244,11 +243,10 @@ int report_dir_write(const struct audit *a, const char *dir, const char *eve_pat
 			snprintf(errbuf, errlen, "-o %s: cannot create it: %s", dir, strerror(errno));
 			return -1;
 		}
-		doc = report_json_build(a);
 		static const char *names[] = { "report.json", "report.html", "report.md", "events.json" };
 		for (int k = F_JSON; k <= F_EVE; k++) {
 			char *p = join(dir, names[k]);
-			int r = write_one(&st, p, k, a, doc, &c, errbuf, errlen);
+			int r = write_one(&st, p, k, a, &c, errbuf, errlen);
 			free(p);
 			if (r < 0)
 				goto fail;
@@ -256,7 +254,7 @@ int report_dir_write(const struct audit *a, const char *dir, const char *eve_pat
 		if (evidence_write(a->rep, dir, &ev, errbuf, errlen) < 0)
 			goto fail;
 	}
-	if (eve_path && write_one(&st, eve_path, F_EVE, a, NULL, &c, errbuf, errlen) < 0)
+	if (eve_path && write_one(&st, eve_path, F_EVE, a, &c, errbuf, errlen) < 0)
 		goto fail;
 	if (staging_commit(&st, errbuf, errlen) < 0 || evidence_commit(&ev, errbuf, errlen) < 0)
 		goto fail;
@@ -266,7 +264,6 @@ int report_dir_write(const struct audit *a, const char *dir, const char *eve_pat
 fail:
 	staging_free(&st, rc < 0);
 	evidence_free(&ev);
-	json_decref(doc);
 	if (rc < 0 && made)
 		rmdir(dir);
 	return rc;

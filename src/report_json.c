@@ -276,32 +276,69 @@ static json_t *devices_json(const struct devices *d)
 	return arr;
 }
 
-json_t *report_json_build(const struct audit *a)
+#define DUMP_FLAGS (JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII)
+
+/* Writes "key": value (value consumed); first says whether a comma goes before it. */
+static int put_member(FILE *f, const char *key, json_t *v, int first, size_t flags)
 {
-	const struct report *r = a->rep;
-	json_t *doc = json_object(), *flows = json_array(), *leaks = json_array(), *warn = json_array();
-	json_object_set_new(doc, "tool", json_pack("{s:s,s:s}", "name", "phonehome", "version", PH_VERSION));
-	json_object_set_new(doc, "inputs", inputs_json(r));
-	json_object_set_new(doc, "options", options_json(a));
-	json_object_set_new(doc, "stats", stats_json(&r->st));
+	int ok = fprintf(f, "%s\"%s\": ", first ? "" : ",\n", key) > 0 && json_dumpf(v, f, flags) == 0;
+	json_decref(v);
+	return ok;
+}
+
+/* "key": [ one element per line ], building each element only while it is written:
+ * a report of a million flows never sits in memory as one JSON tree. */
+static int put_array(FILE *f, const char *key, size_t n, json_t *(*elem)(const struct audit *, size_t),
+		     const struct audit *a)
+{
+	if (fprintf(f, ",\n\"%s\": [", key) < 0)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		json_t *e = elem(a, i);
+		int ok = fputs(i ? ",\n  " : "\n  ", f) >= 0 && json_dumpf(e, f, JSON_COMPACT | DUMP_FLAGS) == 0;
+		json_decref(e);
+		if (!ok)
+			return 0;
+	}
+	return fputs(n ? "\n]" : "]", f) >= 0;
+}
+
+static json_t *flow_elem(const struct audit *a, size_t i)
+{
+	return flow_json(&a->rep->flows[i]);
+}
+
+static json_t *leak_elem(const struct audit *a, size_t i)
+{
+	return leak_json(a, &a->rep->leaks[i]);
+}
+
+static json_t *warnings_json(const struct report *r)
+{
+	json_t *warn = json_array();
 	for (size_t i = 0; i < r->nwarnings; i++)
 		json_array_append_new(warn, json_string(r->warnings[i]));
 	for (size_t i = 0; i < r->ninputs; i++)
 		if (r->inputs[i].warning)
 			json_array_append_new(warn, json_string(r->inputs[i].warning));
-	json_object_set_new(doc, "warnings", warn);
-	for (size_t i = 0; i < r->nflows; i++)
-		json_array_append_new(flows, flow_json(&r->flows[i]));
-	json_object_set_new(doc, "devices", devices_json(a->devs));
-	json_object_set_new(doc, "flows", flows);
-	for (size_t i = 0; i < r->nleaks; i++)
-		json_array_append_new(leaks, leak_json(a, &r->leaks[i]));
-	json_object_set_new(doc, "leaks", leaks);
-	json_object_set_new(doc, "summary", summary_json(r));
+	return warn;
+}
+
+int report_json_dump(const struct audit *a, FILE *f)
+{
+	const struct report *r = a->rep;
+	size_t ind = JSON_INDENT(2) | DUMP_FLAGS;
 	struct custody c;
 	custody_collect(a, &c);
-	json_object_set_new(doc, "custody", custody_json(a, &c));
-	return doc;
+	int ok = fputs("{\n", f) >= 0 &&
+		 put_member(f, "tool", json_pack("{s:s,s:s}", "name", "phonehome", "version", PH_VERSION), 1, ind) &&
+		 put_member(f, "inputs", inputs_json(r), 0, ind) && put_member(f, "options", options_json(a), 0, ind) &&
+		 put_member(f, "stats", stats_json(&r->st), 0, ind) && put_member(f, "warnings", warnings_json(r), 0, ind) &&
+		 put_member(f, "devices", devices_json(a->devs), 0, ind) &&
+		 put_array(f, "flows", r->nflows, flow_elem, a) && put_array(f, "leaks", r->nleaks, leak_elem, a) &&
+		 put_member(f, "summary", summary_json(r), 0, ind) && put_member(f, "custody", custody_json(a, &c), 0, ind) &&
+		 fputs("\n}\n", f) >= 0;
+	return ok ? 0 : -1;
 }
 
 int report_json_check_path(const char *path, char *errbuf, size_t errlen)
@@ -322,11 +359,10 @@ int report_json_check_path(const char *path, char *errbuf, size_t errlen)
 	return ok ? 0 : -1;
 }
 
-int report_json_write(json_t *doc, const char *path, char *errbuf, size_t errlen)
+int report_json_write(const struct audit *a, const char *path, char *errbuf, size_t errlen)
 {
-	size_t flags = JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII;
 	if (!strcmp(path, "-")) {
-		if (json_dumpf(doc, stdout, flags) < 0 || fputc('\n', stdout) == EOF || fflush(stdout) != 0) {
+		if (report_json_dump(a, stdout) < 0 || fflush(stdout) != 0) {
 			snprintf(errbuf, errlen, "-: cannot write JSON to stdout: %s", strerror(errno));
 			return -1;
 		}
@@ -337,8 +373,7 @@ int report_json_write(json_t *doc, const char *path, char *errbuf, size_t errlen
 	snprintf(tmp, n, "%s.tmpXXXXXX", path);
 	int fd = mkstemp(tmp);
 	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
-	int ok = f && json_dumpf(doc, f, flags) == 0 && fputc('\n', f) != EOF && fflush(f) == 0 &&
-		 fsync(fileno(f)) == 0;
+	int ok = f && report_json_dump(a, f) == 0 && fflush(f) == 0 && fsync(fileno(f)) == 0;
 	int err = errno;
 	if (f && fclose(f) != 0 && ok) {
 		ok = 0;

@@ -5,13 +5,14 @@
 #include "audit.h"
 #include <jansson.h>
 #include <stddef.h>
+#include <stdio.h>
 
-/* The whole report as one JSON document. */
-json_t *report_json_build(const struct audit *a);
+/* The whole report as one JSON document, streamed to f flow by flow; -1 on a write error. */
+int report_json_dump(const struct audit *a, FILE *f);
 /* Checks early that path can be written (its directory exists and is writable). */
 int report_json_check_path(const char *path, char *errbuf, size_t errlen);
-/* Writes doc to path ("-" = stdout) through a temporary file and rename(2). */
-int report_json_write(json_t *doc, const char *path, char *errbuf, size_t errlen);
+/* Writes the report to path ("-" = stdout) through a temporary file and rename(2). */
+int report_json_write(const struct audit *a, const char *path, char *errbuf, size_t errlen);
 /* Text form of an address. */
 void report_addr_str(int family, const uint8_t *addr, char *out, size_t outlen);
 

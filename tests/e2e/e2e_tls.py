@@ -264,6 +264,36 @@ def capture_all():
     return pcap, keylog
 
 
+def pcapng_with_secrets(pcap, keylog, out):
+    """The capture as pcapng with the key log in a Decryption Secrets Block before the packets,
+    as editcap --inject-secrets tls,KEYLOG writes it."""
+    import struct
+    raw = open(pcap, "rb").read()
+    magic, = struct.unpack("<I", raw[:4])
+    e = "<" if magic in (0xa1b2c3d4, 0xa1b23c4d) else ">"
+    nano = magic in (0xa1b23c4d, 0x4d3cb2a1)
+    linktype = struct.unpack(e + "I", raw[20:24])[0] & 0xffff
+
+    def block(btype, body):
+        body += b"\0" * (-len(body) % 4)
+        n = len(body) + 12
+        return struct.pack("<II", btype, n) + body + struct.pack("<I", n)
+
+    o = block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1))
+    tsres = struct.pack("<BB", 9, 1) + bytes([9 if nano else 6]) + b"\0\0\0"  # if_tsresol
+    o += block(1, struct.pack("<HHI", linktype, 0, 0) + tsres + b"\0\0\0\0")
+    secrets = open(keylog, "rb").read()
+    o += block(0x0A, struct.pack("<II", 0x544c534b, len(secrets)) + secrets)
+    pos = 24
+    while pos + 16 <= len(raw):
+        sec, frac, incl, orig = struct.unpack(e + "IIII", raw[pos:pos + 16])
+        data = raw[pos + 16:pos + 16 + incl]
+        ts = sec * (10**9 if nano else 10**6) + frac
+        o += block(6, struct.pack("<IIIII", 0, ts >> 32, ts & 0xffffffff, incl, orig) + data)
+        pos += 16 + incl
+    open(out, "wb").write(o)
+
+
 def run_ph(pcap, *extra):
     out = os.path.join(TMP, "report%d.json" % len(os.listdir(TMP)))
     r = subprocess.run([PH, "-r", pcap, "--identity", IDENTITY, "--no-geoip", "--device", PHONE_IP, "--json", out]
@@ -416,6 +446,17 @@ def main():
         check(st.get("tls_records_failed_authentication", 0) > 0 and st.get("tls_flows_decryption_failed", 0) >= 10,
               "stats %s" % {k: v for k, v in st.items() if k.startswith("tls")})
         check(leaks_to(rep, CLEAR_PORT), "cleartext leaks still found")
+
+    @case
+    def pcapng_decryption_secrets_block_without_key_file():
+        ng = os.path.join(TMP, "tls-dsb.pcapng")
+        pcapng_with_secrets(pcap, keylog, ng)
+        r, rep = run_ph(ng)
+        check(rep is not None, r.stderr)
+        for port in list(CASES) + [H2_PORT]:
+            a = sorted((l["kind"], l["where"], l["encoding"]) for l in leaks_to(rep, port))
+            b = sorted((l["kind"], l["where"], l["encoding"]) for l in leaks_to(REP, port))
+            check(a and a == b, "port %d: %s, with --keylog %s" % (port, a, b))
 
     @case
     def without_keylog_nothing_changes():

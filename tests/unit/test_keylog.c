@@ -139,6 +139,8 @@ static void test_file_grows(void **state)
 	fclose(f);
 	assert_int_equal(keylog_add_file(k, path, err, sizeof err), -1);
 	assert_non_null(strstr(err, "line 2"));
+	assert_int_equal(keylog_add_pcapng(k, path), 0);  /* not pcapng */
+	assert_int_equal(keylog_add_pcapng(k, "/nonexistent/x.pcapng"), -1);
 	keylog_free(k);
 	unlink(path);
 }
