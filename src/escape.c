@@ -1,6 +1,7 @@
 /* escape.c - context escaping of captured strings (hosts, URLs, headers, DNS names)
  * for the HTML, CSS and Markdown writers; output is always valid UTF-8. */
 #include "escape.h"
+#include <stdint.h>
 #include <string.h>
 
 struct sink {                      /* a bounded buffer or a stream */
@@ -147,4 +148,56 @@ void escape_md_put(FILE *f, const char *s)
 {
 	struct sink k = { .f = f };
 	run(&k, s, CTX_MD);
+}
+
+/* One code point as \uXXXX (a surrogate pair above the BMP). */
+static void json_u(FILE *f, uint32_t cp)
+{
+	if (cp > 0xffff) {
+		cp -= 0x10000;
+		fprintf(f, "\\u%04x\\u%04x", 0xd800 + (cp >> 10), 0xdc00 + (cp & 0x3ff));
+	} else {
+		fprintf(f, "\\u%04x", cp);
+	}
+}
+
+/* Length of a valid UTF-8 sequence at p (1-4) with its code point, or 0 if invalid. */
+static size_t utf8_seq(const unsigned char *p, uint32_t *cp)
+{
+	size_t n = p[0] >= 0xf0 && p[0] <= 0xf4 ? 4 : p[0] >= 0xe0 ? 3 : p[0] >= 0xc2 && p[0] <= 0xdf ? 2 : 0;
+	if (!n)
+		return 0;
+	uint32_t v = p[0] & (0x7f >> n);
+	for (size_t i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)  /* also stops at the NUL */
+			return 0;
+		v = v << 6 | (p[i] & 0x3f);
+	}
+	static const uint32_t min[5] = { 0, 0, 0x80, 0x800, 0x10000 };
+	if (v < min[n] || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
+		return 0;
+	*cp = v;
+	return n;
+}
+
+void escape_json_put(FILE *f, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	fputc('"', f);
+	while (*p) {
+		uint32_t cp;
+		size_t n;
+		if (*p == '"' || *p == '\\') {
+			fputc('\\', f);
+			fputc(*p++, f);
+		} else if (*p >= 0x20 && *p < 0x7f) {
+			fputc(*p++, f);
+		} else if (*p >= 0x80 && (n = utf8_seq(p, &cp)) > 0) {
+			json_u(f, cp);
+			p += n;
+		} else {  /* control byte, or a byte of invalid UTF-8 read as Latin-1: still valid JSON */
+			json_u(f, *p++);
+		}
+	}
+	fputc('"', f);
 }

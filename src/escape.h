@@ -18,6 +18,9 @@ size_t escape_css(const char *s, char *out, size_t outlen);
 size_t escape_md(const char *s, char *out, size_t outlen);
 /* escape_html straight to a stream (no length limit). */
 void escape_html_put(FILE *f, const char *s);
+/* A JSON string literal, quotes included, ASCII only: non-ASCII as \uXXXX, and bytes
+ * that are not valid UTF-8 as the Latin-1 code point, so the output always parses. */
+void escape_json_put(FILE *f, const char *s);
 /* escape_md straight to a stream. */
 void escape_md_put(FILE *f, const char *s);
 

@@ -3,6 +3,7 @@
 #include "report_json.h"
 #include "config.h"
 #include "custody.h"
+#include "escape.h"
 #include "decode.h"
 #include "identity.h"
 #include "util.h"
@@ -39,40 +40,66 @@ static const char *host_source_name(int s)
 	return s > 0 && s < 4 ? names[s] : NULL;
 }
 
-static json_t *flow_json(const struct report_flow *f)
+/* Members written straight to the stream: a report may hold a million flows, and
+ * building each as a jansson object cost more than the whole audit. */
+static void put_str(FILE *f, const char *key, const char *v)
+{
+	fprintf(f, ",\"%s\":", key);
+	if (v && v[0])
+		escape_json_put(f, v);
+	else
+		fputs("null", f);
+}
+
+static void put_u64(FILE *f, const char *key, uint64_t v)
+{
+	fprintf(f, ",\"%s\":%llu", key, (unsigned long long)v);
+}
+
+static void put_time(FILE *f, const char *key, uint64_t us)
+{
+	char buf[40];
+	util_iso8601(us, buf, sizeof buf);
+	fprintf(f, ",\"%s\":\"%s\"", key, buf);
+}
+
+/* One flow as a compact JSON object (same members as EVE's flow event where EVE has one). */
+static void flow_put(FILE *f, const struct report_flow *fl)
 {
 	char a0[INET6_ADDRSTRLEN], a1[INET6_ADDRSTRLEN];
-	report_addr_str(f->family, f->addr[0], a0, sizeof a0);
-	report_addr_str(f->family, f->addr[1], a1, sizeof a1);
-	json_t *o = json_object();
-	json_object_set_new(o, "flow_id", json_integer((json_int_t)f->id));
-	json_object_set_new(o, "src_ip", json_string(a0));
-	json_object_set_new(o, "src_port", json_integer(f->port[0]));
-	json_object_set_new(o, "dest_ip", json_string(a1));
-	json_object_set_new(o, "dest_port", json_integer(f->port[1]));
-	json_object_set_new(o, "proto", json_string(f->proto == 6 ? "TCP" : "UDP"));
-	json_object_set_new(o, "app_proto", json_string(f->app_proto[0] ? f->app_proto : "Unknown"));
-	json_object_set_new(o, "category", jstr_or_null(f->category));
-	json_object_set_new(o, "host", jstr_or_null(f->host));
-	json_object_set_new(o, "host_source", jstr_or_null(host_source_name(f->host_source)));
-	json_object_set_new(o, "device_side", json_string(f->dev[0] ? "src" : f->dev[1] ? "dest" : "none"));
-	json_object_set_new(o, "country", jstr_or_null(f->geo.country));
-	json_object_set_new(o, "city", jstr_or_null(f->geo.city));
-	json_object_set_new(o, "asn", f->geo.asn ? json_integer(f->geo.asn) : json_null());
-	json_object_set_new(o, "asn_org", jstr_or_null(f->geo.asn_org));
-	json_object_set_new(o, "foreign", json_boolean(f->foreign));
-	if (f->tls_keys) {  /* --keylog */
+	report_addr_str(fl->family, fl->addr[0], a0, sizeof a0);
+	report_addr_str(fl->family, fl->addr[1], a1, sizeof a1);
+	fprintf(f, "{\"flow_id\":%llu,\"src_ip\":\"%s\",\"src_port\":%u,\"dest_ip\":\"%s\",\"dest_port\":%u,"
+		   "\"proto\":\"%s\"", (unsigned long long)fl->id, a0, fl->port[0], a1, fl->port[1],
+		fl->proto == 6 ? "TCP" : "UDP");
+	put_str(f, "app_proto", fl->app_proto[0] ? fl->app_proto : "Unknown");
+	put_str(f, "category", fl->category);
+	put_str(f, "host", fl->host);
+	put_str(f, "host_source", host_source_name(fl->host_source));
+	put_str(f, "device_side", fl->dev[0] ? "src" : fl->dev[1] ? "dest" : "none");
+	put_str(f, "country", fl->geo.country);
+	put_str(f, "city", fl->geo.city);
+	if (fl->geo.asn)
+		put_u64(f, "asn", fl->geo.asn);
+	else
+		fputs(",\"asn\":null", f);
+	put_str(f, "asn_org", fl->geo.asn_org);
+	fprintf(f, ",\"foreign\":%s", fl->foreign ? "true" : "false");
+	if (fl->tls_keys) {  /* --keylog */
 		static const char *const tk[] = { "", "decrypted", "encrypted, no key", "decryption failed" };
-		json_object_set_new(o, "tls_decryption", json_string(tk[f->tls_keys & 3]));
+		put_str(f, "tls_decryption", tk[fl->tls_keys & 3]);
 	}
-	json_object_set_new(o, "pkts_toserver", json_integer((json_int_t)f->pkts[0]));
-	json_object_set_new(o, "pkts_toclient", json_integer((json_int_t)f->pkts[1]));
-	json_object_set_new(o, "bytes_toserver", json_integer((json_int_t)f->bytes[0]));
-	json_object_set_new(o, "bytes_toclient", json_integer((json_int_t)f->bytes[1]));
-	json_object_set_new(o, "first_seen", jtime(f->first_us));
-	json_object_set_new(o, "last_seen", jtime(f->last_us));
-	json_object_set_new(o, "leaks", json_integer(f->nleaks));
-	return o;
+	put_u64(f, "pkts_toserver", fl->pkts[0]);
+	put_u64(f, "pkts_toclient", fl->pkts[1]);
+	put_u64(f, "bytes_toserver", fl->bytes[0]);
+	put_u64(f, "bytes_toclient", fl->bytes[1]);
+	put_time(f, "first_seen", fl->first_us);
+	put_time(f, "last_seen", fl->last_us);
+	fprintf(f, ",\"truncated\":%s", fl->truncated ? "true" : "false");
+	if (fl->truncated)
+		put_u64(f, "scan_stopped_at", fl->scan_stopped_at);
+	put_u64(f, "leaks", fl->nleaks);
+	fputc('}', f);
 }
 
 /* The identifier a leak matched, masked unless --show-identifiers. */
@@ -303,9 +330,15 @@ static int put_array(FILE *f, const char *key, size_t n, json_t *(*elem)(const s
 	return fputs(n ? "\n]" : "]", f) >= 0;
 }
 
-static json_t *flow_elem(const struct audit *a, size_t i)
+static int put_flows(FILE *f, const struct report *r)
 {
-	return flow_json(&a->rep->flows[i]);
+	fputs(",\n\"flows\": [", f);
+	for (size_t i = 0; i < r->nflows; i++) {
+		fputs(i ? ",\n  " : "\n  ", f);
+		flow_put(f, &r->flows[i]);
+	}
+	fputs(r->nflows ? "\n]" : "]", f);
+	return !ferror(f);
 }
 
 static json_t *leak_elem(const struct audit *a, size_t i)
@@ -335,7 +368,7 @@ int report_json_dump(const struct audit *a, FILE *f)
 		 put_member(f, "inputs", inputs_json(r), 0, ind) && put_member(f, "options", options_json(a), 0, ind) &&
 		 put_member(f, "stats", stats_json(&r->st), 0, ind) && put_member(f, "warnings", warnings_json(r), 0, ind) &&
 		 put_member(f, "devices", devices_json(a->devs), 0, ind) &&
-		 put_array(f, "flows", r->nflows, flow_elem, a) && put_array(f, "leaks", r->nleaks, leak_elem, a) &&
+		 put_flows(f, r) && put_array(f, "leaks", r->nleaks, leak_elem, a) &&
 		 put_member(f, "summary", summary_json(r), 0, ind) && put_member(f, "custody", custody_json(a, &c), 0, ind) &&
 		 fputs("\n}\n", f) >= 0;
 	return ok ? 0 : -1;

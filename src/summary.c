@@ -1,6 +1,8 @@
 /* summary.c - the short table a tester reads first: foreign destinations,
  * then leaks (kind, host, country, encoding), then a one-line verdict. */
 #include "summary.h"
+#include "util.h"
+#include <stdlib.h>
 #include "config.h"
 #include "identity.h"
 #include "report_json.h"
@@ -12,42 +14,133 @@ static const char *or_dash(const char *s)
 	return s && s[0] ? s : "-";
 }
 
+#define SUMMARY_MAX_ROWS 25  /* a terminal's worth; the JSON report has every flow and leak */
+
+/* A row of the summary: flows or leaks that print the same, counted together. */
+struct row {
+	const char *cc, *host, *app, *kind, *where, *enc;
+	char addr[INET6_ADDRSTRLEN];
+	int sev;
+	uint64_t flows, bytes, leaks, first_us;
+};
+
+static int cmp_str(const char *a, const char *b)
+{
+	return strcmp(a ? a : "", b ? b : "");
+}
+
+/* Same printed columns: one row. */
+static int row_key_cmp(const void *x, const void *y)
+{
+	const struct row *a = x, *b = y;
+	int c;
+	if ((c = b->sev - a->sev) || (c = cmp_str(a->cc, b->cc)) || (c = cmp_str(a->host, b->host)) ||
+	    (c = strcmp(a->addr, b->addr)) || (c = cmp_str(a->app, b->app)) || (c = cmp_str(a->kind, b->kind)) ||
+	    (c = cmp_str(a->where, b->where)) || (c = cmp_str(a->enc, b->enc)))
+		return c;
+	return 0;
+}
+
+/* Most important first: severity, leaks, bytes, then the key for a stable order. */
+static int row_rank_cmp(const void *x, const void *y)
+{
+	const struct row *a = x, *b = y;
+	if (a->sev != b->sev)
+		return b->sev - a->sev;
+	if (a->leaks != b->leaks)
+		return a->leaks < b->leaks ? 1 : -1;
+	if (a->bytes != b->bytes)
+		return a->bytes < b->bytes ? 1 : -1;
+	return row_key_cmp(x, y);
+}
+
+/* Sorts rows, merges equal keys, ranks them; returns the number of distinct rows. */
+static size_t rows_merge(struct row *v, size_t n)
+{
+	if (!n)
+		return 0;
+	qsort(v, n, sizeof *v, row_key_cmp);
+	size_t k = 0;
+	for (size_t i = 1; i < n; i++) {
+		if (!row_key_cmp(&v[k], &v[i])) {
+			v[k].flows += v[i].flows;
+			v[k].bytes += v[i].bytes;
+			v[k].leaks += v[i].leaks;
+		} else {
+			v[++k] = v[i];
+		}
+	}
+	qsort(v, k + 1, sizeof *v, row_rank_cmp);
+	return k + 1;
+}
+
+static void print_more(FILE *out, size_t shown, size_t n, const char *what)
+{
+	if (n > shown)
+		fprintf(out, "  ... and %zu more %s (all of them are in the JSON report)\n", n - shown, what);
+}
+
 static void print_foreign(FILE *out, const struct report *r)
 {
-	size_t n = 0;
-	for (size_t i = 0; i < r->nflows; i++)
-		n += r->flows[i].foreign;
-	fprintf(out, "\nForeign destinations: %zu flow%s\n", n, n == 1 ? "" : "s");
-	if (!n)
-		return;
-	fprintf(out, "  %-2s  %-32s %-39s %-14s %10s %5s\n", "CC", "HOST", "ADDRESS", "APP", "BYTES OUT", "LEAKS");
+	struct row *v = util_xcalloc(r->nflows + 1, sizeof *v);
+	size_t n = 0, nflows = 0;
 	for (size_t i = 0; i < r->nflows; i++) {
 		const struct report_flow *f = &r->flows[i];
 		if (!f->foreign)
 			continue;
-		char addr[INET6_ADDRSTRLEN];
-		report_addr_str(f->family, f->addr[f->remote], addr, sizeof addr);
-		fprintf(out, "  %-2s  %-32.32s %-39s %-14.14s %10llu %5u\n", f->geo.country, or_dash(f->host), addr,
-			or_dash(f->app_proto), (unsigned long long)f->bytes[!f->remote], f->nleaks);
+		struct row *w = &v[n++];
+		w->cc = f->geo.country;
+		w->host = f->host[0] ? f->host : NULL;
+		if (!w->host)  /* no name: the address is the destination */
+			report_addr_str(f->family, f->addr[f->remote], w->addr, sizeof w->addr);
+		w->app = f->app_proto;
+		w->flows = 1;
+		w->bytes = f->bytes[!f->remote];
+		w->leaks = f->nleaks;
+		nflows++;
 	}
+	n = rows_merge(v, n);
+	fprintf(out, "\nForeign destinations: %zu flow%s to %zu destination%s\n", nflows, nflows == 1 ? "" : "s", n,
+		n == 1 ? "" : "s");
+	if (n)
+		fprintf(out, "  %-2s  %-40s %-16s %6s %11s %6s\n", "CC", "HOST OR ADDRESS", "APP", "FLOWS", "BYTES OUT", "LEAKS");
+	for (size_t i = 0; i < n && i < SUMMARY_MAX_ROWS; i++)
+		fprintf(out, "  %-2s  %-40.40s %-16.16s %6llu %11llu %6llu\n", v[i].cc, v[i].host ? v[i].host : v[i].addr,
+			or_dash(v[i].app), (unsigned long long)v[i].flows, (unsigned long long)v[i].bytes,
+			(unsigned long long)v[i].leaks);
+	print_more(out, SUMMARY_MAX_ROWS, n, "destinations");
+	free(v);
 }
 
 static void print_leaks(FILE *out, const struct report *r)
 {
-	fprintf(out, "\nLeaks: %zu\n", r->nleaks);
-	if (!r->nleaks)
-		return;
-	fprintf(out, "  %-8s %-14s %-32s %-7s %-7s %s\n", "SEVERITY", "KIND", "HOST", "COUNTRY", "WHERE", "ENCODING");
+	struct row *v = util_xcalloc(r->nleaks + 1, sizeof *v);
 	for (size_t i = 0; i < r->nleaks; i++) {
 		const struct report_leak *l = &r->leaks[i];
 		const struct report_flow *f = report_flow_by_id(r, l->flow_id);
-		fprintf(out, "  %-8s %-14s %-32.32s %-7s %-7s %s\n", policy_severity_name(l->severity),
-			identity_kind_name(l->kind), f ? or_dash(f->host) : "-", f ? or_dash(f->geo.country) : "-",
-			report_where_name(l->where), l->encoding);
+		v[i].sev = l->severity;
+		v[i].kind = identity_kind_name(l->kind);
+		v[i].host = f && f->host[0] ? f->host : NULL;
+		if (f && !v[i].host)
+			report_addr_str(f->family, f->addr[!l->dir], v[i].addr, sizeof v[i].addr);
+		v[i].cc = f ? f->geo.country : NULL;
+		v[i].where = report_where_name(l->where);
+		v[i].enc = l->encoding;
+		v[i].leaks = 1;
 	}
+	size_t n = rows_merge(v, r->nleaks);
+	fprintf(out, "\nLeaks: %zu\n", r->nleaks);
+	if (n)
+		fprintf(out, "  %-8s %-14s %-32s %-7s %-7s %-20s %5s\n", "SEVERITY", "KIND", "HOST OR ADDRESS", "COUNTRY",
+			"WHERE", "ENCODING", "COUNT");
+	for (size_t i = 0; i < n && i < SUMMARY_MAX_ROWS; i++)
+		fprintf(out, "  %-8s %-14s %-32.32s %-7s %-7s %-20s %5llu\n", policy_severity_name(v[i].sev), v[i].kind,
+			v[i].host ? v[i].host : v[i].addr, or_dash(v[i].cc), v[i].where, v[i].enc,
+			(unsigned long long)v[i].leaks);
+	print_more(out, SUMMARY_MAX_ROWS, n, "kinds of leak");
+	free(v);
 }
 
-/* Joins items as "a, b and c". */
 static void list_join(char *out, size_t outlen, const char **items, size_t n)
 {
 	out[0] = 0;
