@@ -11,16 +11,10 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 void report_eve_time(uint64_t us, char *out, size_t outlen)
 {
-	time_t t = (time_t)(us / 1000000);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	char base[24];
-	strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out, outlen, "%s.%06u+0000", base, (unsigned)(us % 1000000));
+	util_iso8601_zone(us, out, outlen, "+0000");  /* Suricata's form of UTC */
 }
 
 static void mask_hit(void *arg, const struct match_hit *h)
@@ -80,15 +74,7 @@ static json_t *head(uint64_t ts, const struct report_flow *f, uint64_t flow_id, 
 	json_object_set_new(o, "event_type", json_string(type));
 	if (!f)
 		return o;
-	char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN];
-	report_addr_str(f->family, f->addr[src], s, sizeof s);
-	report_addr_str(f->family, f->addr[!src], d, sizeof d);
-	json_object_set_new(o, "src_ip", json_string(s));
-	json_object_set_new(o, "src_port", json_integer(f->port[src]));
-	json_object_set_new(o, "dest_ip", json_string(d));
-	json_object_set_new(o, "dest_port", json_integer(f->port[!src]));
-	json_object_set_new(o, "proto", json_string(f->proto == 6 ? "TCP" : "UDP"));
-	json_object_set_new(o, "app_proto", json_string(f->app_proto[0] ? f->app_proto : "Unknown"));
+	report_json_endpoints(o, f, src);
 	return o;
 }
 

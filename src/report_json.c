@@ -126,6 +126,19 @@ static json_t *identifier_json(const struct audit *a, const struct report_leak *
 	return json_string(m);
 }
 
+void report_json_endpoints(json_t *o, const struct report_flow *f, int src)
+{
+	char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN];
+	report_addr_str(f->family, f->addr[src], s, sizeof s);
+	report_addr_str(f->family, f->addr[!src], d, sizeof d);
+	json_object_set_new(o, "src_ip", json_string(s));
+	json_object_set_new(o, "src_port", json_integer(f->port[src]));
+	json_object_set_new(o, "dest_ip", json_string(d));
+	json_object_set_new(o, "dest_port", json_integer(f->port[!src]));
+	json_object_set_new(o, "proto", json_string(f->proto == 6 ? "TCP" : "UDP"));
+	json_object_set_new(o, "app_proto", json_string(f->app_proto[0] ? f->app_proto : "Unknown"));
+}
+
 static json_t *leak_json(const struct audit *a, const struct report_leak *l)
 {
 	const struct report_flow *f = report_flow_by_id(a->rep, l->flow_id);
@@ -147,16 +160,7 @@ static json_t *leak_json(const struct audit *a, const struct report_leak *l)
 	json_object_set_new(o, "name", jstr_or_null(l->name));
 	json_object_set_new(o, "timestamp", jtime(l->ts_us));
 	if (f) {
-		char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN];
-		int src = l->dir;
-		report_addr_str(f->family, f->addr[src], s, sizeof s);
-		report_addr_str(f->family, f->addr[!src], d, sizeof d);
-		json_object_set_new(o, "src_ip", json_string(s));
-		json_object_set_new(o, "src_port", json_integer(f->port[src]));
-		json_object_set_new(o, "dest_ip", json_string(d));
-		json_object_set_new(o, "dest_port", json_integer(f->port[!src]));
-		json_object_set_new(o, "proto", json_string(f->proto == 6 ? "TCP" : "UDP"));
-		json_object_set_new(o, "app_proto", json_string(f->app_proto[0] ? f->app_proto : "Unknown"));
+		report_json_endpoints(o, f, l->dir);
 		json_object_set_new(o, "host", jstr_or_null(f->host));
 		json_object_set_new(o, "country", jstr_or_null(f->geo.country));
 		json_object_set_new(o, "asn", f->geo.asn ? json_integer(f->geo.asn) : json_null());

@@ -13,6 +13,8 @@ int report_json_dump(const struct audit *a, FILE *f);
 int report_json_check_path(const char *path, char *errbuf, size_t errlen);
 /* Writes the report to path ("-" = stdout) through a temporary file and rename(2). */
 int report_json_write(const struct audit *a, const char *path, char *errbuf, size_t errlen);
+/* src_ip, src_port, dest_ip, dest_port, proto, app_proto of f, side src as the source. */
+void report_json_endpoints(json_t *o, const struct report_flow *f, int src);
 /* Text form of an address. */
 void report_addr_str(int family, const uint8_t *addr, char *out, size_t outlen);
 

@@ -84,12 +84,17 @@ int util_sha256_file(const char *path, char out[65])
 
 void util_iso8601(uint64_t usec, char *out, size_t outlen)
 {
+	util_iso8601_zone(usec, out, outlen, "Z");
+}
+
+void util_iso8601_zone(uint64_t usec, char *out, size_t outlen, const char *zone)
+{
 	time_t t = (time_t)(usec / 1000000);
 	struct tm tm;
 	gmtime_r(&t, &tm);
 	char base[24];
 	strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out, outlen, "%s.%06uZ", base, (unsigned)(usec % 1000000));
+	snprintf(out, outlen, "%s.%06u%s", base, (unsigned)(usec % 1000000), zone);
 }
 
 struct util_sha256_job {

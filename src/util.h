@@ -33,5 +33,7 @@ struct util_sha256_job *util_sha256_start(const char *path);
 int util_sha256_join(struct util_sha256_job *j, char out[65]);
 /* ISO 8601 UTC with microseconds, e.g. 2014-08-10T12:00:00.000000Z; out >= 32 bytes. */
 void util_iso8601(uint64_t usec, char *out, size_t outlen);
+/* The same with another spelling of UTC after the time ("+0000" for EVE). */
+void util_iso8601_zone(uint64_t usec, char *out, size_t outlen, const char *zone);
 
 #endif
