@@ -39,7 +39,7 @@ ok = True
 if ph:
     doc = json.load(open(report))
     print(f"capture: {pkts} packets, {nbytes / 1e9:.2f} GB; phonehome: {doc['stats'].get('flows')} flows, "
-          f"{doc['stats'].get('patterns')} patterns, {len(doc['leaks'])} leaks")
+          f"{doc['options'].get('identity_patterns')} patterns, {len(doc['leaks'])} leaks")
     want = set()
     for line in open(manifest):
         port, kind, where = line.split()
