@@ -201,3 +201,12 @@ void escape_json_put(FILE *f, const char *s)
 	}
 	fputc('"', f);
 }
+
+const char *escape_term(const char *s, char *out, size_t outlen)
+{
+	size_t n = 0;
+	for (; s && *s && n + 1 < outlen; s++)
+		out[n++] = *s >= 0x20 && *s < 0x7f ? *s : '?';
+	out[n] = 0;
+	return out;
+}

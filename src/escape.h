@@ -21,6 +21,8 @@ void escape_html_put(FILE *f, const char *s);
 /* A JSON string literal, quotes included, ASCII only: non-ASCII as \uXXXX, and bytes
  * that are not valid UTF-8 as the Latin-1 code point, so the output always parses. */
 void escape_json_put(FILE *f, const char *s);
+/* For a terminal: printable ASCII kept, anything else (escape sequences) as '?'; returns out. */
+const char *escape_term(const char *s, char *out, size_t outlen);
 /* escape_md straight to a stream. */
 void escape_md_put(FILE *f, const char *s);
 

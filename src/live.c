@@ -1,6 +1,7 @@
 /* live.c - live capture loop: non-blocking dispatch under poll(2), stop on duration,
  * count or signal; prints each new leak and device as it is found, and a status line. */
 #include "live.h"
+#include "escape.h"
 #include "identity.h"
 #include "report_json.h"
 #include <errno.h>
@@ -40,8 +41,9 @@ static void print_leak(void *arg, const struct flow *f, const struct report_leak
 		on = f->foreign ? "\033[1;31m" : "\033[1;33m";
 		off = "\033[0m";
 	}
+	char safe[sizeof f->host];  /* a hostile Host header must not drive the terminal */
 	printf("%s %sLEAK %-14s%s %s [%s] %s %s%s\n", t, on, identity_kind_name(l->kind), off,
-	       f->host[0] ? f->host : addr, f->geo.country[0] ? f->geo.country : "-",
+	       escape_term(f->host[0] ? f->host : addr, safe, sizeof safe), f->geo.country[0] ? f->geo.country : "-",
 	       report_where_name(l->where), l->encoding, f->foreign ? " FOREIGN" : "");
 	fflush(stdout);
 }

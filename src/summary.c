@@ -4,6 +4,7 @@
 #include "util.h"
 #include <stdlib.h>
 #include "config.h"
+#include "escape.h"
 #include "identity.h"
 #include "report_json.h"
 #include <arpa/inet.h>
@@ -104,8 +105,10 @@ static void print_foreign(FILE *out, const struct report *r)
 		n == 1 ? "" : "s");
 	if (n)
 		fprintf(out, "  %-2s  %-40s %-16s %6s %11s %6s\n", "CC", "HOST OR ADDRESS", "APP", "FLOWS", "BYTES OUT", "LEAKS");
+	char safe[PH_DNS_MAX_NAME];  /* captured names may hold terminal escape sequences */
 	for (size_t i = 0; i < n && i < SUMMARY_MAX_ROWS; i++)
-		fprintf(out, "  %-2s  %-40.40s %-16.16s %6llu %11llu %6llu\n", v[i].cc, v[i].host ? v[i].host : v[i].addr,
+		fprintf(out, "  %-2s  %-40.40s %-16.16s %6llu %11llu %6llu\n", v[i].cc,
+			escape_term(v[i].host ? v[i].host : v[i].addr, safe, sizeof safe),
 			or_dash(v[i].app), (unsigned long long)v[i].flows, (unsigned long long)v[i].bytes,
 			(unsigned long long)v[i].leaks);
 	print_more(out, SUMMARY_MAX_ROWS, n, "destinations");
@@ -133,9 +136,10 @@ static void print_leaks(FILE *out, const struct report *r)
 	if (n)
 		fprintf(out, "  %-8s %-14s %-32s %-7s %-7s %-20s %5s\n", "SEVERITY", "KIND", "HOST OR ADDRESS", "COUNTRY",
 			"WHERE", "ENCODING", "COUNT");
+	char safe[PH_DNS_MAX_NAME];
 	for (size_t i = 0; i < n && i < SUMMARY_MAX_ROWS; i++)
 		fprintf(out, "  %-8s %-14s %-32.32s %-7s %-7s %-20s %5llu\n", policy_severity_name(v[i].sev), v[i].kind,
-			v[i].host ? v[i].host : v[i].addr, or_dash(v[i].cc), v[i].where, v[i].enc,
+			escape_term(v[i].host ? v[i].host : v[i].addr, safe, sizeof safe), or_dash(v[i].cc), v[i].where, v[i].enc,
 			(unsigned long long)v[i].leaks);
 	print_more(out, SUMMARY_MAX_ROWS, n, "kinds of leak");
 	free(v);
@@ -240,15 +244,20 @@ static void print_not_inspected(FILE *out, const struct report *r)
 	fprintf(out, "\nHTTPS that could not be inspected: %zu of %zu TLS flows, %llu of %llu bytes sent (%.0f%%)\n", n, tls,
 		bytes, tls_bytes, tls_bytes ? 100.0 * (double)bytes / (double)tls_bytes : 0.0);
 	fprintf(out, "  %-32s %-39s %10s  %s\n", "HOST", "ADDRESS", "BYTES OUT", "WHY");
+	size_t shown = 0, nf = 0;
+	char safe[PH_DNS_MAX_NAME];
 	for (size_t i = 0; i < r->nflows; i++) {
 		const struct report_flow *f = &r->flows[i];
-		if (!f->tls_keys || f->tls_keys == 1)
+		if (!f->tls_keys || f->tls_keys == 1 || nf++ >= SUMMARY_MAX_ROWS)
 			continue;
 		char addr[INET6_ADDRSTRLEN];
 		report_addr_str(f->family, f->addr[f->remote], addr, sizeof addr);
-		fprintf(out, "  %-32.32s %-39s %10llu  %s\n", or_dash(f->host), addr, (unsigned long long)f->bytes[!f->remote],
+		fprintf(out, "  %-32.32s %-39s %10llu  %s\n", escape_term(or_dash(f->host), safe, sizeof safe), addr,
+			(unsigned long long)f->bytes[!f->remote],
 			f->tls_keys == 2 ? "no key in the key log" : "keys fail authentication");
+		shown++;
 	}
+	print_more(out, shown, nf, "flows");
 	fprintf(out, "  What these flows carry is unknown: export their keys, or report them as not audited.\n");
 }
 

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "escape.h"
+#include <jansson.h>
+#include <stdlib.h>
 
 static void test_html_specials(void **state)
 {
@@ -98,12 +100,33 @@ static void test_stream(void **state)
 	free(buf);
 }
 
+/* JSON strings always parse, whatever bytes a capture put in a host name. */
+static void test_json_and_term(void **state)
+{
+	(void)state;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	escape_json_put(f, "a\"b\\c\x01\xc3\xa9\xf0\x9f\x98\x80\xff");
+	fclose(f);
+	assert_string_equal(buf, "\"a\\\"b\\\\c\\u0001\\u00e9\\ud83d\\ude00\\u00ff\"");
+	json_error_t err;
+	json_t *j = json_loads(buf, JSON_DECODE_ANY, &err);
+	assert_non_null(j);
+	assert_string_equal(json_string_value(j), "a\"b\\c\x01\xc3\xa9\xf0\x9f\x98\x80\xc3\xbf");
+	json_decref(j);
+	free(buf);
+	char t[16];
+	assert_string_equal(escape_term("ho\x1b[2Jst\xc3", t, sizeof t), "ho?[2Jst?");
+	assert_string_equal(escape_term("0123456789abcdefXYZ", t, sizeof t), "0123456789abcde");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_html_specials), cmocka_unit_test(test_html_bytes),
 		cmocka_unit_test(test_truncation), cmocka_unit_test(test_css),
-		cmocka_unit_test(test_md), cmocka_unit_test(test_stream),
+		cmocka_unit_test(test_md), cmocka_unit_test(test_stream), cmocka_unit_test(test_json_and_term),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
