@@ -600,6 +600,16 @@ for _name, _args, _mention in (
         ("asn_db_missing", ["-r", fx("link_ether.pcap"), "--identity", IDENT, "--geoip", CITY,
                             "--asn-db", os.path.join(FIX, "no-such-asn.mmdb")], "no-such-asn.mmdb"),
         ("unknown_option", _base() + ["--frobnicate"], "frobnicate"),
+        ("allow_bad", _base() + ["--home", "IN", "--allow", "CN,XYZ"], ("--allow", "XYZ")),
+        ("device_bad", _base() + ["--device", "phone"], ("--device", "phone")),
+        ("max_flows_zero", _base() + ["--max-flows", "0"], "--max-flows"),
+        ("max_reassembly_text", _base() + ["--max-reassembly", "lots"], "--max-reassembly"),
+        ("duration_zero", ["-i", "lo", "--duration", "0"], "--duration"),
+        ("count_negative", ["-i", "lo", "--count", "-5"], "--count"),
+        ("write_without_live", _base() + ["-w", os.path.join(OUT, "x.pcap")], "-w"),
+        ("read_and_live", _base() + ["-i", "lo"], "-i"),
+        ("keylog_missing", _base() + ["--keylog", os.path.join(FIX, "no-such.keys")], "no-such.keys"),
+        ("rules_missing", _base() + ["--rules", os.path.join(FIX, "no-such-rules.json")], "no-such-rules.json"),
 ):
     case(bad_input(_name, _args, _mention))
 
