@@ -75,7 +75,7 @@ sweep: build/san/phonehome
 
 # App protocols agree with Debian's ndpiReader 4.2 on a handful of real captures.
 CROSSCHECK := xiaomi.pcap http.pcapng 443-chrome.pcap dns_doh.pcap whatsapp_login_call.pcap \
-  wechat.pcap quic.pcap netflix.pcap facebook.pcap
+  wechat.pcap quic.pcap netflix.pcap facebook.pcap BGP_Cisco_hdlc_slarp.pcap dlt_ppp.pcap
 crosscheck: build/san/phonehome
 	@/usr/bin/python3 tests/ndpi_crosscheck.py build/san/phonehome $(CROSSCHECK:%=../shared/pcaps/ndpi/%)
 

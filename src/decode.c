@@ -1,4 +1,4 @@
-/* decode.c - Ethernet/802.1Q/QinQ, Linux SLL and SLL2, raw IP, BSD NULL/LOOP;
+/* decode.c - Ethernet/802.1Q/QinQ, Linux SLL and SLL2, raw IP, BSD NULL/LOOP, PPP, Cisco HDLC;
  * IPv4 (RFC 791), IPv6 with extension headers (RFC 8200), TCP (RFC 9293), UDP (RFC 768). */
 #include "decode.h"
 #include "util.h"
@@ -31,7 +31,7 @@ int decode_reason_malformed(enum decode_reason r)
 int decode_dlt_supported(int dlt)
 {
 	switch (dlt) {
-	case DLT_EN10MB: case DLT_LINUX_SLL: case DLT_LINUX_SLL2: case DLT_RAW:
+	case DLT_EN10MB: case DLT_LINUX_SLL: case DLT_LINUX_SLL2: case DLT_RAW: case DLT_PPP: case DLT_C_HDLC:
 	case DLT_IPV4: case DLT_IPV6: case DLT_NULL: case DLT_LOOP:
 		return 1;
 	}
@@ -49,6 +49,8 @@ const char *decode_dlt_name(int dlt)
 	case DLT_IPV6: return "IPV6";
 	case DLT_NULL: return "NULL";
 	case DLT_LOOP: return "LOOP";
+	case DLT_PPP: return "PPP";
+	case DLT_C_HDLC: return "C_HDLC";
 	}
 	return "unsupported";
 }
@@ -236,6 +238,29 @@ static enum decode_reason decode_null(const uint8_t *p, size_t len, int loop, st
 	return DR_NOT_IP;
 }
 
+/* PPP (RFC 1661/1662): optional 0xff 0x03, then a 1- or 2-byte protocol number. */
+static enum decode_reason decode_ppp(const uint8_t *p, size_t len, struct packet *pkt)
+{
+	if (len >= 4 && (p[0] == 0x0f || p[0] == 0x8f))  /* Cisco HDLC framing on a PPP link, as tcpdump reads it */
+		return decode_ethertype(rd_be16(p + 2), p + 4, len - 4, pkt);
+	size_t off = len >= 2 && p[0] == 0xff && p[1] == 0x03 ? 2 : 0;
+	if (off + 1 > len)
+		return DR_TRUNCATED_LINK;
+	uint16_t proto = p[off];
+	if (!(proto & 1)) {  /* not compressed: two bytes */
+		if (off + 2 > len)
+			return DR_TRUNCATED_LINK;
+		proto = rd_be16(p + off);
+		off++;
+	}
+	off++;
+	if (proto == 0x21)
+		return decode_ipv4(p + off, len - off, pkt);
+	if (proto == 0x57)
+		return decode_ipv6(p + off, len - off, pkt);
+	return DR_NOT_IP;
+}
+
 enum decode_reason decode_packet(int dlt, const uint8_t *p, size_t caplen, struct packet *pkt)
 {
 	switch (dlt) {
@@ -253,6 +278,12 @@ enum decode_reason decode_packet(int dlt, const uint8_t *p, size_t caplen, struc
 		return decode_ip(p, caplen, pkt);
 	case DLT_NULL: case DLT_LOOP:
 		return decode_null(p, caplen, dlt == DLT_LOOP, pkt);
+	case DLT_PPP:
+		return decode_ppp(p, caplen, pkt);
+	case DLT_C_HDLC:  /* Cisco HDLC: address, control, then an ethertype */
+		if (caplen < 4)
+			return DR_TRUNCATED_LINK;
+		return decode_ethertype(rd_be16(p + 2), p + 4, caplen - 4, pkt);
 	}
 	return DR_NOT_IP;
 }

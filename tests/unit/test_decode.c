@@ -103,6 +103,32 @@ static void test_sll_sll2_raw_null(void **state)
 	check_tcp(&p);
 }
 
+static void test_ppp_and_hdlc(void **state)
+{
+	(void)state;
+	uint8_t buf[128];
+	struct packet p;
+	static const uint8_t hdr[][4] = { { 0xff, 0x03, 0x00, 0x21 }, { 0x00, 0x21 }, { 0x21 } };
+	static const size_t hl[] = { 4, 2, 1 };
+	for (int i = 0; i < 3; i++) {  /* with address/control, without, compressed protocol */
+		memcpy(buf, hdr[i], hl[i]);
+		memcpy(buf + hl[i], ip4_tcp, sizeof ip4_tcp);
+		memset(&p, 0, sizeof p);
+		assert_int_equal(decode_packet(DLT_PPP, buf, hl[i] + sizeof ip4_tcp, &p), DR_OK);
+		check_tcp(&p);
+	}
+	static const uint8_t hdlc[4] = { 0x0f, 0x00, 0x08, 0x00 };
+	memcpy(buf, hdlc, 4);
+	memcpy(buf + 4, ip4_tcp, sizeof ip4_tcp);
+	memset(&p, 0, sizeof p);
+	assert_int_equal(decode_packet(DLT_C_HDLC, buf, 4 + sizeof ip4_tcp, &p), DR_OK);
+	check_tcp(&p);
+	uint8_t lcp[6] = { 0xff, 0x03, 0xc0, 0x21, 1, 1 };
+	assert_int_equal(decode_packet(DLT_PPP, lcp, sizeof lcp, &p), DR_NOT_IP);
+	assert_int_equal(decode_packet(DLT_PPP, lcp, 3, &p), DR_TRUNCATED_LINK);
+	assert_int_equal(decode_packet(DLT_C_HDLC, hdlc, 3, &p), DR_TRUNCATED_LINK);
+}
+
 static void test_ipv6_ext_headers(void **state)
 {
 	(void)state;
@@ -173,6 +199,7 @@ int main(void)
 		cmocka_unit_test(test_ethernet_vlan_qinq),
 		cmocka_unit_test(test_padding_not_payload),
 		cmocka_unit_test(test_sll_sll2_raw_null),
+		cmocka_unit_test(test_ppp_and_hdlc),
 		cmocka_unit_test(test_ipv6_ext_headers),
 		cmocka_unit_test(test_bad_and_skipped),
 		cmocka_unit_test(test_every_truncation),
