@@ -362,7 +362,7 @@ int h2_feed(struct h2_conn *h, const uint8_t *p, size_t len, http_unit_fn fn, vo
 	while (len) {
 		if (h->preface < H2_PREFACE_LEN) {
 			size_t n = H2_PREFACE_LEN - h->preface < len ? H2_PREFACE_LEN - h->preface : len;
-			if (memcmp(p, H2_PREFACE + h->preface, n))
+			if (memcmp(p, &H2_PREFACE[h->preface], n))
 				goto bad;
 			h->preface += n;
 			p += n;
