@@ -156,6 +156,7 @@ static json_t *leak_json(const struct audit *a, const struct report_leak *l)
 		json_object_set_new(o, "rule", ru);
 	}
 	json_object_set_new(o, "encoding", json_string(l->encoding));
+	json_object_set_new(o, "chain", json_pack("s++", report_where_name(l->where), ":", l->encoding));
 	json_object_set_new(o, "where", json_string(report_where_name(l->where)));
 	json_object_set_new(o, "name", jstr_or_null(l->name));
 	json_object_set_new(o, "timestamp", jtime(l->ts_us));

@@ -36,7 +36,9 @@ def run(pcap, identity):
 
 
 def matches(leak, exp):
-    return all(leak.get(k) == exp[k] for k in FIELDS if k in exp)
+    # "chain" is where and encoding together, outermost first: header:base64>gzip>json
+    chain_ok = leak.get("chain") == "%s:%s" % (leak.get("where"), leak.get("encoding"))
+    return chain_ok and all(leak.get(k) == exp[k] for k in FIELDS if k in exp)
 
 
 def brief(lk):
