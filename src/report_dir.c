@@ -9,6 +9,7 @@
 #include "report_md.h"
 #include "util.h"
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <libgen.h>
@@ -117,13 +118,11 @@ int report_dir_check(const char *dir, char *errbuf, size_t errlen)
 		}
 		return 0;
 	}
-	char *copy = util_xstrdup(dir);
-	const char *parent = dirname(copy);
-	int ok = access(parent, W_OK | X_OK) == 0;
-	if (!ok)
-		snprintf(errbuf, errlen, "-o %s: cannot create it in %s: %s", dir, parent, strerror(errno));
-	free(copy);
-	return ok ? 0 : -1;
+	char parent[PATH_MAX];
+	if (util_parent_writable(dir, parent, sizeof parent) == 0)
+		return 0;
+	snprintf(errbuf, errlen, "-o %s: cannot create it in %s: %s", dir, parent, strerror(errno));
+	return -1;
 }
 
 int report_dir_find_chromium(char *out, size_t outlen, char *errbuf, size_t errlen)

@@ -9,6 +9,7 @@
 #include "util.h"
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -388,13 +389,11 @@ int report_json_check_path(const char *path, char *errbuf, size_t errlen)
 		snprintf(errbuf, errlen, "%s: is a directory", path);
 		return -1;
 	}
-	char *copy = util_xstrdup(path);
-	const char *dir = dirname(copy);
-	int ok = access(dir, W_OK | X_OK) == 0;
-	if (!ok)
-		snprintf(errbuf, errlen, "%s: cannot write in %s: %s", path, dir, strerror(errno));
-	free(copy);
-	return ok ? 0 : -1;
+	char dir[PATH_MAX];
+	if (util_parent_writable(path, dir, sizeof dir) == 0)
+		return 0;
+	snprintf(errbuf, errlen, "%s: cannot write in %s: %s", path, dir, strerror(errno));
+	return -1;
 }
 
 int report_json_write(const struct audit *a, const char *path, char *errbuf, size_t errlen)

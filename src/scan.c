@@ -561,11 +561,7 @@ static void on_stream(void *arg, const uint8_t *p, size_t len)
 	struct unit_ctx *u = arg;
 	struct flow_dir *d = u->f->dir[u->dir];
 	if (d->mode == MODE_UNDECIDED) {
-		size_t take = len < sizeof d->head - d->headlen ? len : sizeof d->head - d->headlen;
-		memcpy(d->head + d->headlen, p, take);
-		d->headlen = (uint8_t)(d->headlen + take);
-		p += take;
-		len -= take;
+		util_gather(d->head, &d->headlen, sizeof d->head, &p, &len);
 		int is = http_is_request(d->head, d->headlen), tls = tls_is_record(d->head, d->headlen);
 		if ((is < 0 || tls < 0) && d->headlen < sizeof d->head && is != 1 && tls != 1)
 			return;

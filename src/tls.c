@@ -170,11 +170,7 @@ static void app_data(struct tls_session *t, const uint8_t *p, size_t len)
 	if (!len)
 		return;
 	if (t->app_mode == APP_UNDECIDED) {
-		size_t take = len < sizeof t->head - t->headlen ? len : sizeof t->head - t->headlen;
-		memcpy(t->head + t->headlen, p, take);
-		t->headlen = (uint8_t)(t->headlen + take);
-		p += take;
-		len -= take;
+		util_gather(t->head, &t->headlen, sizeof t->head, &p, &len);
 		int h2 = h2_is_preface(t->head, t->headlen), h1 = http_is_request(t->head, t->headlen);
 		if ((h2 < 0 || h1 < 0) && t->headlen < sizeof t->head && h1 != 1)
 			return;

@@ -5,6 +5,8 @@
 #include <openssl/evp.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <unistd.h>
+#include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -132,4 +134,22 @@ int util_sha256_join(struct util_sha256_job *j, char out[65])
 	free(j->path);
 	free(j);
 	return rc;
+}
+
+size_t util_gather(uint8_t *head, uint8_t *headlen, size_t cap, const uint8_t **p, size_t *len)
+{
+	size_t take = *len < cap - *headlen ? *len : cap - *headlen;
+	memcpy(head + *headlen, *p, take);
+	*headlen = (uint8_t)(*headlen + take);
+	*p += take;
+	*len -= take;
+	return take;
+}
+
+int util_parent_writable(const char *path, char *dir, size_t dirlen)
+{
+	char *copy = util_xstrdup(path);
+	snprintf(dir, dirlen, "%s", dirname(copy));
+	free(copy);
+	return access(dir, W_OK | X_OK);
 }

@@ -24,6 +24,12 @@ char *util_xstrdup(const char *s);
 
 /* Lower-case hex of len bytes into out (2*len+1 bytes). */
 void util_hex(const uint8_t *p, size_t len, char *out);
+/* Moves up to cap - headlen bytes from the front of (p, len) into head: a stream's first bytes,
+ * kept until a protocol can be told from them. Returns the bytes taken. */
+size_t util_gather(uint8_t *head, uint8_t *headlen, size_t cap, const uint8_t **p, size_t *len);
+/* 0 when the directory that would hold path is writable; else -1 with errno set and
+ * that directory's name in dir. */
+int util_parent_writable(const char *path, char *dir, size_t dirlen);
 /* SHA-256 of a file as lower hex into out[65]; -1 with errno on failure. */
 int util_sha256_file(const char *path, char out[65]);
 /* The same, on a second thread while the caller reads the file (2 cores: the hash is free). */
