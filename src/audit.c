@@ -18,6 +18,48 @@
 
 static void on_flow_end(void *arg, struct flow *f);
 
+/* NSS key logs, and the Decryption Secrets Blocks of pcapng inputs. */
+static int open_keylogs(struct audit *a, char *errbuf, size_t errlen)
+{
+	const struct audit_opts *o = &a->o;
+	for (size_t i = 0; i < o->nkeylog; i++) {
+		if (!a->sc.kl)
+			a->sc.kl = keylog_new();
+		if (keylog_add_file(a->sc.kl, o->keylog_paths[i], errbuf, errlen) < 0)
+			return -1;
+	}
+	for (size_t i = 0; i < o->ninputs; i++) {
+		struct keylog *k = a->sc.kl ? a->sc.kl : keylog_new();
+		if (keylog_add_pcapng(k, o->inputs[i]) > 0 || k == a->sc.kl)
+			a->sc.kl = k;
+		else
+			keylog_free(k);
+	}
+	return 0;
+}
+
+/* What every shard has of its own: geo handle and cache, nDPI, DNS names, flows, scan state. */
+static int open_pipeline(struct audit *a, size_t max_flows, char *errbuf, size_t errlen)
+{
+	const struct audit_opts *o = &a->o;
+	if (o->geoip_path || o->asn_path) {
+		a->geo = geo_open(o->geoip_path, o->asn_path, errbuf, errlen);
+		if (!a->geo)
+			return -1;
+	}
+	a->cls = classify_open(o->protos_path, errbuf, errlen);
+	if (!a->cls)
+		return -1;
+	a->dns = dnscache_new(PH_DNS_CACHE_SIZE);
+	a->ft = flow_table_new(max_flows, on_flow_end, a);
+	scan_init(&a->sc, a->m, a->id, a->rep);
+	if (o->max_reassembly)
+		a->sc.rc.max_ooo_bytes = o->max_reassembly;
+	scan_set_rules(&a->sc, a->rules);
+	a->sc.show_identifiers = o->show_identifiers;
+	return open_keylogs(a, errbuf, errlen);
+}
+
 int audit_open(struct audit *a, const struct audit_opts *o, char *errbuf, size_t errlen)
 {
 	memset(a, 0, sizeof *a);
@@ -35,44 +77,36 @@ int audit_open(struct audit *a, const struct audit_opts *o, char *errbuf, size_t
 			report_warn(a->rep, "%s", a->id->warnings[i]);
 		a->rep->st.patterns = match_pattern_count(a->m);
 	}
-	if (o->geoip_path || o->asn_path) {
-		a->geo = geo_open(o->geoip_path, o->asn_path, errbuf, errlen);
-		if (!a->geo)
-			return -1;
-	}
-	a->cls = classify_open(o->protos_path, errbuf, errlen);
-	if (!a->cls)
-		return -1;
-	a->dns = dnscache_new(PH_DNS_CACHE_SIZE);
 	a->devs = devices_new(PH_MAX_DEVICES);
-	a->ft = flow_table_new(o->max_flows ? o->max_flows : PH_MAX_FLOWS, on_flow_end, a);
-	scan_init(&a->sc, a->m, a->id, a->rep);
-	if (o->max_reassembly)
-		a->sc.rc.max_ooo_bytes = o->max_reassembly;
 	a->max_report_flows = o->max_report_flows ? o->max_report_flows : PH_MAX_REPORT_FLOWS;
-	scan_set_rules(&a->sc, a->rules);
-	for (size_t i = 0; i < o->nkeylog; i++) {
-		if (!a->sc.kl)
-			a->sc.kl = keylog_new();
-		if (keylog_add_file(a->sc.kl, o->keylog_paths[i], errbuf, errlen) < 0)
-			return -1;
-	}
-	for (size_t i = 0; i < o->ninputs; i++) {  /* pcapng Decryption Secrets Blocks */
-		struct keylog *k = a->sc.kl ? a->sc.kl : keylog_new();
-		if (keylog_add_pcapng(k, o->inputs[i]) > 0 || k == a->sc.kl)
-			a->sc.kl = k;
-		else
-			keylog_free(k);
-	}
-	a->sc.show_identifiers = o->show_identifiers;
-	return 0;
+	return open_pipeline(a, o->max_flows ? o->max_flows : PH_MAX_FLOWS, errbuf, errlen);
+}
+
+int audit_open_shard(struct audit *s, const struct audit *a, size_t nshards, char *errbuf, size_t errlen)
+{
+	memset(s, 0, sizeof *s);
+	s->o = a->o;
+	s->shard = 1;
+	s->rep = report_new();
+	s->id = a->id;
+	s->rules = a->rules;
+	if (a->m && !(s->m = match_clone(a->m, errbuf, errlen)))
+		return -1;
+	/* the caps are for the whole run: each of n shards gets its part, listed flows twice
+	 * that (shards are not balanced exactly); audit_conclude trims the merged list */
+	size_t max_flows = a->o.max_flows ? a->o.max_flows : PH_MAX_FLOWS;
+	s->max_report_flows = 2 * a->max_report_flows / nshards;
+	if (s->max_report_flows > a->max_report_flows)
+		s->max_report_flows = a->max_report_flows;
+	return open_pipeline(s, max_flows / nshards ? max_flows / nshards : 1, errbuf, errlen);
 }
 
 static void on_answer(void *arg, const char *qname, int family, const uint8_t *addr)
 {
 	struct audit *a = arg;
 	dnscache_put(a->dns, family, addr, qname);
-	report_add_dns(a->rep, qname, family, addr);
+	if (!a->learn_only)  /* another shard's answer: its owner reports it */
+		report_add_dns(a->rep, qname, family, addr);
 }
 
 /* DNS responses teach us names for addresses (RFC 1035; TCP with its 2-byte length). */
@@ -91,6 +125,8 @@ static void learn_names(struct audit *a, const struct packet *p)
 	if (!n)
 		return;
 	int r = dns_parse_response(d, n, on_answer, a);
+	if (a->learn_only)
+		return;
 	if (r == 0)
 		a->rep->st.dns_responses++;
 	else if (r < 0)
@@ -134,47 +170,65 @@ static void scan_stopped(struct flow *f, int dir, int at_gap)
 	f->scan_stopped_at = at_gap && r->truncated ? r->gap_at : r->delivered;
 }
 
-void audit_packet(struct audit *a, int dlt, uint64_t ts_us, const uint8_t *bytes, size_t caplen)
+int audit_decode(struct audit *a, int dlt, uint64_t ts_us, const uint8_t *bytes, size_t caplen, struct packet *p)
 {
 	struct report_stats *st = &a->rep->st;
-	struct packet p;
-	memset(&p, 0, sizeof p);
-	p.ts_us = ts_us;
-	st->packets++;
+	memset(p, 0, sizeof *p);
+	p->ts_us = ts_us;
+	p->num = ++st->packets;
 	st->bytes += caplen;
-	enum decode_reason r = decode_packet(dlt, bytes, caplen, &p);
+	enum decode_reason r = decode_packet(dlt, bytes, caplen, p);
 	if (a->devs) {
-		const struct device *d = devices_observe(a->devs, &p);
+		const struct device *d = devices_observe(a->devs, p);
 		if (d && a->on_device)
 			a->on_device(a->device_arg, d);
 	}
 	if (r != DR_OK) {
 		st->skipped[r]++;
 		st->malformed += (uint64_t)decode_reason_malformed(r);
-		return;
+		return 0;
 	}
-	flow_expire(a->ft, ts_us);
+	return 1;
+}
+
+void audit_ip(struct audit *a, const struct packet *p)
+{
+	flow_expire(a->ft, p->ts_us);
 	int dir;
-	struct flow *f = flow_lookup(a->ft, &p, &dir);
+	struct flow *f = flow_lookup(a->ft, p, &dir);
 	if (!f->pkts[0] && !f->pkts[1])
-		flow_start(a, f, &p, dir);
-	flow_update(a->ft, f, &p, dir);
-	classify_packet(a->cls, f, &p);
-	report_dns_begin(a->rep, f->id, ts_us);
-	learn_names(a, &p);
-	if (a->sc.kl && p.proto == 6)
-		scan_tls_server(&a->sc, f, dir, &p);  /* --keylog: the ServerHello names the keys */
+		flow_start(a, f, p, dir);
+	flow_update(a->ft, f, p, dir);
+	classify_packet(a->cls, f, p);
+	report_dns_begin(a->rep, f->id, p->ts_us);
+	learn_names(a, p);
+	if (a->sc.kl && p->proto == 6)
+		scan_tls_server(&a->sc, f, dir, p);  /* --keylog: the ServerHello names the keys */
 	if (!f->dev[dir])
 		return;
-	a->sc.now_us = ts_us;
-	if (p.proto == 6) {
+	a->sc.now_us = p->ts_us;
+	if (p->proto == 6) {
 		uint64_t cut = a->sc.hs.bodies_truncated;
-		scan_tcp(&a->sc, f, dir, &p);
+		scan_tcp(&a->sc, f, dir, p);
 		if (a->sc.hs.bodies_truncated != cut)
 			scan_stopped(f, dir, 0);
 	} else {
-		scan_udp(&a->sc, f, dir, &p);
+		scan_udp(&a->sc, f, dir, p);
 	}
+}
+
+void audit_learn_names(struct audit *a, const struct packet *p)
+{
+	a->learn_only = 1;
+	learn_names(a, p);
+	a->learn_only = 0;
+}
+
+void audit_packet(struct audit *a, int dlt, uint64_t ts_us, const uint8_t *bytes, size_t caplen)
+{
+	struct packet p;
+	if (audit_decode(a, dlt, ts_us, bytes, caplen, &p))
+		audit_ip(a, &p);
 }
 
 /* The report's record of a flow (at its end, or live for an interim report). */
@@ -212,10 +266,11 @@ static void on_flow_end(void *arg, struct flow *f)
 			scan_stopped(f, dir, 1);
 	}
 	int tls_keys = scan_tls_keys(f);
+	a->sc.now_us = f->last_us;  /* what the flush finds was sent by then, whenever the flow ends */
 	scan_finish(&a->sc, f);
 	host_from_dns(a, f);
-	if (f->scan_truncated && !a->truncated_flows++) {
-		a->first_truncated = f->id;
+	if (f->scan_truncated && (!a->truncated_flows++ || f->id < a->first_truncated)) {
+		a->first_truncated = f->id;  /* the earliest, whatever order flows end in */
 		a->first_truncated_at = f->scan_stopped_at;
 	}
 	if (!f->nleaks && a->rep->nflows >= a->max_report_flows) {
@@ -258,9 +313,48 @@ static void rate_leaks(struct report *r)
 	}
 }
 
-void audit_finish(struct audit *a)
+void audit_drain(struct audit *a)
 {
+	a->drained = 1;
 	flow_flush(a->ft);
+	fill_stats(a, a->rep);
+}
+
+void audit_merge(struct audit *a, struct audit *shard)
+{
+	report_merge(a->rep, shard->rep);
+	if (shard->truncated_flows && (!a->truncated_flows || shard->first_truncated < a->first_truncated)) {
+		a->first_truncated = shard->first_truncated;
+		a->first_truncated_at = shard->first_truncated_at;
+	}
+	a->truncated_flows += shard->truncated_flows;
+	a->unlisted_flows += shard->unlisted_flows;
+}
+
+/* Merged shards may list more flows without leaks than --max-report-flows: the latest go. */
+static void trim_flows(struct audit *a)
+{
+	struct report *r = a->rep;
+	size_t quiet = 0, k = 0;
+	for (size_t i = 0; i < r->nflows; i++)
+		quiet += !r->flows[i].nleaks;
+	for (size_t i = 0; i < r->nflows; i++) {
+		if (quiet > a->max_report_flows && !r->flows[r->nflows - 1 - i].nleaks) {
+			r->flows[r->nflows - 1 - i].id = 0;  /* marked */
+			quiet--;
+			a->unlisted_flows++;
+		}
+	}
+	for (size_t i = 0; i < r->nflows; i++)
+		if (r->flows[i].id)
+			r->flows[k++] = r->flows[i];
+	r->nflows = k;
+}
+
+void audit_conclude(struct audit *a)
+{
+	report_sort(a->rep);
+	trim_flows(a);
 	if (a->truncated_flows)
 		report_warn(a->rep, "scan stopped early in %llu flow(s), first flow %llu after %llu bytes "
 			    "(HTTP body cap, --max-reassembly or a hole in the capture)",
@@ -269,9 +363,14 @@ void audit_finish(struct audit *a)
 	if (a->unlisted_flows)
 		report_warn(a->rep, "%llu flows without leaks not listed (--max-report-flows %zu); stats count them",
 			    (unsigned long long)a->unlisted_flows, a->max_report_flows);
-	fill_stats(a, a->rep);
-	report_sort(a->rep);
 	rate_leaks(a->rep);
+}
+
+void audit_finish(struct audit *a)
+{
+	if (!a->drained)
+		audit_drain(a);
+	audit_conclude(a);
 }
 
 static void snap_flow(void *arg, struct flow *f)
@@ -312,8 +411,10 @@ void audit_close(struct audit *a)
 	devices_free(a->devs);
 	geo_free(a->geo);
 	match_free(a->m);
-	rules_free(a->rules);
-	identity_free(a->id);
+	if (!a->shard) {  /* a shard borrows them */
+		rules_free(a->rules);
+		identity_free(a->id);
+	}
 	keylog_free(a->sc.kl);
 	scan_free(&a->sc);
 	report_free(a->rep);

@@ -25,6 +25,7 @@ struct audit_opts {
 	struct policy policy;
 	const char *command_line;      /* as typed, shell-quoted (chain of custody) */
 	int64_t analysis_time;         /* wall clock of the run, or SOURCE_DATE_EPOCH */
+	size_t workers;                /* pipelines the flows were sharded over (--threads); 1 live */
 };
 
 struct audit {
@@ -44,14 +45,34 @@ struct audit {
 	size_t max_report_flows;
 	uint64_t unlisted_flows;       /* ended beyond max_report_flows, without leaks */
 	uint64_t truncated_flows, first_truncated, first_truncated_at;  /* scans stopped early */
+	int shard;                     /* one of several (shard.c): identity and rules are borrowed */
+	int learn_only;                /* DNS answers of another shard's flow: names only */
+	int drained;                   /* audit_drain ran (shard_finish runs it on the merged audit) */
 };
 
 /* Opens every subsystem; -1 with errbuf naming the file at fault. */
 int audit_open(struct audit *a, const struct audit_opts *o, char *errbuf, size_t errlen);
-/* One captured frame of link type dlt. */
+/* One captured frame of link type dlt: audit_decode, then audit_ip. */
 void audit_packet(struct audit *a, int dlt, uint64_t ts_us, const uint8_t *p, size_t caplen);
-/* End of input: ends every flow, fills stats and severities, sorts the report. */
+/* Counts and decodes a frame (numbering it), learns devices from it; 1 when p is a TCP/UDP
+ * packet for audit_ip, 0 when it was skipped (counted by reason). */
+int audit_decode(struct audit *a, int dlt, uint64_t ts_us, const uint8_t *bytes, size_t caplen, struct packet *p);
+/* The flow stages for a decoded packet: flow, nDPI, DNS names, scan of what devices send. */
+void audit_ip(struct audit *a, const struct packet *p);
+/* Only the DNS names in p (a response that belongs to another shard's flow). */
+void audit_learn_names(struct audit *a, const struct packet *p);
+/* End of input: ends every flow, fills stats and severities, sorts the report
+ * (audit_drain, then audit_conclude). */
 void audit_finish(struct audit *a);
+/* Ends every flow and fills the stats of a's own report. */
+void audit_drain(struct audit *a);
+/* Moves a drained shard's report into a's. */
+void audit_merge(struct audit *a, struct audit *shard);
+/* Warnings, sorting and severities of the whole run's report. */
+void audit_conclude(struct audit *a);
+/* A shard of a (opened with audit_open) for a worker thread: shares a's identity, rules and
+ * compiled patterns; has its own nDPI, flow table (1/nshards of the caps), geo cache, report. */
+int audit_open_shard(struct audit *s, const struct audit *a, size_t nshards, char *errbuf, size_t errlen);
 void audit_close(struct audit *a);
 /* A report of the run so far (live flows included) for an interim report; the live
  * audit is untouched. Free with audit_snapshot_free. */

@@ -67,6 +67,7 @@ void custody_collect(const struct audit *a, struct custody *c)
 	gmtime_r(&t, &tm);
 	strftime(c->analysis_time, sizeof c->analysis_time, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	c->command_line = a->o.command_line ? a->o.command_line : "";
+	c->workers = a->o.workers ? a->o.workers : 1;
 	c->identity_path = a->o.identity_path;
 	if (a->id)
 		snprintf(c->identity_sha256, sizeof c->identity_sha256, "%s", a->id->sha256);
@@ -92,6 +93,7 @@ json_t *custody_json(const struct audit *a, const struct custody *c)
 	json_t *o = json_object(), *in = json_array(), *rules = json_array(), *dbs = json_array();
 	json_object_set_new(o, "tool_version", json_string(PH_VERSION));
 	json_object_set_new(o, "command_line", json_string(c->command_line));
+	json_object_set_new(o, "workers", json_integer((json_int_t)c->workers));
 	for (size_t i = 0; i < a->rep->ninputs; i++)
 		json_array_append_new(in, json_pack("{s:s,s:s}", "path", a->rep->inputs[i].path, "sha256",
 						    a->rep->inputs[i].sha256));

@@ -15,6 +15,7 @@ struct custody {
 	char rules_sha256[65];
 	struct { const char *path, *type, *layout; char build_date[32]; } db[2];
 	size_t ndb;
+	size_t workers;                /* nDPI's cross-flow heuristics are per worker: part of the method */
 };
 
 /* Wall-clock time of the run, or SOURCE_DATE_EPOCH when set (reproducible builds' convention). */

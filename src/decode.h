@@ -24,6 +24,7 @@ enum decode_reason {
 /* One decoded packet: valid only during the capture callback. */
 struct packet {
 	uint64_t ts_us;              /* pcap timestamp, microseconds since the epoch */
+	uint64_t num;                /* frame number in the run (1, 2, ... across inputs): names flows */
 	const uint8_t *l3;           /* IP header */
 	size_t l3_len;               /* clamped to the IP total length */
 	const uint8_t *payload;      /* TCP/UDP payload */

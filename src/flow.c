@@ -11,7 +11,7 @@ struct flow_table {
 	size_t nbuckets, max_flows;
 	struct flow *lru_head, *lru_tail;
 	struct flow *free_list;        /* ended flows kept for reuse: no malloc per flow at steady state */
-	uint64_t next_id, last_sweep_us;
+	uint64_t last_sweep_us;
 	uint32_t seed;
 	flow_end_fn end;
 	void *arg;
@@ -27,7 +27,6 @@ struct flow_table *flow_table_new(size_t max_flows, flow_end_fn end, void *arg)
 		t->nbuckets <<= 1;
 	t->buckets = util_xcalloc(t->nbuckets, sizeof *t->buckets);
 	t->seed = 0x9e3779b9u;  /* fixed: output order never depends on it, hash-flooding is capped by max_flows */
-	t->next_id = 1;
 	t->end = end;
 	t->arg = arg;
 	return t;
@@ -111,7 +110,7 @@ static struct flow *flow_create(struct flow_table *t, const struct packet *p, si
 	else
 		f = util_xmalloc(sizeof *f);
 	memset(f, 0, sizeof *f);
-	f->id = t->next_id++;
+	f->id = p->num;
 	f->family = p->family;
 	f->proto = p->proto;
 	size_t alen = p->family == 4 ? 4 : 16;
@@ -176,14 +175,18 @@ static uint64_t idle_limit_us(const struct flow *f)
 
 void flow_expire(struct flow_table *t, uint64_t now_us)
 {
-	if (now_us < t->last_sweep_us + (uint64_t)PH_FLOW_EXPIRE_EVERY_S * 1000000u)
+	/* swept once per window of capture time, as of the window's start: the flows that end do
+	 * not depend on which packet comes first in the window (nor on how flows are sharded) */
+	uint64_t every = (uint64_t)PH_FLOW_EXPIRE_EVERY_S * 1000000u;
+	now_us -= now_us % every;
+	if (now_us <= t->last_sweep_us)
 		return;
 	t->last_sweep_us = now_us;
 	/* the LRU is ordered by activity, so only its head can be idle; closed flows get a short grace */
 	struct flow *f = t->lru_head;
 	while (f) {
 		struct flow *next = f->lnext;
-		uint64_t limit = f->closed ? (uint64_t)PH_FLOW_EXPIRE_EVERY_S * 1000000u : idle_limit_us(f);
+		uint64_t limit = f->closed ? every : idle_limit_us(f);
 		if (f->last_us + limit <= now_us) {
 			t->st.expired++;
 			t->st.closed += f->closed;

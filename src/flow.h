@@ -12,7 +12,7 @@ struct flow_dir;   /* per-direction scanning state, owned by the audit stage */
 struct classify_state;
 
 struct flow {
-	uint64_t id;                   /* 1, 2, ... in order of creation: deterministic */
+	uint64_t id;                   /* frame number of its first packet: the same however flows are sharded */
 	uint8_t family, proto;
 	uint8_t addr[2][16];           /* [0] client, [1] server */
 	uint16_t port[2];

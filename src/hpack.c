@@ -3,6 +3,7 @@
 #include "hpack.h"
 #include "util.h"
 #include <stdlib.h>
+#include <pthread.h>
 #include <string.h>
 
 /* RFC 7541 Appendix B: code and length of each symbol, 256 = EOS. */
@@ -81,7 +82,7 @@ static const char *const static_table[61][2] = {
 
 /* Decoding tree of the Huffman code: node 0 is the root; leaves are 512 + symbol. */
 static uint16_t huff_tree[256][2];
-static int huff_ready;
+static pthread_once_t huff_once = PTHREAD_ONCE_INIT;  /* shards decode in threads */
 
 static void huff_build(void)
 {
@@ -100,13 +101,11 @@ static void huff_build(void)
 			}
 		}
 	}
-	huff_ready = 1;
 }
 
 long hpack_huffman_decode(const uint8_t *p, size_t len, uint8_t *out, size_t outmax)
 {
-	if (!huff_ready)
-		huff_build();
+	pthread_once(&huff_once, huff_build);
 	size_t o = 0;
 	uint16_t n = 0;
 	int depth = 0, ones = 1;  /* bits since the last symbol; all of them 1 */

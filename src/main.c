@@ -8,6 +8,7 @@
 #include "custody.h"
 #include "report_dir.h"
 #include "report_json.h"
+#include "shard.h"
 #include "summary.h"
 #include "util.h"
 #include <errno.h>
@@ -36,6 +37,7 @@ struct options {
 	int list_ifaces;
 	struct capture_live_opts lo;
 	struct live_opts live;
+	size_t threads;                /* --threads: workers for capture files; 0 = one per processor */
 };
 
 static volatile int g_stop, g_hup;
@@ -74,6 +76,8 @@ static void usage(FILE *out)
 		"      --max-flows N      live flows kept in memory (default %d)\n"
 		"      --max-reassembly N out-of-order bytes queued per TCP direction (default %d)\n"
 		"      --max-report-flows N  ended flows without leaks listed in the report (default %d)\n"
+		"      --threads N        workers auditing capture files (default: one per processor,\n"
+		"                         at most %d; 1: no threads); live capture uses one\n"
 		"      --show-identifiers do not mask identifiers in the report\n"
 		"  -o, --report-dir DIR   write report.json, report.html, report.md, events.json and\n"
 		"                         evidence.pcap into DIR (created if missing)\n"
@@ -83,7 +87,7 @@ static void usage(FILE *out)
 		"  -h, --help             this help\n"
 		"  -V, --version          version\n\n"
 		"Exit status: 0 done (leaks or not), 2 bad option or input.\n",
-		PH_MAX_FLOWS, PH_REASM_MAX_OOO_BYTES, PH_MAX_REPORT_FLOWS);
+		PH_MAX_FLOWS, PH_REASM_MAX_OOO_BYTES, PH_MAX_REPORT_FLOWS, PH_MAX_THREADS);
 }
 
 static void die(const char *fmt, const char *a, const char *b)
@@ -114,7 +118,7 @@ static const char *find_data(const char *rel, char *out, size_t outlen)
 }
 
 enum { O_LIST = 200, O_FILTER, O_NOPROMISC, O_DURATION, O_COUNT, O_IDENTITY = 256, O_DEVICE, O_HOME, O_ALLOW, O_GEOIP, O_ASN, O_NOGEO, O_PROTOS, O_JSON, O_MAXFLOWS, O_SHOWID,
-       O_EVE, O_FORMAT, O_PDF, O_RULES, O_NORULES, O_MAXREASM, O_MAXREPORT, O_KEYLOG };
+       O_EVE, O_FORMAT, O_PDF, O_RULES, O_NORULES, O_MAXREASM, O_MAXREPORT, O_KEYLOG, O_THREADS };
 
 /* A count option from 1 to max, or exit 2 naming it. */
 static size_t count_arg(const char *opt, const char *arg, unsigned long long max)
@@ -206,6 +210,7 @@ static void parse_opt(struct options *o, int c, const char *arg)
 	}
 	case O_MAXREASM: o->ao.max_reassembly = count_arg("--max-reassembly", arg, 1ull << 31); break;
 	case O_MAXREPORT: o->ao.max_report_flows = count_arg("--max-report-flows", arg, 100000000ull); break;
+	case O_THREADS: o->threads = count_arg("--threads", arg, 64); break;
 	}
 }
 
@@ -225,6 +230,7 @@ static void parse_args(struct options *o, int argc, char **argv)
 		{ "max-flows", required_argument, 0, O_MAXFLOWS },
 		{ "max-reassembly", required_argument, 0, O_MAXREASM },
 		{ "max-report-flows", required_argument, 0, O_MAXREPORT },
+		{ "threads", required_argument, 0, O_THREADS },
 		{ "show-identifiers", no_argument, 0, O_SHOWID }, { "help", no_argument, 0, 'h' },
 		{ "report-dir", required_argument, 0, 'o' }, { "eve", required_argument, 0, O_EVE },
 		{ "format", required_argument, 0, O_FORMAT }, { "pdf", no_argument, 0, O_PDF },
@@ -257,6 +263,8 @@ static void parse_args(struct options *o, int argc, char **argv)
 		die("no input: give a capture file with -r FILE or an interface with -i IFACE (see --help)%s%s", "", "");
 	if (!o->iface && (o->lo.write_path || o->lo.filter || o->live.duration_s > 0 || o->live.count))
 		die("-w, --filter, --duration and --count need a live capture (-i IFACE)%s%s", "", "");
+	if (o->iface && o->threads > 1)
+		die("--threads is for capture files (-r): a live capture is audited by one worker%s%s", "", "");
 }
 
 /* Default databases and rules from the source tree or the installed prefix. */
@@ -398,13 +406,18 @@ static void write_interim(void *arg)
 static void run_files(struct audit *a, const struct options *o)
 {
 	char err[1024];
+	size_t n = a->o.workers;
+	struct shard_set *ss = n > 1 ? shard_start(a, n) : NULL;
 	for (size_t i = 0; i < o->ninputs && !g_stop; i++) {
 		struct report_input *in = report_add_input(a->rep, o->inputs[i]);
-		if (capture_read_file(o->inputs[i], on_packet, a, in, &g_stop, err, sizeof err) < 0)
+		if (capture_read_file(o->inputs[i], ss ? shard_dispatch : on_packet, ss ? (void *)ss : a, in, &g_stop,
+				      err, sizeof err) < 0)
 			die("%s%s", err, "");
 		if (in->warning)
 			fprintf(stderr, "phonehome: warning: %s\n", in->warning);
 	}
+	if (ss && shard_finish(ss, err, sizeof err) < 0)
+		die("%s%s", err, "");
 }
 
 static void run_live(struct audit *a, struct options *o)
@@ -464,6 +477,7 @@ int main(int argc, char **argv)
 	struct audit a;
 	o.ao.inputs = o.inputs;
 	o.ao.ninputs = o.ninputs;
+	o.ao.workers = o.iface ? 1 : o.threads ? o.threads : shard_default_count();
 	if (audit_open(&a, &o.ao, err, sizeof err) < 0)
 		die("%s%s", err, "");
 	for (size_t i = 0; i < a.rep->nwarnings; i++)  /* identity warnings, before the long read */

@@ -28,6 +28,7 @@ struct matcher {
 	size_t nhits, hitcap;
 	uint8_t *sbuf;               /* tail + piece, grown, reused */
 	size_t sbufcap;
+	const struct matcher *parent; /* a clone (match_clone): databases and variants are the parent's */
 };
 
 /* Which hits a scan may report (stream pieces overlap by the kept tail). */
@@ -105,15 +106,34 @@ struct matcher *match_compile_rules(const struct identity *id, const struct rule
 	return m;
 }
 
+struct matcher *match_clone(const struct matcher *m, char *errbuf, size_t errlen)
+{
+	struct matcher *c = util_xcalloc(1, sizeof *c);
+	c->vs = m->vs;
+	c->db = m->db;
+	c->udb = m->udb;
+	c->somdb = m->somdb;
+	c->tailmax = m->tailmax;
+	c->parent = m;
+	if (m->scratch && hs_clone_scratch(m->scratch, &c->scratch) != HS_SUCCESS) {
+		snprintf(errbuf, errlen, "hyperscan: cannot allocate scratch space");
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
 void match_free(struct matcher *m)
 {
 	if (!m)
 		return;
 	hs_free_scratch(m->scratch);
-	hs_free_database(m->db);
-	hs_free_database(m->somdb);
-	hs_free_database(m->udb);
-	variant_set_free(&m->vs);
+	if (!m->parent) {
+		hs_free_database(m->db);
+		hs_free_database(m->somdb);
+		hs_free_database(m->udb);
+		variant_set_free(&m->vs);
+	}
 	free(m->hits);
 	free(m->sbuf);
 	free(m);

@@ -25,6 +25,9 @@ struct matcher *match_compile(const struct identity *id, char *errbuf, size_t er
 /* Same, plus the pattern detectors of rules (id and rules may each be NULL). */
 struct matcher *match_compile_rules(const struct identity *id, const struct rules *rules,
 				    char *errbuf, size_t errlen);
+/* A matcher for another thread: shares m's compiled databases (m must outlive it), has its own
+ * scratch and buffers. NULL with errbuf if Hyperscan cannot allocate. */
+struct matcher *match_clone(const struct matcher *m, char *errbuf, size_t errlen);
 void match_free(struct matcher *m);
 size_t match_pattern_count(const struct matcher *m);
 /* Variants not searched: shorter than 4 bytes, longer than PH_MATCH_MAX_PATTERN, short names. */

@@ -3,6 +3,7 @@
 #include "report.h"
 #include "util.h"
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,12 +98,88 @@ static int cmp_leak(const void *a, const void *b)
 	return strcmp(x->encoding, y->encoding);
 }
 
+#define CMP_EVENT(T) \
+	static int cmp_##T(const void *a, const void *b) \
+	{ \
+		const struct report_##T *x = a, *y = b; \
+		if (x->ts_us != y->ts_us) \
+			return x->ts_us < y->ts_us ? -1 : 1; \
+		if (x->flow_id != y->flow_id) \
+			return x->flow_id < y->flow_id ? -1 : 1; \
+		return x->seq < y->seq ? -1 : x->seq > y->seq; \
+	}
+CMP_EVENT(http)
+CMP_EVENT(dns)
+
+/* Sorts n events of size sz and keeps the first REPORT_MAX_EVENTS. */
+static void sort_events(void *v, size_t *n, size_t sz, int (*cmp)(const void *, const void *), uint64_t *dropped)
+{
+	if (*n)
+		qsort(v, *n, sz, cmp);
+	if (*n > REPORT_MAX_EVENTS) {
+		*dropped += *n - REPORT_MAX_EVENTS;
+		*n = REPORT_MAX_EVENTS;
+	}
+}
+
 void report_sort(struct report *r)
 {
 	if (r->nflows)  /* qsort(NULL, 0, ...) is undefined */
 		qsort(r->flows, r->nflows, sizeof *r->flows, cmp_flow);
 	if (r->nleaks)
 		qsort(r->leaks, r->nleaks, sizeof *r->leaks, cmp_leak);
+	sort_events(r->http, &r->nhttp, sizeof *r->http, cmp_http, &r->events_dropped);
+	sort_events(r->dns, &r->ndns, sizeof *r->dns, cmp_dns, &r->events_dropped);
+}
+
+/* Appends src's n elements to *dst (taking src's array when *dst is empty); src is freed. */
+static void *append(void *dst, size_t *n, size_t *cap, void *src, size_t m, size_t sz)
+{
+	if (!m) {
+		free(src);
+		return dst;
+	}
+	if (!*n) {
+		free(dst);
+		*n = *cap = m;
+		return src;
+	}
+	if (*n + m > *cap) {
+		*cap = *n + m;
+		dst = util_xrealloc(dst, *cap * sz);
+	}
+	memcpy((char *)dst + *n * sz, src, m * sz);
+	*n += m;
+	free(src);
+	return dst;
+}
+
+static void stats_add(struct report_stats *d, const struct report_stats *s)
+{
+	/* every counter before `patterns` is a uint64_t: add them all, none can be forgotten */
+	_Static_assert(offsetof(struct report_stats, patterns) % sizeof(uint64_t) == 0, "counters are uint64_t");
+	uint64_t *dv = (uint64_t *)d;
+	const uint64_t *sv = (const uint64_t *)s;
+	for (size_t i = 0; i < offsetof(struct report_stats, patterns) / sizeof(uint64_t); i++)
+		dv[i] += sv[i];
+}
+
+void report_merge(struct report *dst, struct report *src)
+{
+	dst->flows = append(dst->flows, &dst->nflows, &dst->capflows, src->flows, src->nflows, sizeof *src->flows);
+	dst->leaks = append(dst->leaks, &dst->nleaks, &dst->capleaks, src->leaks, src->nleaks, sizeof *src->leaks);
+	dst->http = append(dst->http, &dst->nhttp, &dst->caphttp, src->http, src->nhttp, sizeof *src->http);
+	dst->dns = append(dst->dns, &dst->ndns, &dst->capdns, src->dns, src->ndns, sizeof *src->dns);
+	src->flows = NULL, src->leaks = NULL, src->http = NULL, src->dns = NULL;
+	src->nflows = src->capflows = src->nleaks = src->capleaks = 0;
+	src->nhttp = src->caphttp = src->ndns = src->capdns = 0;
+	for (size_t i = 0; i < src->nwarnings; i++) {
+		dst->warnings = util_xrealloc(dst->warnings, (dst->nwarnings + 1) * sizeof *dst->warnings);
+		dst->warnings[dst->nwarnings++] = src->warnings[i];
+	}
+	src->nwarnings = 0;
+	dst->events_dropped += src->events_dropped;
+	stats_add(&dst->st, &src->st);
 }
 
 const struct report_flow *report_flow_by_id(const struct report *r, uint64_t id)
@@ -132,6 +209,7 @@ void report_add_http(struct report *r, uint64_t flow_id, uint64_t ts_us, const c
 		return;
 	}
 	struct report_http *h = grow((void **)&r->http, &r->nhttp, &r->caphttp, sizeof *h);
+	h->seq = r->nhttp;
 	h->flow_id = flow_id;
 	h->ts_us = ts_us;
 	snprintf(h->method, sizeof h->method, "%s", method ? method : "");
@@ -153,6 +231,7 @@ void report_add_dns(struct report *r, const char *rrname, int family, const uint
 		return;
 	}
 	struct report_dns *d = grow((void **)&r->dns, &r->ndns, &r->capdns, sizeof *d);
+	d->seq = r->ndns;
 	d->flow_id = r->dns_flow;
 	d->ts_us = r->dns_ts;
 	d->family = (uint8_t)family;

@@ -68,12 +68,12 @@ struct report_stats {
 #define REPORT_MAX_EVENTS 65536   /* HTTP requests and DNS answers kept for EVE output, each */
 
 struct report_http {               /* one HTTP request a device sent (EVE "http") */
-	uint64_t flow_id, ts_us;
+	uint64_t flow_id, ts_us, seq;      /* seq: order of discovery, within the flow's shard */
 	char method[16], host[256], uri[256], user_agent[256];  /* as sent, unmasked */
 };
 
 struct report_dns {                /* one DNS answer record (EVE "dns") */
-	uint64_t flow_id, ts_us;
+	uint64_t flow_id, ts_us, seq;
 	uint8_t family, addr[16];
 	char rrname[256];
 };
@@ -96,8 +96,13 @@ struct report_input *report_add_input(struct report *r, const char *path);
 struct report_flow *report_add_flow(struct report *r);
 struct report_leak *report_add_leak(struct report *r);
 void report_warn(struct report *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Sorts flows by id and leaks by time, flow and kind: output order never depends on expiry order. */
+/* Sorts flows by id, leaks by time, flow and kind, events by time and flow: output order
+ * never depends on expiry order or on how flows were sharded. Events beyond
+ * REPORT_MAX_EVENTS (from merged shards) are dropped here, the latest first. */
 void report_sort(struct report *r);
+/* Moves src's flows, leaks, events and warnings into dst and adds up its counters; src is
+ * left empty (its inputs stay). */
+void report_merge(struct report *dst, struct report *src);
 /* The flow of a leak (after report_sort), or NULL. */
 const struct report_flow *report_flow_by_id(const struct report *r, uint64_t id);
 const char *report_where_name(int where);

@@ -685,6 +685,9 @@ static void appendix_custody(FILE *f, const struct audit *a, const struct custod
 	kv_str(f, "tool", "phonehome " PH_VERSION);
 	kv_str(f, "command line", c->command_line);
 	kv_str(f, "analysis time", c->analysis_time);
+	char w[32];
+	snprintf(w, sizeof w, "%zu", c->workers);
+	kv_str(f, "workers (--threads)", w);
 	for (size_t i = 0; i < a->rep->ninputs; i++) {
 		char k[64];
 		snprintf(k, sizeof k, "input %zu", i + 1);

@@ -102,7 +102,7 @@ static void custody_list(FILE *f, const struct audit *a, const struct custody *c
 	fputs("## Chain of custody\n\n", f);
 	fputs("- Tool: phonehome " PH_VERSION "\n- Command line: `", f);
 	md(f, c->command_line);
-	fprintf(f, "`\n- Analysis time: %s\n", c->analysis_time);
+	fprintf(f, "`\n- Analysis time: %s\n- Workers (--threads): %zu\n", c->analysis_time, c->workers);
 	for (size_t i = 0; i < a->rep->ninputs; i++) {
 		fputs("- Input: ", f);
 		md(f, a->rep->inputs[i].path);
