@@ -1,18 +1,20 @@
 /* capture.c - offline capture input through libpcap: pcap, pcapng, any link type
- * decode.c knows; timestamps kept in microseconds. */
+ * decode.c knows; timestamps kept in microseconds, the custody SHA-256 taken from the same read. */
 #include "capture.h"
 #include "decode.h"
 #include "util.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-static pcap_t *open_file(const char *path, char *errbuf, size_t errlen)
+/* Names the file in libpcap's open error, refuses link types decode.c cannot read. */
+static pcap_t *check_opened(pcap_t *pc, const char *perr, const char *path, char *errbuf, size_t errlen)
 {
-	char perr[PCAP_ERRBUF_SIZE] = "";
-	pcap_t *pc = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_MICRO, perr);
 	if (!pc) {
 		/* libpcap says "unknown file format" for text; keep its words, name the file */
 		const char *why = perr;
@@ -31,6 +33,13 @@ static pcap_t *open_file(const char *path, char *errbuf, size_t errlen)
 	return pc;
 }
 
+static pcap_t *open_file(const char *path, char *errbuf, size_t errlen)
+{
+	char perr[PCAP_ERRBUF_SIZE] = "";
+	pcap_t *pc = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_MICRO, perr);
+	return check_opened(pc, perr, path, errbuf, errlen);
+}
+
 int capture_check_file(const char *path, char *errbuf, size_t errlen)
 {
 	pcap_t *pc = open_file(path, errbuf, errlen);
@@ -40,15 +49,83 @@ int capture_check_file(const char *path, char *errbuf, size_t errlen)
 	return 0;
 }
 
-int capture_read_file(const char *path, capture_fn fn, void *arg, struct report_input *in,
-		      volatile int *stop, char *errbuf, size_t errlen)
+#define READ_BUFFER (1 << 20)  /* stdio buffer under libpcap: one read(2) per MiB */
+
+/* An input read once: every byte libpcap reads passes through the digest on its way,
+ * so the custody hash costs no second read of the file. */
+struct hashed {
+	int fd;
+	EVP_MD_CTX *md;
+	char *buf;                     /* the stream's buffer, then the drain's */
+	FILE *fp;                      /* what libpcap reads; closed by pcap_close */
+};
+
+/* fopencookie read: the file's bytes in order, each hashed once. */
+static ssize_t hashed_read(void *cookie, char *buf, size_t size)
 {
-	pcap_t *pc = open_file(path, errbuf, errlen);
-	if (!pc)
+	struct hashed *h = cookie;
+	ssize_t n;
+	do
+		n = read(h->fd, buf, size);
+	while (n < 0 && errno == EINTR);  /* the stop signal has no SA_RESTART */
+	if (n > 0)
+		EVP_DigestUpdate(h->md, buf, (size_t)n);
+	return n;
+}
+
+/* pcap_close's fclose keeps the descriptor: what libpcap left unread is still to be hashed. */
+static int hashed_close(void *cookie)
+{
+	(void)cookie;
+	return 0;
+}
+
+static void hashed_free(struct hashed *h)
+{
+	if (h->fd >= 0)
+		close(h->fd);
+	EVP_MD_CTX_free(h->md);
+	free(h->buf);
+}
+
+/* -1 with errno if path cannot be opened. */
+static int hashed_open(struct hashed *h, const char *path)
+{
+	static const cookie_io_functions_t io = { .read = hashed_read, .close = hashed_close };
+	memset(h, 0, sizeof *h);
+	h->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (h->fd < 0)
 		return -1;
+	h->md = EVP_MD_CTX_new();
+	h->buf = util_xmalloc(READ_BUFFER);
+	if (!h->md || !EVP_DigestInit_ex(h->md, EVP_sha256(), NULL) || !(h->fp = fopencookie(h, "r", io))) {
+		errno = ENOMEM;
+		return -1;
+	}
+	setvbuf(h->fp, h->buf, _IOFBF, READ_BUFFER);
+	return 0;
+}
+
+/* After pcap_close: hashes the rest of the file from where libpcap's reads ended (a stop,
+ * a record cut short, a read error), so the hash is always of the whole file. */
+static int hashed_finish(struct hashed *h, char out[65])
+{
+	ssize_t n;
+	while ((n = hashed_read(h, h->buf, READ_BUFFER)) > 0)
+		;
+	uint8_t md[32];
+	unsigned mdlen = 0;
+	if (n < 0 || !EVP_DigestFinal_ex(h->md, md, &mdlen))
+		return -1;
+	util_hex(md, 32, out);
+	return 0;
+}
+
+/* The packet loop: records into fn until the end, a stop or an error (kept as a warning). */
+static void read_records(pcap_t *pc, const char *path, capture_fn fn, void *arg, struct report_input *in,
+			 volatile int *stop)
+{
 	int dlt = pcap_datalink(pc);
-	in->link_type = decode_dlt_name(dlt);
-	struct util_sha256_job *hash = util_sha256_start(path);  /* on the second core meanwhile */
 	struct pcap_pkthdr *h;
 	const u_char *data;
 	int rc = 0;
@@ -68,9 +145,31 @@ int capture_read_file(const char *path, capture_fn fn, void *arg, struct report_
 			 (unsigned long long)in->packets, pcap_geterr(pc));
 		in->warning = util_xstrdup(w);
 	}
+}
+
+int capture_read_file(const char *path, capture_fn fn, void *arg, struct report_input *in,
+		      volatile int *stop, char *errbuf, size_t errlen)
+{
+	struct hashed hs;
+	if (hashed_open(&hs, path) < 0) {
+		snprintf(errbuf, errlen, "%s: cannot read capture: %s", path, strerror(errno));
+		hashed_free(&hs);
+		return -1;
+	}
+	char perr[PCAP_ERRBUF_SIZE] = "";
+	pcap_t *pc = pcap_fopen_offline_with_tstamp_precision(hs.fp, PCAP_TSTAMP_PRECISION_MICRO, perr);
+	if (!pc)
+		fclose(hs.fp);  /* libpcap closes it only once it has opened it */
+	if (!(pc = check_opened(pc, perr, path, errbuf, errlen))) {
+		hashed_free(&hs);
+		return -1;
+	}
+	in->link_type = decode_dlt_name(pcap_datalink(pc));
+	read_records(pc, path, fn, arg, in, stop);
 	pcap_close(pc);
-	if (util_sha256_join(hash, in->sha256) < 0)
+	if (hashed_finish(&hs, in->sha256) < 0)
 		snprintf(in->sha256, sizeof in->sha256, "unreadable");
+	hashed_free(&hs);
 	return 0;
 }
 

@@ -3,7 +3,6 @@
 #include "util.h"
 #include <errno.h>
 #include <openssl/evp.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <unistd.h>
 #include <libgen.h>
@@ -97,43 +96,6 @@ void util_iso8601_zone(uint64_t usec, char *out, size_t outlen, const char *zone
 	char base[24];
 	strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(out, outlen, "%s.%06u%s", base, (unsigned)(usec % 1000000), zone);
-}
-
-struct util_sha256_job {
-	pthread_t th;
-	char *path;
-	char out[65];
-	int rc;
-};
-
-static void *sha256_thread(void *arg)
-{
-	struct util_sha256_job *j = arg;
-	j->rc = util_sha256_file(j->path, j->out);
-	return NULL;
-}
-
-struct util_sha256_job *util_sha256_start(const char *path)
-{
-	struct util_sha256_job *j = util_xcalloc(1, sizeof *j);
-	j->path = util_xstrdup(path);
-	if (pthread_create(&j->th, NULL, sha256_thread, j) != 0) {
-		j->rc = util_sha256_file(path, j->out);  /* no thread: hash now */
-		j->th = 0;
-	}
-	return j;
-}
-
-int util_sha256_join(struct util_sha256_job *j, char out[65])
-{
-	if (j->th)
-		pthread_join(j->th, NULL);
-	int rc = j->rc;
-	if (rc == 0)
-		memcpy(out, j->out, sizeof j->out);
-	free(j->path);
-	free(j);
-	return rc;
 }
 
 size_t util_gather(uint8_t *head, uint8_t *headlen, size_t cap, const uint8_t **p, size_t *len)

@@ -32,11 +32,6 @@ size_t util_gather(uint8_t *head, uint8_t *headlen, size_t cap, const uint8_t **
 int util_parent_writable(const char *path, char *dir, size_t dirlen);
 /* SHA-256 of a file as lower hex into out[65]; -1 with errno on failure. */
 int util_sha256_file(const char *path, char out[65]);
-/* The same, on a second thread while the caller reads the file (2 cores: the hash is free). */
-struct util_sha256_job;
-struct util_sha256_job *util_sha256_start(const char *path);
-/* Waits for the hash; 0 and out filled, or -1. Frees the job. */
-int util_sha256_join(struct util_sha256_job *j, char out[65]);
 /* ISO 8601 UTC with microseconds, e.g. 2014-08-10T12:00:00.000000Z; out >= 32 bytes. */
 void util_iso8601(uint64_t usec, char *out, size_t outlen);
 /* The same with another spelling of UTC after the time ("+0000" for EVE). */
