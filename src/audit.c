@@ -193,7 +193,7 @@ int audit_decode(struct audit *a, int dlt, uint64_t ts_us, const uint8_t *bytes,
 
 void audit_ip(struct audit *a, const struct packet *p)
 {
-	flow_expire(a->ft, p->ts_us);
+	audit_sweep(a, p->ts_us);
 	int dir;
 	struct flow *f = flow_lookup(a->ft, p, &dir);
 	if (!f->pkts[0] && !f->pkts[1])
@@ -311,6 +311,11 @@ static void rate_leaks(struct report *r)
 		l->foreign = rf ? rf->foreign : 0;
 		l->severity = (uint8_t)policy_severity(l->foreign, l->encrypted, l->kind != ID_CARRIER);
 	}
+}
+
+void audit_sweep(struct audit *a, uint64_t ts_us)
+{
+	flow_expire(a->ft, ts_us);
 }
 
 void audit_drain(struct audit *a)

@@ -66,6 +66,9 @@ void audit_learn_names(struct audit *a, const struct packet *p);
 void audit_finish(struct audit *a);
 /* Ends every flow and fills the stats of a's own report. */
 void audit_drain(struct audit *a);
+/* Ends the flows idle at ts_us (as audit_ip does before each packet): shard.c gives every
+ * worker the sweeps one pipeline would make, where they would make them. */
+void audit_sweep(struct audit *a, uint64_t ts_us);
 /* Moves a drained shard's report into a's. */
 void audit_merge(struct audit *a, struct audit *shard);
 /* Warnings, sorting and severities of the whole run's report. */

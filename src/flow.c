@@ -9,7 +9,7 @@
 struct flow_table {
 	struct flow **buckets;
 	size_t nbuckets, max_flows;
-	struct flow *lru_head, *lru_tail;
+	struct lru { struct flow *head, *tail; } lru[2];  /* [0] open, [1] closed: each in activity order */
 	struct flow *free_list;        /* ended flows kept for reuse: no malloc per flow at steady state */
 	uint64_t last_sweep_us;
 	uint32_t seed;
@@ -34,17 +34,19 @@ struct flow_table *flow_table_new(size_t max_flows, flow_end_fn end, void *arg)
 
 static void lru_unlink(struct flow_table *t, struct flow *f)
 {
-	if (f->lprev) f->lprev->lnext = f->lnext; else t->lru_head = f->lnext;
-	if (f->lnext) f->lnext->lprev = f->lprev; else t->lru_tail = f->lprev;
+	struct lru *l = &t->lru[f->closed];
+	if (f->lprev) f->lprev->lnext = f->lnext; else l->head = f->lnext;
+	if (f->lnext) f->lnext->lprev = f->lprev; else l->tail = f->lprev;
 	f->lprev = f->lnext = NULL;
 }
 
 static void lru_append(struct flow_table *t, struct flow *f)
 {
-	f->lprev = t->lru_tail;
+	struct lru *l = &t->lru[f->closed];
+	f->lprev = l->tail;
 	f->lnext = NULL;
-	if (t->lru_tail) t->lru_tail->lnext = f; else t->lru_head = f;
-	t->lru_tail = f;
+	if (l->tail) l->tail->lnext = f; else l->head = f;
+	l->tail = f;
 }
 
 static uint32_t mix(uint32_t h, const uint8_t *p, size_t n)
@@ -102,7 +104,7 @@ static struct flow *flow_create(struct flow_table *t, const struct packet *p, si
 {
 	if (t->st.live >= t->max_flows) {
 		t->st.evicted++;
-		flow_end(t, t->lru_head);
+		flow_end(t, t->lru[1].head ? t->lru[1].head : t->lru[0].head);  /* a closed one first */
 	}
 	struct flow *f = t->free_list;
 	if (f)
@@ -158,13 +160,13 @@ void flow_update(struct flow_table *t, struct flow *f, const struct packet *p, i
 		memcpy(f->mac[dir], p->smac, 6);
 		f->has_mac[dir] = 1;
 	}
+	lru_unlink(t, f);
 	if (p->proto == 6) {
 		if (p->tcp_flags & TCPF_FIN)
 			f->fin[dir] = 1;
 		if ((p->tcp_flags & TCPF_RST) || (f->fin[0] && f->fin[1]))
-			f->closed = 1;
+			f->closed = 1;  /* to the closed list, with its short grace */
 	}
-	lru_unlink(t, f);
 	lru_append(t, f);
 }
 
@@ -182,26 +184,26 @@ void flow_expire(struct flow_table *t, uint64_t now_us)
 	if (now_us <= t->last_sweep_us)
 		return;
 	t->last_sweep_us = now_us;
-	/* the LRU is ordered by activity, so only its head can be idle; closed flows get a short grace */
-	struct flow *f = t->lru_head;
-	while (f) {
-		struct flow *next = f->lnext;
-		uint64_t limit = f->closed ? every : idle_limit_us(f);
-		if (f->last_us + limit <= now_us) {
-			t->st.expired++;
-			t->st.closed += f->closed;
-			flow_end(t, f);
-		} else if (!f->closed && f->last_us + PH_FLOW_IDLE_UDP_S * 1000000ull > now_us) {
-			break;  /* everything after is more recent than the shortest timeout */
+	/* each list is in activity order: the walk stops at the first flow more recent than the
+	 * list's shortest timeout (closed flows: a short grace; open ones: the UDP idle time) */
+	for (int closed = 1; closed >= 0; closed--) {
+		uint64_t shortest = closed ? every : PH_FLOW_IDLE_UDP_S * 1000000ull;
+		for (struct flow *f = t->lru[closed].head, *next; f && f->last_us + shortest <= now_us; f = next) {
+			next = f->lnext;
+			if (f->last_us + (closed ? every : idle_limit_us(f)) <= now_us) {
+				t->st.expired++;
+				t->st.closed += f->closed;
+				flow_end(t, f);
+			}
 		}
-		f = next;
 	}
 }
 
 void flow_flush(struct flow_table *t)
 {
-	while (t->lru_head)
-		flow_end(t, t->lru_head);
+	for (int closed = 0; closed < 2; closed++)
+		while (t->lru[closed].head)
+			flow_end(t, t->lru[closed].head);
 }
 
 void flow_table_free(struct flow_table *t)
@@ -225,6 +227,7 @@ const struct flow_stats *flow_table_stats(const struct flow_table *t)
 
 void flow_foreach(struct flow_table *t, void (*fn)(void *arg, struct flow *f), void *arg)
 {
-	for (struct flow *f = t->lru_head; f; f = f->lnext)
-		fn(arg, f);
+	for (int closed = 0; closed < 2; closed++)
+		for (struct flow *f = t->lru[closed].head; f; f = f->lnext)
+			fn(arg, f);
 }

@@ -15,11 +15,17 @@
 #include <string.h>
 #include <unistd.h>
 
+enum rec_kind {
+	REC_PACKET,                /* a frame of the worker's flows */
+	REC_NAMES,                 /* a DNS answer of another worker's flow: names only */
+	REC_SWEEP,                 /* a new window of capture time began: end idle flows now */
+};
+
 struct rec {                       /* a queued frame; its bytes follow, padded to 8 */
 	uint64_t ts_us, num;
 	uint32_t caplen;
 	int32_t dlt;
-	uint32_t learn_only;       /* a DNS answer of another worker's flow */
+	uint32_t kind;
 	uint32_t pad;
 };
 
@@ -45,6 +51,7 @@ struct shard_set {
 	struct audit *a;
 	size_t n;
 	struct worker *w;
+	uint64_t window;           /* of the last sweep handed out (flow.c sweeps per window) */
 };
 
 size_t shard_default_count(void)
@@ -65,13 +72,17 @@ static void run_batch(struct audit *a, const struct batch *b)
 		memcpy(&r, b->data + off, sizeof r);
 		const uint8_t *bytes = b->data + off + sizeof r;
 		off += sizeof r + pad8(r.caplen);
+		if (r.kind == REC_SWEEP) {
+			audit_sweep(a, r.ts_us);
+			continue;
+		}
 		struct packet p;
 		memset(&p, 0, sizeof p);
 		p.ts_us = r.ts_us;
 		p.num = r.num;
 		if (decode_packet(r.dlt, bytes, r.caplen, &p) != DR_OK)
 			continue;  /* cannot happen: the reader decoded it the same way */
-		if (r.learn_only)
+		if (r.kind == REC_NAMES)
 			audit_learn_names(a, &p);
 		else
 			audit_ip(a, &p);
@@ -139,7 +150,8 @@ static void push(struct worker *w, const struct rec *r, const uint8_t *bytes)
 		b->data = util_xrealloc(b->data, b->cap);
 	}
 	memcpy(b->data + b->used, r, sizeof *r);
-	memcpy(b->data + b->used + sizeof *r, bytes, r->caplen);
+	if (r->caplen)
+		memcpy(b->data + b->used + sizeof *r, bytes, r->caplen);
 	b->used += need;
 }
 
@@ -167,10 +179,17 @@ void shard_dispatch(void *arg, int dlt, uint64_t ts_us, const uint8_t *bytes, si
 	if (!audit_decode(s->a, dlt, ts_us, bytes, caplen, &p))
 		return;
 	size_t k = owner(&p, s->n);
+	uint64_t window = ts_us / ((uint64_t)PH_FLOW_EXPIRE_EVERY_S * 1000000u);
+	if (window > s->window) {  /* every worker sweeps here, as one pipeline would (flow.c) */
+		s->window = window;
+		struct rec t = { .ts_us = ts_us, .kind = REC_SWEEP };
+		for (size_t i = 0; i < s->n; i++)
+			push(&s->w[i], &t, NULL);
+	}
 	struct rec r = { .ts_us = ts_us, .num = p.num, .caplen = (uint32_t)caplen, .dlt = dlt };
 	push(&s->w[k], &r, bytes);
 	if (p.sport == 53 || p.sport == 5353) {  /* what audit.c's learn_names reads */
-		r.learn_only = 1;
+		r.kind = REC_NAMES;
 		for (size_t i = 0; i < s->n; i++)
 			if (i != k)
 				push(&s->w[i], &r, bytes);
