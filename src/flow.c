@@ -9,7 +9,9 @@
 struct flow_table {
 	struct flow **buckets;
 	size_t nbuckets, max_flows;
-	struct lru { struct flow *head, *tail; } lru[2];  /* [0] open, [1] closed: each in activity order */
+	/* each list in activity order, one per idle timeout, so that a sweep stops at the first
+	 * flow of each that is not idle: open UDP (and other), open TCP, closed */
+	struct lru { struct flow *head, *tail; } lru[3];
 	struct flow *free_list;        /* ended flows kept for reuse: no malloc per flow at steady state */
 	uint64_t last_sweep_us;
 	uint32_t seed;
@@ -32,9 +34,16 @@ struct flow_table *flow_table_new(size_t max_flows, flow_end_fn end, void *arg)
 	return t;
 }
 
+enum { LRU_UDP, LRU_TCP, LRU_CLOSED };
+
+static int lru_of(const struct flow *f)
+{
+	return f->closed ? LRU_CLOSED : f->proto == 6 ? LRU_TCP : LRU_UDP;
+}
+
 static void lru_unlink(struct flow_table *t, struct flow *f)
 {
-	struct lru *l = &t->lru[f->closed];
+	struct lru *l = &t->lru[lru_of(f)];
 	if (f->lprev) f->lprev->lnext = f->lnext; else l->head = f->lnext;
 	if (f->lnext) f->lnext->lprev = f->lprev; else l->tail = f->lprev;
 	f->lprev = f->lnext = NULL;
@@ -42,7 +51,7 @@ static void lru_unlink(struct flow_table *t, struct flow *f)
 
 static void lru_append(struct flow_table *t, struct flow *f)
 {
-	struct lru *l = &t->lru[f->closed];
+	struct lru *l = &t->lru[lru_of(f)];
 	f->lprev = l->tail;
 	f->lnext = NULL;
 	if (l->tail) l->tail->lnext = f; else l->head = f;
@@ -100,11 +109,20 @@ static int side_match(const struct flow *f, int s, const struct packet *p, size_
 	       !memcmp(f->addr[s], p->src, alen) && !memcmp(f->addr[!s], p->dst, alen);
 }
 
+/* At the cap: a closed flow first, else the least recently active. */
+static struct flow *evictee(const struct flow_table *t)
+{
+	const struct flow *u = t->lru[LRU_UDP].head, *c = t->lru[LRU_TCP].head;
+	if (t->lru[LRU_CLOSED].head)
+		return t->lru[LRU_CLOSED].head;
+	return (struct flow *)(!c || (u && u->last_us <= c->last_us) ? u : c);
+}
+
 static struct flow *flow_create(struct flow_table *t, const struct packet *p, size_t b)
 {
 	if (t->st.live >= t->max_flows) {
 		t->st.evicted++;
-		flow_end(t, t->lru[1].head ? t->lru[1].head : t->lru[0].head);  /* a closed one first */
+		flow_end(t, evictee(t));
 	}
 	struct flow *f = t->free_list;
 	if (f)
@@ -170,11 +188,6 @@ void flow_update(struct flow_table *t, struct flow *f, const struct packet *p, i
 	lru_append(t, f);
 }
 
-static uint64_t idle_limit_us(const struct flow *f)
-{
-	return (uint64_t)(f->proto == 6 ? PH_FLOW_IDLE_TCP_S : PH_FLOW_IDLE_UDP_S) * 1000000u;
-}
-
 void flow_expire(struct flow_table *t, uint64_t now_us)
 {
 	/* swept once per window of capture time, as of the window's start: the flows that end do
@@ -184,26 +197,23 @@ void flow_expire(struct flow_table *t, uint64_t now_us)
 	if (now_us <= t->last_sweep_us)
 		return;
 	t->last_sweep_us = now_us;
-	/* each list is in activity order: the walk stops at the first flow more recent than the
-	 * list's shortest timeout (closed flows: a short grace; open ones: the UDP idle time) */
-	for (int closed = 1; closed >= 0; closed--) {
-		uint64_t shortest = closed ? every : PH_FLOW_IDLE_UDP_S * 1000000ull;
-		for (struct flow *f = t->lru[closed].head, *next; f && f->last_us + shortest <= now_us; f = next) {
-			next = f->lnext;
-			if (f->last_us + (closed ? every : idle_limit_us(f)) <= now_us) {
-				t->st.expired++;
-				t->st.closed += f->closed;
-				flow_end(t, f);
-			}
+	static const uint64_t idle_s[] = { PH_FLOW_IDLE_UDP_S, PH_FLOW_IDLE_TCP_S, PH_FLOW_EXPIRE_EVERY_S };
+	for (int l = LRU_CLOSED; l >= 0; l--) {
+		uint64_t limit = idle_s[l] * 1000000u;  /* closed flows: one window of grace */
+		struct flow *f;
+		while ((f = t->lru[l].head) && f->last_us + limit <= now_us) {
+			t->st.expired++;
+			t->st.closed += f->closed;
+			flow_end(t, f);
 		}
 	}
 }
 
 void flow_flush(struct flow_table *t)
 {
-	for (int closed = 0; closed < 2; closed++)
-		while (t->lru[closed].head)
-			flow_end(t, t->lru[closed].head);
+	for (int l = 0; l < 3; l++)
+		while (t->lru[l].head)
+			flow_end(t, t->lru[l].head);
 }
 
 void flow_table_free(struct flow_table *t)
@@ -227,7 +237,7 @@ const struct flow_stats *flow_table_stats(const struct flow_table *t)
 
 void flow_foreach(struct flow_table *t, void (*fn)(void *arg, struct flow *f), void *arg)
 {
-	for (int closed = 0; closed < 2; closed++)
-		for (struct flow *f = t->lru[closed].head; f; f = f->lnext)
+	for (int l = 0; l < 3; l++)
+		for (struct flow *f = t->lru[l].head; f; f = f->lnext)
 			fn(arg, f);
 }
