@@ -150,15 +150,18 @@ void escape_md_put(FILE *f, const char *s)
 	run(&k, s, CTX_MD);
 }
 
-/* One code point as \uXXXX (a surrogate pair above the BMP). */
-static void json_u(FILE *f, uint32_t cp)
+/* One code point as \uXXXX (a surrogate pair above the BMP); returns the bytes written. */
+static size_t json_u(char *out, uint32_t cp)
 {
+	static const char hx[] = "0123456789abcdef";
 	if (cp > 0xffff) {
 		cp -= 0x10000;
-		fprintf(f, "\\u%04x\\u%04x", 0xd800 + (cp >> 10), 0xdc00 + (cp & 0x3ff));
-	} else {
-		fprintf(f, "\\u%04x", cp);
+		size_t n = json_u(out, 0xd800 + (cp >> 10));
+		return n + json_u(out + n, 0xdc00 + (cp & 0x3ff));
 	}
+	char b[6] = { '\\', 'u', hx[cp >> 12 & 15], hx[cp >> 8 & 15], hx[cp >> 4 & 15], hx[cp & 15] };
+	memcpy(out, b, 6);
+	return 6;
 }
 
 /* Length of a valid UTF-8 sequence at p (1-4) with its code point, or 0 if invalid. */
@@ -180,25 +183,53 @@ static size_t utf8_seq(const unsigned char *p, uint32_t *cp)
 	return n;
 }
 
+/* One character of s as JSON (at most 12 bytes into out); advances *s past it. */
+static size_t json_char(const unsigned char **s, char *out)
+{
+	const unsigned char *p = *s;
+	uint32_t cp;
+	size_t n;
+	if (*p == '"' || *p == '\\') {
+		out[0] = '\\';
+		out[1] = (char)*p;
+		*s = p + 1;
+		return 2;
+	}
+	if (*p >= 0x20 && *p < 0x7f) {
+		out[0] = (char)*p;
+		*s = p + 1;
+		return 1;
+	}
+	if (*p >= 0x80 && (n = utf8_seq(p, &cp)) > 0) {
+		*s = p + n;
+		return json_u(out, cp);
+	}
+	*s = p + 1;  /* control byte, or a byte of invalid UTF-8 read as Latin-1: still valid JSON */
+	return json_u(out, *p);
+}
+
+size_t escape_json(const char *s, char *out)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	char *o = out;
+	*o++ = '"';
+	while (*p) {
+		if (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\')  /* the common case, inline */
+			*o++ = (char)*p++;
+		else
+			o += json_char(&p, o);
+	}
+	*o++ = '"';
+	return (size_t)(o - out);
+}
+
 void escape_json_put(FILE *f, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
+	char b[12];
 	fputc('"', f);
-	while (*p) {
-		uint32_t cp;
-		size_t n;
-		if (*p == '"' || *p == '\\') {
-			fputc('\\', f);
-			fputc(*p++, f);
-		} else if (*p >= 0x20 && *p < 0x7f) {
-			fputc(*p++, f);
-		} else if (*p >= 0x80 && (n = utf8_seq(p, &cp)) > 0) {
-			json_u(f, cp);
-			p += n;
-		} else {  /* control byte, or a byte of invalid UTF-8 read as Latin-1: still valid JSON */
-			json_u(f, *p++);
-		}
-	}
+	while (*p)
+		fwrite(b, 1, json_char(&p, b), f);
 	fputc('"', f);
 }
 

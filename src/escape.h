@@ -21,6 +21,9 @@ void escape_html_put(FILE *f, const char *s);
 /* A JSON string literal, quotes included, ASCII only: non-ASCII as \uXXXX, and bytes
  * that are not valid UTF-8 as the Latin-1 code point, so the output always parses. */
 void escape_json_put(FILE *f, const char *s);
+/* escape_json_put into out, which must hold 6 * strlen(s) + 2 bytes; not NUL-terminated,
+ * returns the length written. */
+size_t escape_json(const char *s, char *out);
 /* For a terminal: printable ASCII kept, anything else (escape sequences) as '?'; returns out. */
 const char *escape_term(const char *s, char *out, size_t outlen);
 /* escape_md straight to a stream. */

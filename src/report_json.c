@@ -17,8 +17,29 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* Decimal digits of v at p; returns the end.  Used for every number of the flows array. */
+static char *put_dec(char *p, uint64_t v)
+{
+	char t[20];
+	size_t n = 0;
+	do
+		t[n++] = (char)('0' + v % 10);
+	while ((v /= 10));
+	while (n)
+		*p++ = t[--n];
+	return p;
+}
+
 void report_addr_str(int family, const uint8_t *addr, char *out, size_t outlen)
 {
+	if (family == 4 && outlen >= INET_ADDRSTRLEN) {  /* inet_ntop formats IPv4 with sprintf */
+		char *p = out;
+		for (int i = 0; i < 4; i++) {
+			p = put_dec(p, addr[i]);
+			*p++ = i < 3 ? '.' : 0;
+		}
+		return;
+	}
 	if (!inet_ntop(family == 4 ? AF_INET : AF_INET6, addr, out, (socklen_t)outlen))
 		snprintf(out, outlen, "?");
 }
@@ -41,66 +62,143 @@ static const char *host_source_name(int s)
 	return s > 0 && s < 4 ? names[s] : NULL;
 }
 
-/* Members written straight to the stream: a report may hold a million flows, and
- * building each as a jansson object cost more than the whole audit. */
-static void put_str(FILE *f, const char *key, const char *v)
+/* The flows array is formatted by hand into one buffer and written in large pieces:
+ * a report may hold a million flows, and fprintf per member cost more than the audit. */
+#define FLOWS_BUF (64u << 10)
+
+struct flowbuf {
+	char b[FLOWS_BUF];
+	size_t len;
+	uint64_t hour;               /* capture hour whose "YYYY-MM-DDTHH:" is cached */
+	char hour_s[32];
+	size_t hour_len;             /* 0: nothing cached */
+};
+
+/* Longest record flow_put writes: the strings escaped (6 bytes a byte at worst) plus
+ * well under 1 KiB of names, numbers, addresses and times. */
+#define FLOW_STRS(f) (sizeof (f)->app_proto + sizeof (f)->category + sizeof (f)->host + \
+		      sizeof (f)->geo.country + sizeof (f)->geo.city + sizeof (f)->geo.asn_org)
+#define FLOW_MAX(f) (1024 + 6 * FLOW_STRS(f))
+
+static char *put_lit(char *p, const char *s, size_t n)
 {
-	fprintf(f, ",\"%s\":", key);
+	memcpy(p, s, n);
+	return p + n;
+}
+
+#define LIT(p, s) put_lit(p, s, sizeof s - 1)
+
+/* ,"key":"text" or ,"key":null; key is a literal. */
+#define PUT_STR(p, key, v) put_str(LIT(p, ",\"" key "\":"), v)
+
+static char *put_str(char *p, const char *v)
+{
 	if (v && v[0])
-		escape_json_put(f, v);
-	else
-		fputs("null", f);
+		return p + escape_json(v, p);
+	return LIT(p, "null");
 }
 
-static void put_u64(FILE *f, const char *key, uint64_t v)
+/* A name from a fixed table, which never needs escaping. */
+static char *put_name(char *p, const char *v)
 {
-	fprintf(f, ",\"%s\":%llu", key, (unsigned long long)v);
+	if (!v)
+		return LIT(p, "null");
+	*p++ = '"';
+	p = put_lit(p, v, strlen(v));
+	*p++ = '"';
+	return p;
 }
 
-static void put_time(FILE *f, const char *key, uint64_t us)
+static char *put_2d(char *p, unsigned v)
 {
-	char buf[40];
-	util_iso8601(us, buf, sizeof buf);
-	fprintf(f, ",\"%s\":\"%s\"", key, buf);
+	*p++ = (char)('0' + v / 10);
+	*p++ = (char)('0' + v % 10);
+	return p;
+}
+
+/* "MM:SS" of a second within the hour. */
+static char *put_mmss(char *p, unsigned s)
+{
+	p = put_2d(p, s / 60);
+	*p++ = ':';
+	return put_2d(p, s % 60);
+}
+
+/* util_iso8601 with "YYYY-MM-DDTHH:" cached for the hour: consecutive flows nearly always
+ * share it, and gmtime + strftime per timestamp was a tenth of the report. */
+static char *put_time(struct flowbuf *fb, char *p, uint64_t us)
+{
+	uint64_t t = us / 1000000, h = t / 3600;
+	unsigned s = (unsigned)(t % 3600), frac = (unsigned)(us % 1000000);
+	if (!fb->hour_len || fb->hour != h) {
+		char buf[40], mmss[5];
+		util_iso8601(us, buf, sizeof buf);
+		size_t n = strlen(buf);  /* ends "MM:SS.uuuuuuZ" */
+		put_mmss(mmss, s);
+		if (n <= 13 || memcmp(buf + n - 13, mmss, 5))  /* a leap-second zone (TZ=right/...): no cache */
+			return put_lit(p, buf, n);
+		fb->hour = h;
+		fb->hour_len = n - 13;
+		memcpy(fb->hour_s, buf, n - 13);
+	}
+	p = put_mmss(put_lit(p, fb->hour_s, fb->hour_len), s);
+	*p++ = '.';
+	for (unsigned d = 100000; d; d /= 10)
+		*p++ = (char)('0' + frac / d % 10);
+	*p++ = 'Z';
+	return p;
+}
+
+static char *put_bool(char *p, int v)
+{
+	return v ? LIT(p, "true") : LIT(p, "false");
+}
+
+/* Source and destination as EVE writes them. */
+static char *put_endpoints(char *p, const struct report_flow *fl)
+{
+	char a[INET6_ADDRSTRLEN];
+	p = LIT(p, ",\"src_ip\":\"");
+	report_addr_str(fl->family, fl->addr[0], a, sizeof a);
+	p = put_lit(p, a, strlen(a));
+	p = put_dec(LIT(p, "\",\"src_port\":"), fl->port[0]);
+	p = LIT(p, ",\"dest_ip\":\"");
+	report_addr_str(fl->family, fl->addr[1], a, sizeof a);
+	p = put_lit(p, a, strlen(a));
+	p = put_dec(LIT(p, "\",\"dest_port\":"), fl->port[1]);
+	return fl->proto == 6 ? LIT(p, ",\"proto\":\"TCP\"") : LIT(p, ",\"proto\":\"UDP\"");
 }
 
 /* One flow as a compact JSON object (same members as EVE's flow event where EVE has one). */
-static void flow_put(FILE *f, const struct report_flow *fl)
+static char *flow_put(struct flowbuf *fb, char *p, const struct report_flow *fl)
 {
-	char a0[INET6_ADDRSTRLEN], a1[INET6_ADDRSTRLEN];
-	report_addr_str(fl->family, fl->addr[0], a0, sizeof a0);
-	report_addr_str(fl->family, fl->addr[1], a1, sizeof a1);
-	fprintf(f, "{\"flow_id\":%llu,\"src_ip\":\"%s\",\"src_port\":%u,\"dest_ip\":\"%s\",\"dest_port\":%u,"
-		   "\"proto\":\"%s\"", (unsigned long long)fl->id, a0, fl->port[0], a1, fl->port[1],
-		fl->proto == 6 ? "TCP" : "UDP");
-	put_str(f, "app_proto", fl->app_proto[0] ? fl->app_proto : "Unknown");
-	put_str(f, "category", fl->category);
-	put_str(f, "host", fl->host);
-	put_str(f, "host_source", host_source_name(fl->host_source));
-	put_str(f, "device_side", fl->dev[0] ? "src" : fl->dev[1] ? "dest" : "none");
-	put_str(f, "country", fl->geo.country);
-	put_str(f, "city", fl->geo.city);
-	if (fl->geo.asn)
-		put_u64(f, "asn", fl->geo.asn);
-	else
-		fputs(",\"asn\":null", f);
-	put_str(f, "asn_org", fl->geo.asn_org);
-	fprintf(f, ",\"foreign\":%s", fl->foreign ? "true" : "false");
+	p = put_endpoints(put_dec(LIT(p, "{\"flow_id\":"), fl->id), fl);
+	p = PUT_STR(p, "app_proto", fl->app_proto[0] ? fl->app_proto : "Unknown");
+	p = PUT_STR(p, "category", fl->category);
+	p = PUT_STR(p, "host", fl->host);
+	p = put_name(LIT(p, ",\"host_source\":"), host_source_name(fl->host_source));
+	p = put_name(LIT(p, ",\"device_side\":"), fl->dev[0] ? "src" : fl->dev[1] ? "dest" : "none");
+	p = PUT_STR(p, "country", fl->geo.country);
+	p = PUT_STR(p, "city", fl->geo.city);
+	p = fl->geo.asn ? put_dec(LIT(p, ",\"asn\":"), fl->geo.asn) : LIT(p, ",\"asn\":null");
+	p = PUT_STR(p, "asn_org", fl->geo.asn_org);
+	p = put_bool(LIT(p, ",\"foreign\":"), fl->foreign);
 	if (fl->tls_keys) {  /* --keylog */
 		static const char *const tk[] = { "", "decrypted", "encrypted, no key", "decryption failed" };
-		put_str(f, "tls_decryption", tk[fl->tls_keys & 3]);
+		p = put_name(LIT(p, ",\"tls_decryption\":"), tk[fl->tls_keys & 3]);
 	}
-	put_u64(f, "pkts_toserver", fl->pkts[0]);
-	put_u64(f, "pkts_toclient", fl->pkts[1]);
-	put_u64(f, "bytes_toserver", fl->bytes[0]);
-	put_u64(f, "bytes_toclient", fl->bytes[1]);
-	put_time(f, "first_seen", fl->first_us);
-	put_time(f, "last_seen", fl->last_us);
-	fprintf(f, ",\"truncated\":%s", fl->truncated ? "true" : "false");
+	p = put_dec(LIT(p, ",\"pkts_toserver\":"), fl->pkts[0]);
+	p = put_dec(LIT(p, ",\"pkts_toclient\":"), fl->pkts[1]);
+	p = put_dec(LIT(p, ",\"bytes_toserver\":"), fl->bytes[0]);
+	p = put_dec(LIT(p, ",\"bytes_toclient\":"), fl->bytes[1]);
+	p = put_time(fb, LIT(p, ",\"first_seen\":\""), fl->first_us);
+	p = put_time(fb, LIT(p, "\",\"last_seen\":\""), fl->last_us);
+	p = put_bool(LIT(p, "\",\"truncated\":"), fl->truncated);
 	if (fl->truncated)
-		put_u64(f, "scan_stopped_at", fl->scan_stopped_at);
-	put_u64(f, "leaks", fl->nleaks);
-	fputc('}', f);
+		p = put_dec(LIT(p, ",\"scan_stopped_at\":"), fl->scan_stopped_at);
+	p = put_dec(LIT(p, ",\"leaks\":"), fl->nleaks);
+	*p++ = '}';
+	return p;
 }
 
 /* The identifier a leak matched, masked unless --show-identifiers. */
@@ -258,23 +356,45 @@ static json_t *stats_json(const struct report_stats *s)
 	return o;
 }
 
-/* Per destination country and per kind; countries sorted by code for stable output. */
+struct country_sum {
+	const char *cc;
+	uint64_t flows, bytes, leaks;
+	int foreign;                 /* of the first flow */
+};
+
+/* A country's slot: its two letters (country[2] is the NUL), 0 local, 1 unknown. */
+static size_t country_slot(const struct report_flow *f)
+{
+	const unsigned char *c = (const unsigned char *)f->geo.country;
+	return c[0] ? (size_t)c[0] << 8 | c[1] : f->geo.status == GEO_RESERVED ? 0 : 1;
+}
+
+/* Per destination country (in order of first flow) and per kind.  Counted in a table
+ * indexed by the code, not in jansson objects: one look-up per flow was a hash each. */
 static json_t *summary_json(const struct report *r)
 {
-	json_t *countries = json_object(), *kinds = json_object();
+	uint32_t *slot = util_xcalloc(1u << 16, sizeof *slot);  /* index + 1 into sum */
+	struct country_sum *sum = util_xcalloc(r->nflows < (1u << 16) ? r->nflows + 1 : 1u << 16, sizeof *sum);
+	size_t n = 0;
 	for (size_t i = 0; i < r->nflows; i++) {
 		const struct report_flow *f = &r->flows[i];
-		const char *cc = f->geo.country[0] ? f->geo.country : f->geo.status == GEO_RESERVED ? "local" : "unknown";
-		json_t *c = json_object_get(countries, cc);
-		if (!c) {
-			c = json_pack("{s:I,s:I,s:I,s:b}", "flows", (json_int_t)0, "bytes", (json_int_t)0, "leaks",
-				      (json_int_t)0, "foreign", f->foreign);
-			json_object_set_new(countries, cc, c);
+		size_t k = country_slot(f);
+		if (!slot[k]) {
+			sum[n] = (struct country_sum){ .foreign = f->foreign, .cc = f->geo.country[0] ? f->geo.country :
+							k == 0 ? "local" : "unknown" };
+			slot[k] = (uint32_t)++n;
 		}
-		SET_U64(c, "flows", json_integer_value(json_object_get(c, "flows")) + 1);
-		SET_U64(c, "bytes", json_integer_value(json_object_get(c, "bytes")) + (json_int_t)(f->bytes[0] + f->bytes[1]));
-		SET_U64(c, "leaks", json_integer_value(json_object_get(c, "leaks")) + f->nleaks);
+		struct country_sum *c = &sum[slot[k] - 1];
+		c->flows++;
+		c->bytes += f->bytes[0] + f->bytes[1];
+		c->leaks += f->nleaks;
 	}
+	json_t *countries = json_object(), *kinds = json_object();
+	for (size_t i = 0; i < n; i++)
+		json_object_set_new(countries, sum[i].cc, json_pack("{s:I,s:I,s:I,s:b}", "flows", (json_int_t)sum[i].flows,
+			"bytes", (json_int_t)sum[i].bytes, "leaks", (json_int_t)sum[i].leaks, "foreign", sum[i].foreign));
+	free(slot);
+	free(sum);
 	for (size_t i = 0; i < r->nleaks; i++) {
 		const char *k = identity_kind_name(r->leaks[i].kind);
 		SET_U64(kinds, k, json_integer_value(json_object_get(kinds, k)) + 1);
@@ -336,15 +456,31 @@ static int put_array(FILE *f, const char *key, size_t n, json_t *(*elem)(const s
 	return fputs(n ? "\n]" : "]", f) >= 0;
 }
 
+static int flows_flush(FILE *f, struct flowbuf *fb)
+{
+	int ok = fwrite(fb->b, 1, fb->len, f) == fb->len;
+	fb->len = 0;
+	return ok;
+}
+
 static int put_flows(FILE *f, const struct report *r)
 {
-	fputs(",\n\"flows\": [", f);
-	for (size_t i = 0; i < r->nflows; i++) {
-		fputs(i ? ",\n  " : "\n  ", f);
-		flow_put(f, &r->flows[i]);
+	struct flowbuf *fb = util_xmalloc(sizeof *fb);
+	int ok = 1;
+	fb->hour_len = 0;
+	fb->len = (size_t)(LIT(fb->b, ",\n\"flows\": [") - fb->b);
+	for (size_t i = 0; i < r->nflows && ok; i++) {
+		if (FLOWS_BUF - fb->len < FLOW_MAX(r->flows) + 8)
+			ok = flows_flush(f, fb);
+		char *p = fb->b + fb->len;
+		p = i ? LIT(p, ",\n  ") : LIT(p, "\n  ");
+		fb->len = (size_t)(flow_put(fb, p, &r->flows[i]) - fb->b);
 	}
-	fputs(r->nflows ? "\n]" : "]", f);
-	return !ferror(f);
+	char *p = fb->b + fb->len;
+	fb->len = (size_t)(r->nflows ? LIT(p, "\n]") - fb->b : LIT(p, "]") - fb->b);
+	ok = ok && flows_flush(f, fb);
+	free(fb);
+	return ok && !ferror(f);
 }
 
 static json_t *leak_elem(const struct audit *a, size_t i)

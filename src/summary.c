@@ -55,24 +55,70 @@ static int row_rank_cmp(const void *x, const void *y)
 	return row_key_cmp(x, y);
 }
 
-/* Sorts rows, merges equal keys, ranks them; returns the number of distinct rows. */
-static size_t rows_merge(struct row *v, size_t n)
+static uint64_t hash_str(uint64_t h, const char *s)
 {
-	if (!n)
-		return 0;
-	qsort(v, n, sizeof *v, row_key_cmp);
-	size_t k = 0;
-	for (size_t i = 1; i < n; i++) {
-		if (!row_key_cmp(&v[k], &v[i])) {
-			v[k].flows += v[i].flows;
-			v[k].bytes += v[i].bytes;
-			v[k].leaks += v[i].leaks;
+	for (; s && *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;  /* FNV-1a */
+	return (h ^ 0x1f) * 0x100000001b3ull;  /* a separator, so "ab","c" and "a","bc" differ */
+}
+
+/* The key's hash, finalized so that its low bits (the table slot) depend on every byte. */
+static uint64_t row_hash(const struct row *w)
+{
+	uint64_t h = 0xcbf29ce484222325ull ^ (uint64_t)(unsigned)w->sev;
+	const char *k[] = { w->cc, w->host, w->addr, w->app, w->kind, w->where, w->enc };
+	for (size_t i = 0; i < sizeof k / sizeof k[0]; i++)
+		h = hash_str(h, k[i]);
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	return h ^ h >> 33;
+}
+
+/* Merges rows with equal keys in place (a hash table, not a sort: a capture has a
+ * row per flow); returns the number of distinct rows. */
+static size_t rows_dedup(struct row *v, size_t n)
+{
+	size_t cap = 16;
+	while (cap < 2 * n)
+		cap *= 2;
+	size_t *slot = util_xcalloc(cap, sizeof *slot), k = 0;  /* row index + 1, 0 empty */
+	for (size_t i = 0; i < n; i++) {
+		size_t j = (size_t)row_hash(&v[i]) & (cap - 1);
+		while (slot[j] && row_key_cmp(&v[slot[j] - 1], &v[i]))
+			j = (j + 1) & (cap - 1);
+		if (slot[j]) {
+			struct row *w = &v[slot[j] - 1];
+			w->flows += v[i].flows;
+			w->bytes += v[i].bytes;
+			w->leaks += v[i].leaks;
 		} else {
-			v[++k] = v[i];
+			v[k] = v[i];
+			slot[j] = ++k;
 		}
 	}
-	qsort(v, k + 1, sizeof *v, row_rank_cmp);
-	return k + 1;
+	free(slot);
+	return k;
+}
+
+/* Merges equal keys and puts the SUMMARY_MAX_ROWS most important rows first, ranked;
+ * returns the number of distinct rows.  Only the printed rows are sorted: with distinct
+ * keys the rank is a total order, so they are the ones a full sort would print. */
+static size_t rows_merge(struct row *v, size_t n)
+{
+	n = rows_dedup(v, n);
+	size_t m = 0;  /* v[0..m) ranked */
+	for (size_t i = 0; i < n; i++) {
+		if (m == SUMMARY_MAX_ROWS && row_rank_cmp(&v[i], &v[m - 1]) >= 0)
+			continue;
+		struct row t = v[i];
+		if (m == SUMMARY_MAX_ROWS)  /* the last ranked row drops out to where t was */
+			v[i] = v[--m];
+		size_t j = m++;
+		for (; j > 0 && row_rank_cmp(&t, &v[j - 1]) < 0; j--)
+			v[j] = v[j - 1];
+		v[j] = t;
+	}
+	return n;
 }
 
 static void print_more(FILE *out, size_t shown, size_t n, const char *what)
