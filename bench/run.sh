@@ -60,6 +60,7 @@ run() {
 }
 
 run phonehome "$RUNS" "$PH" -r "$CAP" --identity "$ID" --home IN --json "$W/report.json"
+run phonehome-1 "$RUNS" "$PH" -r "$CAP" --identity "$ID" --home IN --threads 1 --json "$W/report-1.json"
 run libpcap-read "$RUNS" "$W/pcapread" "$CAP"
 run flow-table "$RUNS" "$W/flowtable" "$CAP"
 run hyperscan "$RUNS" "$W/hsscan" "$ID" "$CAP"

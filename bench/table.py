@@ -15,7 +15,8 @@ for line in open(res_path):
     rows.append((name, float(t), int(rss), int(n)))
 by = {r[0]: r for r in rows}
 what = {
-    "phonehome": "full audit: identity, nDPI, geo, JSON",
+    "phonehome": "full audit: identity, nDPI, geo, JSON (one worker per core)",
+    "phonehome-1": "the same, --threads 1 (one pipeline, no threads)",
     "libpcap-read": "pcap_next_ex loop, nothing else",
     "flow-table": "decode + bare 5-tuple table",
     "hyperscan": "block scan of every payload",

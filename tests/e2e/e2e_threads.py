@@ -45,6 +45,8 @@ def strip(d, keys):
 def compare(a, b, ea, eb):
     """Problems (list of strings) and the number of flows whose app protocol differs."""
     bad = []
+    if (a["custody"].get("workers"), b["custody"].get("workers")) != (1, 3):
+        bad.append("custody.workers: %s, %s (want 1, 3)" % (a["custody"].get("workers"), b["custody"].get("workers")))
     if len(a["flows"]) != len(b["flows"]):
         return ["flows: %d vs %d" % (len(a["flows"]), len(b["flows"]))], 0
     app = 0
