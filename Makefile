@@ -111,7 +111,7 @@ build/bench/flowtable build/bench/hsscan: build/bench/%: bench/%.c build/libphon
 	$(CC) $(CFLAGS) -Isrc -o $@ $< build/libphonehome.a $(LDLIBS)
 
 # libFuzzer targets (clang); FUZZ_SECONDS per target, corpus seeded from fixtures and real captures.
-FUZZ        := decode reasm http dns identity decomp h2 tls
+FUZZ        := decode reasm http dns identity decomp h2 tls keylog tlsdec
 FUZZ_SECONDS ?= 60
 FUZZ_FLAGS  := -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
 FOBJ        := $(SRC:src/%.c=build/fuzz/obj/%.o)
