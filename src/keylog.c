@@ -261,8 +261,12 @@ int keylog_add_file(struct keylog *k, const char *path, char *errbuf, size_t err
 		snprintf(errbuf, errlen, "%s: more than %d key log files", path, KEYLOG_MAX_FILES);
 		return -1;
 	}
-	if (stat(path, &sb) < 0 || S_ISDIR(sb.st_mode)) {
-		snprintf(errbuf, errlen, "%s: %s", path, S_ISDIR(sb.st_mode) ? "is a directory" : strerror(errno));
+	if (stat(path, &sb) < 0) {
+		snprintf(errbuf, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (S_ISDIR(sb.st_mode)) {
+		snprintf(errbuf, errlen, "%s: is a directory", path);
 		return -1;
 	}
 	struct keylog_file *f = &k->f[k->nfiles];

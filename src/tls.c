@@ -408,8 +408,11 @@ int tls_session_feed(struct tls_session *t, const uint8_t *p, size_t len, const 
 				return 0;
 			r->need = rd_be16(r->hdr + 3);
 			r->got = 0;
-			if (tls_is_record(r->hdr, 5) != 1 || r->need == 0 || r->need > TLS_MAX_RECORD)
+			if (tls_is_record(r->hdr, 5) != 1 || r->need == 0 || r->need > TLS_MAX_RECORD) {
+				r->hdrlen = 0;
+				r->need = 0;  /* fed again, it reads a header anew, never a body past the buffer */
 				return -1;
+			}
 			if (!t->rec)
 				t->rec = util_xmalloc(TLS_MAX_RECORD);
 			continue;

@@ -145,9 +145,11 @@ int tlsd_keys_tls13(struct tlsd_keys *k, const struct tlsd_suite *cs, const uint
 	k->secret_len = (uint8_t)len;
 	k->version = 0x0304;
 	if (tlsd_hkdf_expand_label(cs->md, secret, len, "key", NULL, 0, k->key, cs->key_len) < 0 ||
-	    tlsd_hkdf_expand_label(cs->md, secret, len, "iv", NULL, 0, k->iv, 12) < 0)
+	    tlsd_hkdf_expand_label(cs->md, secret, len, "iv", NULL, 0, k->iv, 12) < 0 || cipher_setup(k) < 0) {
+		k->cs = NULL;  /* keys without a cipher (e.g. a libcrypto without ChaCha20) open nothing */
 		return -1;
-	return cipher_setup(k);
+	}
+	return 0;
 }
 
 int tlsd_keys_update(struct tlsd_keys *k)
@@ -176,7 +178,11 @@ int tlsd_keys_tls12(struct tlsd_keys *k, const struct tlsd_suite *cs, const uint
 	memcpy(k->mac_key, kb + (client ? 0 : m), m);
 	memcpy(k->key, kb + 2 * m + (client ? 0 : kl), kl);
 	memcpy(k->iv, kb + 2 * m + 2 * kl + (client ? 0 : il), il);
-	return cipher_setup(k);
+	if (cipher_setup(k) < 0) {
+		k->cs = NULL;
+		return -1;
+	}
+	return 0;
 }
 
 void tlsd_keys_free(struct tlsd_keys *k)
@@ -277,7 +283,7 @@ int tlsd_open(struct tlsd_keys *k, const uint8_t hdr[5], const uint8_t *body, si
 	uint8_t nonce[12], aad[13];
 	int r = -1;
 	*type = hdr[0];
-	if (!k->cs)
+	if (!k->cs || !k->ctx)
 		return -1;
 	if (k->cs->tls13) {
 		memcpy(nonce, k->iv, 12);

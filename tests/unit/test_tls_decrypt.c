@@ -11,6 +11,7 @@
 #include <cmocka.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include "tls.h"
 #include "tls_decrypt.h"
 
 /* Hex with spaces into out; the byte count. */
@@ -252,6 +253,36 @@ static void test_suites(void **state)
 	tlsd_keys_free(&k);
 }
 
+/* Keys whose cipher libcrypto cannot give (a FIPS-only build without ChaCha20) open nothing. */
+static void test_cipher_missing(void **state)
+{
+	(void)state;
+	struct tlsd_suite nope = *tlsd_suite_find(0x1301);
+	nope.cipher = "NO-SUCH-CIPHER";
+	uint8_t s[32] = { 0 }, hdr[5] = { 23, 3, 3, 0, 32 }, body[32] = { 0 }, out[32], type;
+	const uint8_t *pt;
+	size_t ptlen;
+	struct tlsd_keys k;
+	memset(&k, 0, sizeof k);
+	assert_int_equal(tlsd_keys_tls13(&k, &nope, s, 32), -1);
+	assert_null(k.cs);
+	assert_int_equal(tlsd_open(&k, hdr, body, sizeof body, out, &pt, &ptlen, &type), -1);
+	tlsd_keys_free(&k);
+}
+
+/* A stream that is not TLS stays refused when fed again: no body is read past the buffer. */
+static void test_session_refed_after_error(void **state)
+{
+	(void)state;
+	struct tls_session *t = tls_session_new(NULL, NULL);
+	static const struct tls_sink sink = { 0 };
+	uint8_t junk[5] = { 'G', 'E', 'T', ' ', '/' }, big[70000];
+	memset(big, 0x17, sizeof big);
+	assert_int_equal(tls_session_feed(t, junk, sizeof junk, &sink, NULL), -1);
+	assert_int_equal(tls_session_feed(t, big, sizeof big, &sink, NULL), -1);
+	tls_session_free(t, NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -262,6 +293,8 @@ int main(void)
 		cmocka_unit_test(test_tls12_gcm_record),
 		cmocka_unit_test(test_tls12_cbc_records),
 		cmocka_unit_test(test_suites),
+		cmocka_unit_test(test_cipher_missing),
+		cmocka_unit_test(test_session_refed_after_error),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
