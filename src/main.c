@@ -9,6 +9,12 @@
 #include "report_dir.h"
 #include "report_json.h"
 #include "shard.h"
+#include <sys/resource.h>
+#include <time.h>
+static double T0;
+static double now_s(void) { struct timespec ts; clock_gettime(CLOCK_MONOTONIC, &ts); return ts.tv_sec + ts.tv_nsec / 1e9; }
+static double cpu_s(void) { struct rusage ru; getrusage(RUSAGE_THREAD, &ru); return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6; }
+#define TMARK(what) do { if (getenv("PH_T")) fprintf(stderr, "T %-12s wall %.3f  main-cpu %.3f\n", what, now_s() - T0, cpu_s()); } while (0)
 #include "summary.h"
 #include "util.h"
 #include <errno.h>
@@ -17,6 +23,7 @@
 #include <limits.h>
 #include <pwd.h>
 #include <signal.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -387,6 +394,44 @@ static int print_stdout(const struct audit *a, const struct options *o, char *er
 	return 0;
 }
 
+struct reports_job {
+	const struct audit *a;
+	const struct options *o;
+	int rc;
+	char err[1024];
+};
+
+static void *reports_thread(void *arg)
+{
+	struct reports_job *j = arg;
+	j->rc = write_reports(j->a, j->o, j->err, sizeof j->err);
+	return NULL;
+}
+
+/* The report files and stdout's summary, side by side unless stdout is the JSON report;
+ * 0, or 2 when either failed (said on stderr). */
+static int finish_outputs(const struct audit *a, const struct options *o)
+{
+	struct reports_job j = { .a = a, .o = o };
+	char err[1024];
+	int rc = 0;
+	pthread_t th;
+	int apart = !(o->json_path && !strcmp(o->json_path, "-")) && pthread_create(&th, NULL, reports_thread, &j) == 0;
+	if (!apart)
+		reports_thread(&j);
+	if (print_stdout(a, o, err, sizeof err) < 0) {
+		fprintf(stderr, "phonehome: %s\n", err);
+		rc = 2;
+	}
+	if (apart)
+		pthread_join(th, NULL);
+	if (j.rc < 0) {
+		fprintf(stderr, "phonehome: %s\n", j.err);
+		rc = 2;
+	}
+	return rc;
+}
+
 /* SIGHUP during a live capture: the reports as they stand, and carry on. */
 static void write_interim(void *arg)
 {
@@ -408,6 +453,7 @@ static void run_files(struct audit *a, const struct options *o)
 	char err[1024];
 	size_t n = a->o.workers;
 	struct shard_set *ss = n > 1 ? shard_start(a, n) : NULL;
+	TMARK("opened");
 	for (size_t i = 0; i < o->ninputs && !g_stop; i++) {
 		struct report_input *in = report_add_input(a->rep, o->inputs[i]);
 		if (capture_read_file(o->inputs[i], ss ? shard_dispatch : on_packet, ss ? (void *)ss : a, in, &g_stop,
@@ -416,6 +462,7 @@ static void run_files(struct audit *a, const struct options *o)
 		if (in->warning)
 			fprintf(stderr, "phonehome: warning: %s\n", in->warning);
 	}
+	TMARK("read");
 	if (ss && shard_finish(ss, err, sizeof err) < 0)
 		die("%s%s", err, "");
 }
@@ -458,6 +505,7 @@ static void run_live(struct audit *a, struct options *o)
 
 int main(int argc, char **argv)
 {
+	T0 = now_s();
 	struct options o;
 	char err[1024];
 	memset(&o, 0, sizeof o);
@@ -478,6 +526,7 @@ int main(int argc, char **argv)
 	o.ao.inputs = o.inputs;
 	o.ao.ninputs = o.ninputs;
 	o.ao.workers = o.iface ? 1 : o.threads ? o.threads : shard_default_count();
+	TMARK("args");
 	if (audit_open(&a, &o.ao, err, sizeof err) < 0)
 		die("%s%s", err, "");
 	for (size_t i = 0; i < a.rep->nwarnings; i++)  /* identity warnings, before the long read */
@@ -491,15 +540,7 @@ int main(int argc, char **argv)
 		run_files(&a, &o);
 	}
 	audit_finish(&a);
-	int rc = 0;
-	if (write_reports(&a, &o, err, sizeof err) < 0) {
-		fprintf(stderr, "phonehome: %s\n", err);
-		rc = 2;
-	}
-	if (print_stdout(&a, &o, err, sizeof err) < 0) {
-		fprintf(stderr, "phonehome: %s\n", err);
-		rc = 2;
-	}
+	int rc = finish_outputs(&a, &o);
 	audit_close(&a);
 	return rc;
 }

@@ -111,11 +111,21 @@ static int cmp_leak(const void *a, const void *b)
 CMP_EVENT(http)
 CMP_EVENT(dns)
 
+/* qsort, unless v is in order already (merged from sorted shards). */
+static void sort(void *v, size_t n, size_t sz, int (*cmp)(const void *, const void *))
+{
+	for (size_t i = 1; i < n; i++) {
+		if (cmp((char *)v + (i - 1) * sz, (char *)v + i * sz) > 0) {
+			qsort(v, n, sz, cmp);
+			return;
+		}
+	}
+}
+
 /* Sorts n events of size sz and keeps the first REPORT_MAX_EVENTS. */
 static void sort_events(void *v, size_t *n, size_t sz, int (*cmp)(const void *, const void *), uint64_t *dropped)
 {
-	if (*n)
-		qsort(v, *n, sz, cmp);
+	sort(v, *n, sz, cmp);
 	if (*n > REPORT_MAX_EVENTS) {
 		*dropped += *n - REPORT_MAX_EVENTS;
 		*n = REPORT_MAX_EVENTS;
@@ -124,21 +134,17 @@ static void sort_events(void *v, size_t *n, size_t sz, int (*cmp)(const void *, 
 
 void report_sort(struct report *r)
 {
-	if (r->nflows)  /* qsort(NULL, 0, ...) is undefined */
-		qsort(r->flows, r->nflows, sizeof *r->flows, cmp_flow);
-	if (r->nleaks)
-		qsort(r->leaks, r->nleaks, sizeof *r->leaks, cmp_leak);
+	sort(r->flows, r->nflows, sizeof *r->flows, cmp_flow);
+	sort(r->leaks, r->nleaks, sizeof *r->leaks, cmp_leak);
 	sort_events(r->http, &r->nhttp, sizeof *r->http, cmp_http, &r->events_dropped);
 	sort_events(r->dns, &r->ndns, sizeof *r->dns, cmp_dns, &r->events_dropped);
 }
 
-/* Appends src's n elements to *dst (taking src's array when *dst is empty); src is freed. */
-static void *append(void *dst, size_t *n, size_t *cap, void *src, size_t m, size_t sz)
+/* dst's n elements and src's m, each sorted by cmp, into dst grown in place and merged from
+ * the back (no third array: the peak is what append would take); among equals dst's come
+ * first, as a stable sort of dst then src would put them. src is freed. */
+static void *merge(void *dst, size_t *n, size_t *cap, void *src, size_t m, size_t sz, int (*cmp)(const void *, const void *))
 {
-	if (!m) {
-		free(src);
-		return dst;
-	}
 	if (!*n) {
 		free(dst);
 		*n = *cap = m;
@@ -148,7 +154,14 @@ static void *append(void *dst, size_t *n, size_t *cap, void *src, size_t m, size
 		*cap = *n + m;
 		dst = util_xrealloc(dst, *cap * sz);
 	}
-	memcpy((char *)dst + *n * sz, src, m * sz);
+	char *d = dst, *s = src;
+	size_t i = *n, j = m, k = *n + m;
+	while (j) {
+		if (i && cmp(d + (i - 1) * sz, s + (j - 1) * sz) > 0)
+			memmove(d + --k * sz, d + --i * sz, sz);
+		else
+			memcpy(d + --k * sz, s + --j * sz, sz);
+	}
 	*n += m;
 	free(src);
 	return dst;
@@ -166,10 +179,12 @@ static void stats_add(struct report_stats *d, const struct report_stats *s)
 
 void report_merge(struct report *dst, struct report *src)
 {
-	dst->flows = append(dst->flows, &dst->nflows, &dst->capflows, src->flows, src->nflows, sizeof *src->flows);
-	dst->leaks = append(dst->leaks, &dst->nleaks, &dst->capleaks, src->leaks, src->nleaks, sizeof *src->leaks);
-	dst->http = append(dst->http, &dst->nhttp, &dst->caphttp, src->http, src->nhttp, sizeof *src->http);
-	dst->dns = append(dst->dns, &dst->ndns, &dst->capdns, src->dns, src->ndns, sizeof *src->dns);
+	report_sort(dst);  /* cheap when sorted already (a shard sorts itself) */
+	report_sort(src);
+	dst->flows = merge(dst->flows, &dst->nflows, &dst->capflows, src->flows, src->nflows, sizeof *src->flows, cmp_flow);
+	dst->leaks = merge(dst->leaks, &dst->nleaks, &dst->capleaks, src->leaks, src->nleaks, sizeof *src->leaks, cmp_leak);
+	dst->http = merge(dst->http, &dst->nhttp, &dst->caphttp, src->http, src->nhttp, sizeof *src->http, cmp_http);
+	dst->dns = merge(dst->dns, &dst->ndns, &dst->capdns, src->dns, src->ndns, sizeof *src->dns, cmp_dns);
 	src->flows = NULL, src->leaks = NULL, src->http = NULL, src->dns = NULL;
 	src->nflows = src->capflows = src->nleaks = src->capleaks = 0;
 	src->nhttp = src->caphttp = src->ndns = src->capdns = 0;

@@ -101,7 +101,7 @@ void report_warn(struct report *r, const char *fmt, ...) __attribute__((format(p
  * REPORT_MAX_EVENTS (from merged shards) are dropped here, the latest first. */
 void report_sort(struct report *r);
 /* Moves src's flows, leaks, events and warnings into dst and adds up its counters; src is
- * left empty (its inputs stay). */
+ * left empty (its inputs stay). Sorted arrays stay sorted: src is sorted first, then merged. */
 void report_merge(struct report *dst, struct report *src);
 /* The flow of a leak (after report_sort), or NULL. */
 const struct report_flow *report_flow_by_id(const struct report *r, uint64_t id);

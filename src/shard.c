@@ -121,8 +121,10 @@ static void *work(void *arg)
 			run_batch(&w->a, b);
 		give_back(w, b);
 	}
-	if (!w->failed)
+	if (!w->failed) {
 		audit_drain(&w->a);
+		report_sort(w->a.rep);  /* here, on every core; the merge keeps the order */
+	}
 	return NULL;
 }
 
