@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <libgen.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -499,6 +500,40 @@ static json_t *warnings_json(const struct report *r)
 	return warn;
 }
 
+/* The leaks array rendered in memory on another thread while the flows are written. */
+struct leaks_job {
+	const struct audit *a;
+	char *buf;
+	size_t len;
+	int ok;
+};
+
+static void *render_leaks(void *arg)
+{
+	struct leaks_job *j = arg;
+	FILE *m = open_memstream(&j->buf, &j->len);
+	j->ok = m && put_array(m, "leaks", j->a->rep->nleaks, leak_elem, j->a);
+	if (m && fclose(m) != 0)
+		j->ok = 0;
+	return NULL;
+}
+
+/* The flows, then the leaks (rendered meanwhile when a thread can be had). */
+static int put_flows_leaks(FILE *f, const struct audit *a)
+{
+	struct leaks_job j = { .a = a };
+	pthread_t th;
+	int apart = pthread_create(&th, NULL, render_leaks, &j) == 0;
+	int ok = put_flows(f, a->rep);
+	if (apart)
+		pthread_join(th, NULL);
+	else
+		render_leaks(&j);
+	ok = ok && j.ok && fwrite(j.buf, 1, j.len, f) == j.len;
+	free(j.buf);
+	return ok;
+}
+
 int report_json_dump(const struct audit *a, FILE *f)
 {
 	const struct report *r = a->rep;
@@ -510,7 +545,7 @@ int report_json_dump(const struct audit *a, FILE *f)
 		 put_member(f, "inputs", inputs_json(r), 0, ind) && put_member(f, "options", options_json(a), 0, ind) &&
 		 put_member(f, "stats", stats_json(&r->st), 0, ind) && put_member(f, "warnings", warnings_json(r), 0, ind) &&
 		 put_member(f, "devices", devices_json(a->devs), 0, ind) &&
-		 put_flows(f, r) && put_array(f, "leaks", r->nleaks, leak_elem, a) &&
+		 put_flows_leaks(f, a) &&
 		 put_member(f, "summary", summary_json(r), 0, ind) && put_member(f, "custody", custody_json(a, &c), 0, ind) &&
 		 fputs("\n}\n", f) >= 0;
 	return ok ? 0 : -1;
