@@ -33,12 +33,19 @@ struct matcher {
 	const struct matcher *parent; /* a clone (match_clone): databases and variants are the parent's */
 };
 
-/* A rule "[0-9]{min,max}" with a digit bound: what it accepts is a whole run of min to max
- * digits, found faster by looking at every min-th byte than by a Hyperscan repeat over every
- * byte (it doubled the scan time of the bench capture). */
+/* Rules matched without Hyperscan, with the same hits (after accept()): a Hyperscan repeat or a
+ * leading class over every byte cost more than the 1100 literal variants together.
+ * A "[0-9]{min,max}" rule with a digit bound accepts whole runs of min to max digits, found by
+ * looking at every min-th byte; the e-mail rule (EMAIL_RE, as in rules/detectors.json) is
+ * found from each '@'. */
+enum run_type { RUN_DIGITS, RUN_EMAIL };
+
+#define EMAIL_RE "[A-Za-z0-9._%+\\-]+@[A-Za-z0-9\\-]+(?:\\.[A-Za-z0-9\\-]+)*\\.[A-Za-z]{2,12}"
+
 struct run_pat {
-	unsigned pat, min, max;
+	unsigned pat, min, max;    /* max: the longest match (e-mail: the start window, max_len) */
 	int unit_only;
+	enum run_type type;
 };
 
 /* Which hits a scan may report (stream pieces overlap by the kept tail). */
@@ -81,11 +88,18 @@ static int as_digit_run(const struct variant_pat *p, unsigned *min, unsigned *ma
 static void find_digit_runs(struct matcher *m)
 {
 	for (size_t i = 0; i < m->vs.n; i++) {
+		const struct variant_pat *p = &m->vs.pats[i];
 		unsigned lo, hi;
-		if (!as_digit_run(&m->vs.pats[i], &lo, &hi))
+		enum run_type t = RUN_DIGITS;
+		if (p->rule >= 0 && p->bound == VB_ALNUM && !(p->flags & HS_FLAG_CASELESS) && !strcmp(p->expr, EMAIL_RE)) {
+			t = RUN_EMAIL;
+			lo = 6;
+			hi = p->max_len;
+		} else if (!as_digit_run(p, &lo, &hi)) {
 			continue;
+		}
 		m->runs = util_xrealloc(m->runs, (m->nruns + 1) * sizeof *m->runs);
-		m->runs[m->nruns++] = (struct run_pat){ (unsigned)i, lo, hi, m->vs.pats[i].unit_only };
+		m->runs[m->nruns++] = (struct run_pat){ (unsigned)i, lo, hi, p->unit_only, t };
 	}
 }
 
@@ -227,6 +241,66 @@ static int on_hs(unsigned id, unsigned long long from, unsigned long long to, un
 static int digit(uint8_t c)
 {
 	return c >= '0' && c <= '9';
+}
+
+static int letter(uint8_t c)
+{
+	return (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
+}
+
+static int local_char(uint8_t c)  /* [A-Za-z0-9._%+-] */
+{
+	return letter(c) || digit(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-';
+}
+
+static int add_run_hit(struct matcher *m, unsigned pat, size_t s, size_t e)
+{
+	if (!hit_room(m))
+		return 0;
+	m->hits[m->nhits++] = (struct raw){ .pat = pat, .start = s, .end = e };
+	return 1;
+}
+
+/* EMAIL_RE's hits with the '@' at a: every end after a label of 2 to 12 letters that follows a
+ * dot and non-empty labels, not followed by a letter or digit (accept() drops those), each
+ * from the leftmost start of the local part within the pattern's longest match. */
+static size_t scan_email_at(struct matcher *m, const struct run_pat *r, const uint8_t *buf, size_t len, size_t a)
+{
+	size_t s = a;
+	while (s > 0 && local_char(buf[s - 1]))
+		s--;
+	if (s == a)
+		return a + 1;
+	size_t e = a + 1, label = 0, labels = 0, tld = 0;  /* tld: letters since the last dot, or 0 */
+	for (; e < len && (letter(buf[e]) || digit(buf[e]) || buf[e] == '-' || buf[e] == '.'); e++) {
+		if (buf[e] == '.') {
+			if (!label)
+				break;  /* an empty label: no match goes further */
+			labels++;
+			label = 0;
+			tld = 1;
+			continue;
+		}
+		label++;
+		tld = tld && letter(buf[e]) ? tld + 1 : 0;
+		int end_here = e + 1 == len || !(letter(buf[e + 1]) || digit(buf[e + 1]));
+		if (end_here && labels && tld >= 3 && tld <= 13) {
+			size_t lo = e + 1 > r->max ? e + 1 - r->max : 0, st = s > lo ? s : lo;
+			if (st < a && !add_run_hit(m, r->pat, st, e + 1))
+				return len;
+		}
+	}
+	return e > a + 1 ? e : a + 1;
+}
+
+static void scan_email(struct matcher *m, const struct run_pat *r, const uint8_t *buf, size_t len)
+{
+	for (size_t i = 0; i < len;) {
+		const uint8_t *at = memchr(buf + i, '@', len - i);
+		if (!at)
+			return;
+		i = scan_email_at(m, r, buf, len, (size_t)(at - buf));
+	}
 }
 
 /* Every whole run of r->min to r->max digits in buf: a run of min digits holds one of the
@@ -382,9 +456,14 @@ static void scan_core(struct matcher *m, const uint8_t *buf, size_t len, const s
 		hs_scan(m->db, (const char *)buf, (unsigned)len, 0, m->scratch, on_hs, m);
 	if (w->unit && m->udb)
 		hs_scan(m->udb, (const char *)buf, (unsigned)len, 0, m->scratch, on_hs, m);
-	for (size_t i = 0; i < m->nruns; i++)
-		if (!m->runs[i].unit_only || w->unit)
+	for (size_t i = 0; i < m->nruns; i++) {
+		if (m->runs[i].unit_only && !w->unit)
+			continue;
+		if (m->runs[i].type == RUN_EMAIL)
+			scan_email(m, &m->runs[i], buf, len);
+		else
 			scan_runs(m, &m->runs[i], buf, len);
+	}
 	size_t k = 0;
 	for (size_t i = 0; i < m->nhits; i++) {
 		struct raw *r = &m->hits[i];
@@ -440,7 +519,7 @@ void match_scan_unit(struct matcher *m, const uint8_t *p, size_t len, match_fn f
 void match_stream_scan(struct matcher *m, struct match_stream *s, const uint8_t *p, size_t len,
 		       match_fn fn, void *arg)
 {
-	if (!m->db)
+	if (!m->db && !m->nruns)
 		return;
 	struct locstate ls = { .lat = s->loc_lat, .lon = s->loc_lon, .done = s->loc_done };
 	if (len == 0) {
