@@ -3,13 +3,13 @@
 # phonehome's full audit and the reference tools on it, in one go, and prints a table.
 #
 # usage: bench/run.sh PHONEHOME [WORKDIR]
-# env:   RUNS=3 (runs per command, median reported), SLOW_RUNS=1 (for tshark),
+# env:   RUNS=5 (runs per command, median reported), SLOW_RUNS=1 (for tshark),
 #        BENCH_MB=990 (size of the capture in MiB), BENCH_LEAKS=200, BENCH_SKIP="tshark ngrep"
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PH=${1:-./phonehome}
 W=${2:-build/bench}
-RUNS=${RUNS:-3}
+RUNS=${RUNS:-5}
 SLOW_RUNS=${SLOW_RUNS:-1}
 MB=${BENCH_MB:-990}
 LEAKS=${BENCH_LEAKS:-200}

@@ -213,6 +213,9 @@ struct shard_set *shard_start(struct audit *a, size_t n)
 			w->failed = 1;
 			snprintf(w->err, sizeof w->err, "cannot start worker thread %zu", i + 1);
 		} else {
+			char name[16];
+			snprintf(name, sizeof name, "ph-worker-%u", (unsigned)(i + 1) % 100);
+			pthread_setname_np(w->th, name);  /* for top -H and perf */
 			w->started = 1;
 		}
 	}
