@@ -92,10 +92,10 @@ int audit_open_shard(struct audit *s, const struct audit *a, size_t nshards, cha
 	s->rules = a->rules;
 	if (a->m && !(s->m = match_clone(a->m, errbuf, errlen)))
 		return -1;
-	/* the caps are for the whole run: each of n shards gets its part, listed flows twice
-	 * that (shards are not balanced exactly); audit_conclude trims the merged list */
+	/* the caps are for the whole run: each of n shards gets its part, listed flows a quarter
+	 * more (shards are not balanced exactly); audit_conclude trims the merged list */
 	size_t max_flows = a->o.max_flows ? a->o.max_flows : PH_MAX_FLOWS;
-	s->max_report_flows = 2 * a->max_report_flows / nshards;
+	s->max_report_flows = a->max_report_flows / 4 * 5 / nshards + 1;
 	if (s->max_report_flows > a->max_report_flows)
 		s->max_report_flows = a->max_report_flows;
 	return open_pipeline(s, max_flows / nshards ? max_flows / nshards : 1, errbuf, errlen);
@@ -408,20 +408,26 @@ void audit_snapshot_free(struct report *snap)
 	free(snap->leaks);
 }
 
-void audit_close(struct audit *a)
+void audit_release(struct audit *a)
 {
 	flow_table_free(a->ft);
 	classify_free(a->cls);
 	dnscache_free(a->dns);
-	devices_free(a->devs);
 	geo_free(a->geo);
 	match_free(a->m);
+	keylog_free(a->sc.kl);
+	scan_free(&a->sc);
+	a->ft = NULL, a->cls = NULL, a->dns = NULL, a->geo = NULL, a->m = NULL, a->sc.kl = NULL;
+}
+
+void audit_close(struct audit *a)
+{
+	audit_release(a);
+	devices_free(a->devs);
 	if (!a->shard) {  /* a shard borrows them */
 		rules_free(a->rules);
 		identity_free(a->id);
 	}
-	keylog_free(a->sc.kl);
-	scan_free(&a->sc);
 	report_free(a->rep);
 	memset(a, 0, sizeof *a);
 }

@@ -77,6 +77,8 @@ void audit_conclude(struct audit *a);
  * compiled patterns; has its own nDPI, flow table (1/nshards of the caps), geo cache, report. */
 int audit_open_shard(struct audit *s, const struct audit *a, size_t nshards, char *errbuf, size_t errlen);
 void audit_close(struct audit *a);
+/* Frees what a drained audit no longer needs (flows, nDPI, geo, matcher); the report stays. */
+void audit_release(struct audit *a);
 /* A report of the run so far (live flows included) for an interim report; the live
  * audit is untouched. Free with audit_snapshot_free. */
 int audit_snapshot(struct audit *a, struct report *snap);

@@ -124,6 +124,7 @@ static void *work(void *arg)
 	if (!w->failed) {
 		audit_drain(&w->a);
 		report_sort(w->a.rep);  /* here, on every core; the merge keeps the order */
+		audit_release(&w->a);   /* the flow table's memory goes before the merge needs more */
 	}
 	return NULL;
 }
