@@ -343,9 +343,9 @@ static void trim_flows(struct audit *a)
 	size_t quiet = 0, k = 0;
 	for (size_t i = 0; i < r->nflows; i++)
 		quiet += !r->flows[i].nleaks;
-	for (size_t i = 0; i < r->nflows; i++) {
-		if (quiet > a->max_report_flows && !r->flows[r->nflows - 1 - i].nleaks) {
-			r->flows[r->nflows - 1 - i].id = 0;  /* marked */
+	for (size_t i = r->nflows; i-- > 0 && quiet > a->max_report_flows;) {
+		if (!r->flows[i].nleaks) {
+			r->flows[i].id = 0;  /* marked: ids are frame numbers, never 0 */
 			quiet--;
 			a->unlisted_flows++;
 		}

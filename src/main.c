@@ -9,12 +9,6 @@
 #include "report_dir.h"
 #include "report_json.h"
 #include "shard.h"
-#include <sys/resource.h>
-#include <time.h>
-static double T0;
-static double now_s(void) { struct timespec ts; clock_gettime(CLOCK_MONOTONIC, &ts); return ts.tv_sec + ts.tv_nsec / 1e9; }
-static double cpu_s(void) { struct rusage ru; getrusage(RUSAGE_THREAD, &ru); return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6; }
-#define TMARK(what) do { if (getenv("PH_T")) fprintf(stderr, "T %-12s wall %.3f  main-cpu %.3f\n", what, now_s() - T0, cpu_s()); } while (0)
 #include "summary.h"
 #include "util.h"
 #include <errno.h>
@@ -453,7 +447,6 @@ static void run_files(struct audit *a, const struct options *o)
 	char err[1024];
 	size_t n = a->o.workers;
 	struct shard_set *ss = n > 1 ? shard_start(a, n) : NULL;
-	TMARK("opened");
 	for (size_t i = 0; i < o->ninputs && !g_stop; i++) {
 		struct report_input *in = report_add_input(a->rep, o->inputs[i]);
 		if (capture_read_file(o->inputs[i], ss ? shard_dispatch : on_packet, ss ? (void *)ss : a, in, &g_stop,
@@ -462,7 +455,6 @@ static void run_files(struct audit *a, const struct options *o)
 		if (in->warning)
 			fprintf(stderr, "phonehome: warning: %s\n", in->warning);
 	}
-	TMARK("read");
 	if (ss && shard_finish(ss, err, sizeof err) < 0)
 		die("%s%s", err, "");
 }
@@ -505,7 +497,6 @@ static void run_live(struct audit *a, struct options *o)
 
 int main(int argc, char **argv)
 {
-	T0 = now_s();
 	struct options o;
 	char err[1024];
 	memset(&o, 0, sizeof o);
@@ -526,7 +517,6 @@ int main(int argc, char **argv)
 	o.ao.inputs = o.inputs;
 	o.ao.ninputs = o.ninputs;
 	o.ao.workers = o.iface ? 1 : o.threads ? o.threads : shard_default_count();
-	TMARK("args");
 	if (audit_open(&a, &o.ao, err, sizeof err) < 0)
 		die("%s%s", err, "");
 	for (size_t i = 0; i < a.rep->nwarnings; i++)  /* identity warnings, before the long read */
