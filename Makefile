@@ -19,7 +19,7 @@ UBIN     := $(UNIT:tests/unit/%.c=build/san/%)
 DEBIAN_PKGS := build-essential pkg-config libpcap-dev libndpi-dev libndpi-bin libmaxminddb-dev \
   mmdb-bin libjansson-dev libhyperscan-dev zlib1g-dev libssl-dev libcmocka-dev python3-scapy \
   libmaxmind-db-writer-perl libbrotli-dev libzstd-dev npm tcpdump iproute2 valgrind time chromium \
-  openssl curl nghttp2-server nghttp2-client
+  openssl curl nghttp2-server nghttp2-client python3-brotli zstd
 
 .PHONY: all check unit e2e threads live sweep crosscheck deps geoip demo clean install sample report-pdf
 .PHONY: bench bench-deps fuzz fuzz-corpus limits valgrind tls
