@@ -21,7 +21,11 @@ DEBIAN_PKGS := build-essential pkg-config libpcap-dev libndpi-dev libndpi-bin li
   libmaxmind-db-writer-perl libbrotli-dev libzstd-dev npm tcpdump iproute2 valgrind time chromium \
   openssl curl nghttp2-server nghttp2-client python3-brotli zstd
 
-.PHONY: all check unit e2e threads live sweep crosscheck deps geoip demo clean install sample report-pdf
+# What `make fuzz` and `make bench` need beyond that (installed by their own -deps targets).
+FUZZ_PKGS  := clang libclang-rt-14-dev
+BENCH_PKGS := tshark ngrep time valgrind
+
+.PHONY: all check deps-audit fuzz-deps unit e2e threads live sweep crosscheck deps geoip demo clean install sample report-pdf
 .PHONY: bench bench-deps fuzz fuzz-corpus limits valgrind tls
 all: phonehome
 
@@ -51,7 +55,12 @@ build/obj build/san/obj:
 
 # The README's test command: unit tests, end-to-end tests and the capture sweep,
 # all on the sanitizer build.
-check: unit e2e threads live tls sweep crosscheck limits valgrind
+check: deps-audit unit e2e threads live tls sweep crosscheck limits valgrind
+
+# Every import, program, pkg-config name and Perl module the build and tests use comes from
+# a package declared here (or pulled in by one, or Priority required).
+deps-audit:
+	@/usr/bin/python3 tests/deps_audit.py
 
 # Live capture in two network namespaces (root; skipped with a message otherwise).
 live: build/san/phonehome
@@ -102,7 +111,7 @@ bench: phonehome $(BENCH_TOOLS) bench-deps
 	@bash bench/run.sh ./phonehome build/bench
 
 bench-deps:
-	@bash tests/deps.sh tshark ngrep time valgrind
+	@bash tests/deps.sh $(BENCH_PKGS)
 
 build/bench/mkcap build/bench/pcapread: build/bench/%: bench/%.c | build/bench
 	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS)
@@ -115,8 +124,11 @@ FUZZ        := decode reasm http dns identity decomp h2 tls keylog tlsdec
 FUZZ_SECONDS ?= 60
 FUZZ_FLAGS  := -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
 FOBJ        := $(SRC:src/%.c=build/fuzz/obj/%.o)
-fuzz: $(FUZZ:%=build/fuzz/fuzz_%) fuzz-corpus
+fuzz: fuzz-deps $(FUZZ:%=build/fuzz/fuzz_%) fuzz-corpus
 	@bash tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ)
+
+fuzz-deps:
+	@bash tests/deps.sh $(FUZZ_PKGS)
 
 fuzz-corpus:
 	@bash tests/fuzz/corpus.sh build/fuzz/corpus
