@@ -22,7 +22,7 @@ DEBIAN_PKGS := build-essential pkg-config libpcap-dev libndpi-dev libndpi-bin li
   openssl curl nghttp2-server nghttp2-client
 
 .PHONY: all check unit e2e threads live sweep crosscheck deps geoip demo clean install sample report-pdf
-.PHONY: bench bench-deps fuzz fuzz-corpus limits valgrind tls
+.PHONY: bench bench-deps fuzz fuzz-corpus limits valgrind tls precision
 all: phonehome
 
 phonehome: build/libphonehome.a build/obj/main.o
@@ -51,7 +51,7 @@ build/obj build/san/obj:
 
 # The README's test command: unit tests, end-to-end tests and the capture sweep,
 # all on the sanitizer build.
-check: unit e2e threads live tls sweep crosscheck limits valgrind
+check: unit e2e threads live tls sweep crosscheck limits valgrind precision
 
 # Live capture in two network namespaces (root; skipped with a message otherwise).
 live: build/san/phonehome
@@ -82,6 +82,11 @@ CROSSCHECK := xiaomi.pcap http.pcapng 443-chrome.pcap dns_doh.pcap whatsapp_logi
   wechat.pcap quic.pcap netflix.pcap facebook.pcap BGP_Cisco_hdlc_slarp.pcap dlt_ppp.pcap
 crosscheck: build/san/phonehome
 	@/usr/bin/python3 tests/ndpi_crosscheck.py build/san/phonehome $(CROSSCHECK:%=../shared/pcaps/ndpi/%)
+
+# Suspected leaks without --identity on every shared real capture equal the reviewed list
+# (tests/precision/expected.json), on the release build.
+precision: phonehome
+	@/usr/bin/python3 tests/precision/precision.py ./phonehome
 
 # Attack and fault tests (bounded memory, truncated and corrupt inputs, full disk, SIGPIPE)
 # on the release build, whose peak RSS is what a user gets.
