@@ -55,7 +55,7 @@ build/obj build/san/obj:
 
 # The README's test command: unit tests, end-to-end tests and the capture sweep,
 # all on the sanitizer build.
-check: deps-audit unit e2e threads live tls sweep crosscheck limits valgrind
+check: deps-audit unit e2e threads live tls sweep crosscheck limits valgrind precision
 
 # Every import, program, pkg-config name and Perl module the build and tests use comes from
 # a package declared here (or pulled in by one, or Priority required).
@@ -91,6 +91,11 @@ CROSSCHECK := xiaomi.pcap http.pcapng 443-chrome.pcap dns_doh.pcap whatsapp_logi
   wechat.pcap quic.pcap netflix.pcap facebook.pcap BGP_Cisco_hdlc_slarp.pcap dlt_ppp.pcap
 crosscheck: build/san/phonehome
 	@/usr/bin/python3 tests/ndpi_crosscheck.py build/san/phonehome $(CROSSCHECK:%=../shared/pcaps/ndpi/%)
+
+# Suspected leaks without --identity on every shared real capture equal the reviewed list
+# (tests/precision/expected.json), on the release build.
+precision: phonehome
+	@/usr/bin/python3 tests/precision/precision.py ./phonehome
 
 # Attack and fault tests (bounded memory, truncated and corrupt inputs, full disk, SIGPIPE)
 # on the release build, whose peak RSS is what a user gets.

@@ -3,10 +3,12 @@
  * messages (ws.c); DNS query names; UDP per datagram. Detector rules (rules.c) add suspected hits. */
 #include "scan.h"
 #include "config.h"
+#include "context.h"
 #include "dns.h"
 #include "identity.h"
 #include "match.h"
 #include "rules.h"
+#include "ssh.h"
 #include "tls.h"
 #include "unpack.h"
 #include "ws.h"
@@ -23,13 +25,14 @@
 #define KEY_MAX 96
 #define WIN_MAX (2 * PH_EVIDENCE_CONTEXT + PH_MATCH_MAX_PATTERN)
 
-enum dir_mode { MODE_UNDECIDED, MODE_HTTP, MODE_TLS, MODE_RAW };
+enum dir_mode { MODE_UNDECIDED, MODE_HTTP, MODE_TLS, MODE_SSH, MODE_RAW };
 
 struct flow_dir {
 	struct reasm r;
 	struct http_parser *http;
 	struct match_stream ms;
 	struct tls_stream tls;
+	struct ssh_stream ssh;         /* MODE_SSH: identification line, cleartext packets */
 	struct tls_session *ts;        /* --keylog: the TLS session being decrypted */
 	uint8_t mode;
 	uint8_t raw_where;             /* WHERE_PAYLOAD, or WHERE_MQTT / WHERE_XMPP by the first bytes */
@@ -148,6 +151,8 @@ static void on_hit(void *arg, const struct match_hit *h)
 		u->s->rep->st.leaks_dropped++;
 		return;
 	}
+	if (h->rule >= 0 && !context_rule_ok(&u->s->rules->r[h->rule], h->buf, h->buflen, h->start, h->end))
+		return;  /* the shape is right, the place is not (context.c) */
 	struct pend_hit *p = &pd->hit[pd->n];
 	p->kind = (uint8_t)h->kind;
 	p->value_index = (uint32_t)h->value_index;
@@ -555,6 +560,12 @@ static int raw_where(const uint8_t *h, size_t n)
 	return WHERE_PAYLOAD;
 }
 
+/* Cleartext SSH bytes that may carry user data (ssh.c): not the KEXINIT name-lists. */
+static void on_ssh_plain(void *arg, const uint8_t *p, size_t len)
+{
+	scan_stream(arg, p, len);
+}
+
 /* In-order stream bytes from reassembly. */
 static void on_stream(void *arg, const uint8_t *p, size_t len)
 {
@@ -563,9 +574,10 @@ static void on_stream(void *arg, const uint8_t *p, size_t len)
 	if (d->mode == MODE_UNDECIDED) {
 		util_gather(d->head, &d->headlen, sizeof d->head, &p, &len);
 		int is = http_is_request(d->head, d->headlen), tls = tls_is_record(d->head, d->headlen);
-		if ((is < 0 || tls < 0) && d->headlen < sizeof d->head && is != 1 && tls != 1)
+		int ssh = ssh_is_banner(d->head, d->headlen);
+		if ((is < 0 || tls < 0 || ssh < 0) && d->headlen < sizeof d->head && is != 1 && tls != 1 && ssh != 1)
 			return;
-		d->mode = is == 1 ? MODE_HTTP : tls == 1 ? MODE_TLS : MODE_RAW;
+		d->mode = is == 1 ? MODE_HTTP : tls == 1 ? MODE_TLS : ssh == 1 ? MODE_SSH : MODE_RAW;
 		d->raw_where = (uint8_t)raw_where(d->head, d->headlen);
 		if (d->mode == MODE_HTTP)
 			d->http = http_parser_new(&u->s->hs);
@@ -584,6 +596,11 @@ static void on_stream(void *arg, const uint8_t *p, size_t len)
 			  : tls_stream_feed(&d->tls, p, len, on_tls_plain, u) < 0) {
 			d->mode = MODE_RAW;  /* not TLS after all: scan everything from here */
 			u->s->rep->st.tls_not_tls++;
+			scan_stream(u, p, len);
+		}
+	} else if (d->mode == MODE_SSH) {
+		if (ssh_stream_feed(&d->ssh, p, len, on_ssh_plain, u) < 0) {
+			d->mode = MODE_RAW;  /* not SSH packets after all: scan what follows as is */
 			scan_stream(u, p, len);
 		}
 	} else {
