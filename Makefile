@@ -21,7 +21,8 @@ UBIN     := $(UNIT:tests/unit/%.c=build/san/%)
 DEBIAN_PKGS := build-essential pkg-config libpcap-dev libndpi-dev libndpi-bin libmaxminddb-dev \
   mmdb-bin libjansson-dev libhyperscan-dev zlib1g-dev libssl-dev libcmocka-dev python3-scapy \
   libmaxmind-db-writer-perl libbrotli-dev libzstd-dev npm tcpdump iproute2 valgrind time chromium \
-  openssl curl nghttp2-server nghttp2-client dpkg-dev
+  openssl curl nghttp2-server nghttp2-client
+DEBIAN_PKGS += dpkg-dev  # make deb: dpkg-buildflags, dpkg-shlibdeps (also in build-essential)
 
 .PHONY: all check unit e2e threads live sweep crosscheck deps geoip demo clean install sample report-pdf deb deb-test
 .PHONY: bench bench-deps fuzz fuzz-corpus limits valgrind tls
