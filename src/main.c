@@ -105,7 +105,7 @@ static void die(const char *fmt, const char *a, const char *b)
 }
 
 /* The source tree the binary was built in (exe's dir or one or two up, holding
- * src/main.c) into root; 0 when it is an installed binary. */
+ * src/main.c and rules/detectors.json) into root; 0 when it is an installed binary. */
 static int find_tree(char *root, size_t len)
 {
 	char exe[PATH_MAX], probe[PATH_MAX + 32];
@@ -117,6 +117,9 @@ static int find_tree(char *root, size_t len)
 	static const char *ups[] = { "", "/..", "/../.." };
 	for (size_t i = 0; slash && i < 3; i++) {
 		snprintf(probe, sizeof probe, "%.*s%s/src/main.c", (int)(slash - exe), exe, ups[i]);
+		if (access(probe, R_OK) < 0)
+			continue;
+		snprintf(probe, sizeof probe, "%.*s%s/rules/detectors.json", (int)(slash - exe), exe, ups[i]);
 		if (access(probe, R_OK) == 0) {
 			snprintf(root, len, "%.*s%s", (int)(slash - exe), exe, ups[i]);
 			return 1;
