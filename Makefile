@@ -1,10 +1,12 @@
 # phonehome - privacy traffic auditor.  `make`, `make check`, `make demo`.
 PREFIX   ?= /usr/local
+GEOIPDIR ?= /var/lib/phonehome
 CC       ?= cc
 PKGS     := libpcap libndpi libmaxminddb jansson libhs zlib libcrypto libbrotlidec libzstd
 OPT      ?= -O2 -g
 CFLAGS   += -std=gnu11 -Wall -Wextra $(OPT) -D_GNU_SOURCE \
-            -DPH_DATADIR='"$(PREFIX)/share/phonehome"' $(shell pkg-config --cflags $(PKGS))
+            -DPH_DATADIR='"$(PREFIX)/share/phonehome"' \
+            -DPH_GEOIPDIR='"$(GEOIPDIR)"' $(shell pkg-config --cflags $(PKGS))
 LDLIBS   += $(shell pkg-config --libs $(PKGS)) -lm
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
@@ -20,12 +22,13 @@ DEBIAN_PKGS := build-essential pkg-config libpcap-dev libndpi-dev libndpi-bin li
   mmdb-bin libjansson-dev libhyperscan-dev zlib1g-dev libssl-dev libcmocka-dev python3-scapy \
   libmaxmind-db-writer-perl libbrotli-dev libzstd-dev npm tcpdump iproute2 valgrind time chromium \
   openssl curl nghttp2-server nghttp2-client python3-brotli zstd
+DEBIAN_PKGS += dpkg-dev git  # make deb: dpkg-buildflags, dpkg-shlibdeps; the changelog from git
 
 # What `make fuzz` and `make bench` need beyond that (installed by their own -deps targets).
 FUZZ_PKGS  := clang libclang-rt-14-dev
 BENCH_PKGS := tshark ngrep time valgrind
 
-.PHONY: all check deps-audit fuzz-deps unit e2e threads live sweep crosscheck deps geoip demo clean install sample report-pdf
+.PHONY: all check deps-audit fuzz-deps unit e2e threads live sweep crosscheck deps geoip demo clean install sample report-pdf deb deb-test
 .PHONY: bench bench-deps fuzz fuzz-corpus limits valgrind tls
 all: phonehome
 
@@ -147,7 +150,7 @@ build/fuzz/libfuzz.a: $(FOBJ)
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c build/fuzz/libfuzz.a
 	clang $(CFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer -Isrc -o $@ $< build/fuzz/libfuzz.a $(LDLIBS)
 
-build/bench build/limits build/fuzz/obj:
+build/bench build/limits build/fuzz/obj build/deb/obj:
 	mkdir -p $@
 
 deps:
@@ -168,11 +171,37 @@ REPORT ?= build/report
 report-pdf: phonehome
 	./phonehome -r tests/sample/redmi1s.pcap --identity rules/identity-example.json --home IN -o $(REPORT) --pdf
 
+# Debian package build/deb/phonehome_VERSION-1_ARCH.deb: a second build for /usr with
+# Debian's hardening flags (build/deb/obj), stripped into the package by .ci/mkdeb.sh.
+DEB_FLAGS = DEB_BUILD_MAINT_OPTIONS=hardening=+all dpkg-buildflags --get
+DOBJ      := $(SRC:src/%.c=build/deb/obj/%.o) build/deb/obj/main.o
+build/deb/%: PREFIX = /usr
+build/deb/%: GEOIPDIR = /var/lib/phonehome
+build/deb/%: OPT = $(shell $(DEB_FLAGS) CPPFLAGS) $(shell $(DEB_FLAGS) CFLAGS)
+
+build/deb/obj/%.o: src/%.c $(wildcard src/*.h) | build/deb/obj
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+build/deb/phonehome: $(DOBJ)
+	$(CC) $(CFLAGS) $(shell $(DEB_FLAGS) LDFLAGS) -o $@ $^ $(LDLIBS)
+
+deb: build/deb/phonehome
+	@bash .ci/mkdeb.sh build/deb/phonehome build/deb
+
+# Installs the package (root, Debian 12), audits the sample from another directory, fetches
+# the databases (PH_DEB_NO_FETCH=1 skips it), audits again, purges.
+deb-test:
+	@bash tests/deb/install-test.sh
+
 install: phonehome
 	install -D -m 755 phonehome $(DESTDIR)$(PREFIX)/bin/phonehome
+	install -D -m 755 geoip/phonehome-geoip $(DESTDIR)$(PREFIX)/bin/phonehome-geoip
 	install -D -m 644 phonehome.1 $(DESTDIR)$(PREFIX)/share/man/man1/phonehome.1
+	install -D -m 644 geoip/phonehome-geoip.1 $(DESTDIR)$(PREFIX)/share/man/man1/phonehome-geoip.1
 	install -d $(DESTDIR)$(PREFIX)/share/phonehome/rules $(DESTDIR)$(PREFIX)/share/phonehome/geoip
 	install -m 644 rules/* $(DESTDIR)$(PREFIX)/share/phonehome/rules/
+	install -m 755 geoip/fetch.sh $(DESTDIR)$(PREFIX)/share/phonehome/geoip/
+	install -m 644 geoip/build-asn.pl $(DESTDIR)$(PREFIX)/share/phonehome/geoip/
 	-install -m 644 geoip/*.mmdb $(DESTDIR)$(PREFIX)/share/phonehome/geoip/
 
 clean:

@@ -13,18 +13,18 @@ die() { echo "geoip: $*" >&2; exit 1; }
 # A database is usable when mmdblookup opens it and finds 8.8.8.8 with the given key.
 usable() { mmdblookup --file "$1" --ip 8.8.8.8 "${@:2}" >/dev/null 2>&1; }
 
-command -v mmdblookup >/dev/null || die "mmdblookup not found (run \`make deps\`: mmdb-bin)"
+command -v mmdblookup >/dev/null || die "mmdblookup not found (apt-get install mmdb-bin; in the source tree \`make deps\`)"
 mkdir -p "$DIR"
 if [ -f "$DIR/country.mmdb" ] && [ -f "$DIR/asn.mmdb" ] && usable "$DIR/country.mmdb" && usable "$DIR/asn.mmdb"; then
 	echo "geoip: $DIR/country.mmdb and $DIR/asn.mmdb present and readable; nothing to do"
 	exit 0
 fi
 
-command -v npm >/dev/null || die "npm not found (run \`make deps\`)"
-command -v node >/dev/null || die "node not found (run \`make deps\`: npm)"
+command -v npm >/dev/null || die "npm not found (apt-get install npm; in the source tree \`make deps\`)"
+command -v node >/dev/null || die "node not found (apt-get install npm; in the source tree \`make deps\`)"
 command -v sha256sum >/dev/null || die "sha256sum not found"
 perl -MMaxMind::DB::Writer::Tree -e 1 2>/dev/null \
-	|| die "perl module MaxMind::DB::Writer::Tree not found (run \`make deps\`: libmaxmind-db-writer-perl)"
+	|| die "perl module MaxMind::DB::Writer::Tree not found (apt-get install libmaxmind-db-writer-perl; in the source tree \`make deps\`)"
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/phonehome-geoip.XXXXXX")
 cleanup() { rm -rf "$TMP" "$DIR/.country.mmdb.$$" "$DIR/.asn.mmdb.$$" "$DIR/.SOURCES.txt.$$"; }

@@ -33,6 +33,7 @@ struct options {
 	int pdf;
 	int no_geoip;
 	int no_rules;                  /* --no-rules */
+	const char *geo_missing;       /* no default GeoIP database: how to get one */
 	struct audit_opts ao;
 	const char *iface, *user;      /* -i, -Z */
 	int list_ifaces;
@@ -66,11 +67,15 @@ static void usage(FILE *out)
 		"                         private, ULA or link-local address)\n"
 		"      --home CC          the auditor's country (ISO 3166 alpha-2, e.g. IN)\n"
 		"      --allow CC,CC      countries that are not foreign besides home\n"
-		"      --geoip FILE       country or city database (MMDB; default geoip/country.mmdb)\n"
-		"      --asn-db FILE      ASN database (MMDB; default geoip/asn.mmdb)\n"
+		"      --geoip FILE       country or city database (MMDB); default country.mmdb in\n"
+		"                         the source tree's geoip/, or " PH_GEOIPDIR " then\n"
+		"                         " PH_DATADIR "/geoip\n"
+		"      --asn-db FILE      ASN database (MMDB; default asn.mmdb, found like country.mmdb)\n"
 		"      --no-geoip         do not geolocate\n"
-		"      --protos FILE      nDPI host rules (default rules/vendors.protos)\n"
-		"      --rules DIR|FILE   detector rules for identifiers not in the identity (default rules/)\n"
+		"      --protos FILE      nDPI host rules (default vendors.protos in the rules directory)\n"
+		"      --rules DIR|FILE   detector rules for identifiers not in the identity; default the\n"
+		"                         rules directory: the source tree's rules/, or\n"
+		"                         " PH_DATADIR "/rules\n"
 		"      --no-rules         no detector rules: only the identity's values are searched\n"
 		"      --keylog FILE      NSS key log (SSLKEYLOGFILE) to decrypt TLS 1.2/1.3; repeatable\n"
 		"      --json FILE        write the JSON report to FILE ('-' for stdout)\n"
@@ -99,23 +104,39 @@ static void die(const char *fmt, const char *a, const char *b)
 	exit(2);
 }
 
-/* First existing file among the source tree and the installed data directory. */
-static const char *find_data(const char *rel, char *out, size_t outlen)
+/* The source tree the binary was built in (exe's dir or one or two up, holding
+ * src/main.c and rules/detectors.json) into root; 0 when it is an installed binary. */
+static int find_tree(char *root, size_t len)
 {
-	char exe[PATH_MAX];
+	char exe[PATH_MAX], probe[PATH_MAX + 32];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	if (n > 0) {
-		exe[n] = 0;
-		char *slash = strrchr(exe, '/');
-		static const char *ups[] = { "", "/..", "/../.." };
-		for (size_t i = 0; slash && i < 3; i++) {
-			snprintf(out, outlen, "%.*s%s/%s", (int)(slash - exe), exe, ups[i], rel);
-			if (access(out, R_OK) == 0)
-				return out;
+	if (n <= 0)
+		return 0;
+	exe[n] = 0;
+	char *slash = strrchr(exe, '/');
+	static const char *ups[] = { "", "/..", "/../.." };
+	for (size_t i = 0; slash && i < 3; i++) {
+		snprintf(probe, sizeof probe, "%.*s%s/src/main.c", (int)(slash - exe), exe, ups[i]);
+		if (access(probe, R_OK) < 0)
+			continue;
+		snprintf(probe, sizeof probe, "%.*s%s/rules/detectors.json", (int)(slash - exe), exe, ups[i]);
+		if (access(probe, R_OK) == 0) {
+			snprintf(root, len, "%.*s%s", (int)(slash - exe), exe, ups[i]);
+			return 1;
 		}
 	}
-	snprintf(out, outlen, "%s/%s", PH_DATADIR, rel);
-	return access(out, R_OK) == 0 ? out : NULL;
+	return 0;
+}
+
+/* First readable DIR/rel among dirs (NULL-terminated) into out, or NULL. */
+static const char *find_data(const char *const *dirs, const char *rel, char *out, size_t outlen)
+{
+	for (; *dirs; dirs++) {
+		snprintf(out, outlen, "%s/%s", *dirs, rel);
+		if (access(out, R_OK) == 0)
+			return out;
+	}
+	return NULL;
 }
 
 enum { O_LIST = 200, O_FILTER, O_NOPROMISC, O_DURATION, O_COUNT, O_IDENTITY = 256, O_DEVICE, O_HOME, O_ALLOW, O_GEOIP, O_ASN, O_NOGEO, O_PROTOS, O_JSON, O_MAXFLOWS, O_SHOWID,
@@ -268,25 +289,35 @@ static void parse_args(struct options *o, int argc, char **argv)
 		die("--threads is for capture files (-r): a live capture is audited by one worker%s%s", "", "");
 }
 
-/* Default databases and rules from the source tree or the installed prefix. */
+/* Default databases and rules: from the source tree when run from one (its geoip/
+ * and rules/), else the fetched databases in PH_GEOIPDIR, then PH_DATADIR. */
 static void resolve_defaults(struct options *o)
 {
 	static char geo[PATH_MAX], asn[PATH_MAX], protos[PATH_MAX], rules[PATH_MAX];
+	static char root[PATH_MAX], tree_geo[PATH_MAX + 8], tree_rules[PATH_MAX + 8];
+	const char *geo_dirs[3] = { PH_GEOIPDIR, PH_DATADIR "/geoip", NULL };
+	const char *rule_dirs[2] = { PH_DATADIR "/rules", NULL };
+	int tree = find_tree(root, sizeof root);
+	if (tree) {
+		snprintf(tree_geo, sizeof tree_geo, "%s/geoip", root);
+		snprintf(tree_rules, sizeof tree_rules, "%s/rules", root);
+		geo_dirs[0] = tree_geo, geo_dirs[1] = NULL;
+		rule_dirs[0] = tree_rules;
+	}
 	if (o->no_geoip) {
 		o->ao.geoip_path = o->ao.asn_path = NULL;
 	} else if (!o->ao.geoip_path && !o->ao.asn_path) {
-		o->ao.geoip_path = find_data("geoip/country.mmdb", geo, sizeof geo);
-		o->ao.asn_path = find_data("geoip/asn.mmdb", asn, sizeof asn);
-		if (!o->ao.geoip_path && o->ao.policy.home[0])
-			die("no GeoIP database: run 'make geoip' or give --geoip FILE (--home needs countries)%s%s", "", "");
-		if (!o->ao.geoip_path)
-			fprintf(stderr, "phonehome: warning: no GeoIP database (run 'make geoip'); countries unknown\n");
+		o->ao.geoip_path = find_data(geo_dirs, "country.mmdb", geo, sizeof geo);
+		o->ao.asn_path = find_data(geo_dirs, "asn.mmdb", asn, sizeof asn);
+		if (!o->ao.geoip_path)  /* not an error: the audit runs, countries unknown */
+			o->geo_missing = tree ? "run 'make geoip' in the source tree" :
+					 "run phonehome-geoip as root to fetch it into " PH_GEOIPDIR;
 	}
 	if (!o->ao.protos_path)
-		o->ao.protos_path = find_data("rules/vendors.protos", protos, sizeof protos);
+		o->ao.protos_path = find_data(rule_dirs, "vendors.protos", protos, sizeof protos);
 	if (o->no_rules)
 		o->ao.rules_path = NULL;
-	else if (!o->ao.rules_path && find_data("rules/detectors.json", rules, sizeof rules))
+	else if (!o->ao.rules_path && find_data(rule_dirs, "detectors.json", rules, sizeof rules))
 		*strrchr(rules, '/') = 0;  /* the directory: every rules file in it */
 	if (o->ao.rules_path == NULL && !o->no_rules && rules[0])
 		o->ao.rules_path = rules;
@@ -519,6 +550,9 @@ int main(int argc, char **argv)
 	o.ao.workers = o.iface ? 1 : o.threads ? o.threads : shard_default_count();
 	if (audit_open(&a, &o.ao, err, sizeof err) < 0)
 		die("%s%s", err, "");
+	if (o.geo_missing)
+		report_warn(a.rep, "no GeoIP database (%s, or give --geoip FILE / --no-geoip); "
+			    "destinations are not geolocated", o.geo_missing);
 	for (size_t i = 0; i < a.rep->nwarnings; i++)  /* identity warnings, before the long read */
 		fprintf(stderr, "phonehome: warning: %s\n", a.rep->warnings[i]);
 	set_signals();

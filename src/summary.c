@@ -348,6 +348,9 @@ void summary_verdict(const struct audit *a, char *out, size_t outlen)
 	if (!a->o.policy.home[0]) {
 		snprintf(out, outlen, "%zu leak%s found; no --home given, so no destination is foreign", r->nleaks,
 			 r->nleaks == 1 ? "" : "s");
+	} else if (!a->o.geoip_path) {
+		snprintf(out, outlen, "%zu leak%s found; no GeoIP database, so no destination is known to be foreign",
+			 r->nleaks, r->nleaks == 1 ? "" : "s");
 	} else if (!nk) {
 		snprintf(out, outlen, "no identifier sent to servers outside %s%s", summary_country_name(a->o.policy.home),
 			 r->nleaks ? " (leaks to domestic or allowed servers are listed)" : "");

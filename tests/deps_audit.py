@@ -19,6 +19,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SYS_PATH = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"]
 SHELL_WORDS = set(subprocess.run(["bash", "-c", "compgen -b; compgen -k"], capture_output=True,
                                  text=True).stdout.split())
+OWN_PROGRAMS = {"phonehome", "phonehome-geoip"}  # what make install and the .deb provide
 PROCESS_CALLS = {"run", "Popen", "check_output", "check_call", "call", "which", "sh", "ns"}
 
 
@@ -35,7 +36,7 @@ def makefile_text():
 
 def declared_packages(mk):
     pkgs = set()
-    for name, value in re.findall(r"^(\w+_PKGS)\s*:?=(.*)$", mk, re.M):
+    for name, value in re.findall(r"^(\w+_PKGS)\s*[:+]?=([^#\n]*)", mk, re.M):
         pkgs.update(value.split())
     for args in re.findall(r"tests/deps\.sh\s+([^\n;&|]*)", mk):
         pkgs.update(w for w in args.split() if not w.startswith("$"))
@@ -124,7 +125,8 @@ def plausible_program(w, functions):
     return (re.match(r"^[A-Za-z0-9_./+-]+$", w) and w not in SHELL_WORDS and w not in functions
             and w not in ("STR", "true", "false") and not w.startswith((".", "-", "build/", "tests/",
             "bench/", "geoip/", "src/")) and not w.endswith((".py", ".sh", ".pl"))
-            and "=" not in w and not w.isdigit())
+            and "=" not in w and not w.isdigit() and (not w.startswith("/") or w.startswith(("/usr/", "/bin/", "/sbin/")))
+            and w not in OWN_PROGRAMS)
 
 
 def script_programs(path, text):
