@@ -22,7 +22,7 @@ DEBIAN_PKGS := build-essential pkg-config libpcap-dev libndpi-dev libndpi-bin li
   mmdb-bin libjansson-dev libhyperscan-dev zlib1g-dev libssl-dev libcmocka-dev python3-scapy \
   libmaxmind-db-writer-perl libbrotli-dev libzstd-dev npm tcpdump iproute2 valgrind time chromium \
   openssl curl nghttp2-server nghttp2-client python3-brotli zstd
-DEBIAN_PKGS += dpkg-dev git  # make deb: dpkg-buildflags, dpkg-shlibdeps; the changelog from git
+DEBIAN_PKGS += dpkg-dev git lintian  # make deb(-test): dpkg-buildflags, dpkg-shlibdeps, the changelog from git, lintian
 
 # What `make fuzz` and `make bench` need beyond that (installed by their own -deps targets).
 FUZZ_PKGS  := clang libclang-rt-14-dev

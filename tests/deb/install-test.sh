@@ -66,6 +66,8 @@ echo "deb: make deb"
 if make deb; then ok "make deb"; else bad "make deb"; finish; fi
 debs=(build/deb/phonehome_*.deb)
 check "one package in build/deb" [ "${#debs[@]}" -eq 1 ]
+lint=$(lintian --fail-on error "${debs[0]}" 2>&1); rc=$?
+check "lintian: no error${lint:+ ($(echo "$lint" | head -n 3 | tr '\n' ' '))}" [ "$rc" -eq 0 ]
 if apt-get install -y -q "./${debs[0]}"; then ok "apt-get install ./${debs[0]}"; else bad "apt-get install"; finish; fi
 check "installed: /usr/bin/phonehome, phonehome-geoip" [ -x /usr/bin/phonehome -a -x /usr/bin/phonehome-geoip ]
 check "installed: rules in /usr/share/phonehome/rules" [ -f /usr/share/phonehome/rules/detectors.json ]
