@@ -1,10 +1,10 @@
 /* report_eve.c - EVE JSON lines after Suricata's eve.json (timestamp, flow_id, event_type,
  * src_ip, src_port, dest_ip, dest_port, proto, app_proto, then one object named by the type). */
 #include "report_eve.h"
+#include "mask.h"
 #include "identity.h"
 #include "match.h"
 #include "flow.h"
-#include "report_html.h"
 #include "report_json.h"
 #include "util.h"
 #include <arpa/inet.h>
@@ -17,40 +17,6 @@ void report_eve_time(uint64_t us, char *out, size_t outlen)
 	util_iso8601_zone(us, out, outlen, "+0000");  /* Suricata's form of UTC */
 }
 
-static void mask_hit(void *arg, const struct match_hit *h)
-{
-	char *buf = arg, v[PH_MATCH_MAX_PATTERN + 1], m[PH_MATCH_MAX_PATTERN + 1];
-	size_t n = h->end - h->start > PH_MATCH_MAX_PATTERN ? PH_MATCH_MAX_PATTERN : h->end - h->start;
-	memcpy(v, buf + h->start, n);
-	v[n] = 0;
-	identity_mask(v, m, sizeof m);
-	memcpy(buf + h->start, m, strlen(m));
-}
-
-#define EVE_MASK_MAX_SUSPECTED 4096  /* suspected values (detector rules) masked in free text */
-
-void report_eve_mask(const struct audit *a, const char *s, char *out, size_t outlen)
-{
-	if (!outlen)
-		return;
-	snprintf(out, outlen, "%s", s);
-	if (a->o.show_identifiers || !out[0])
-		return;
-	if (a->m)
-		match_scan(a->m, (const uint8_t *)out, strlen(out), mask_hit, out);
-	const struct report *r = a->rep;  /* values found by rules, not in the identity */
-	for (size_t i = 0; i < r->nleaks && i < EVE_MASK_MAX_SUSPECTED; i++) {
-		const char *v = r->leaks[i].found;
-		size_t n = strlen(v);
-		if (!r->leaks[i].suspected || n < 4)
-			continue;
-		char m[sizeof r->leaks[i].found];
-		identity_mask(v, m, sizeof m);
-		for (char *p = strstr(out, v); p; p = strstr(p + n, v))
-			memcpy(p, m, n);
-	}
-}
-
 static json_t *jtime(uint64_t us)
 {
 	char b[40];
@@ -61,7 +27,7 @@ static json_t *jtime(uint64_t us)
 static json_t *jmasked(const struct audit *a, const char *s)
 {
 	char b[1024];
-	report_eve_mask(a, s, b, sizeof b);
+	mask_text(a, s, b, sizeof b);
 	return json_string(b);
 }
 
@@ -139,7 +105,7 @@ static json_t *leak_event(const struct audit *a, const struct report_leak *l)
 	const struct report_flow *f = report_flow_by_id(a->rep, l->flow_id);
 	json_t *o = head(l->ts_us, f, l->flow_id, "leak", l->dir), *x = json_object();
 	char id[512];
-	report_html_identifier(a, l, id, sizeof id);
+	mask_identifier(a, l, id, sizeof id);
 	json_object_set_new(x, "kind", json_string(identity_kind_name(l->kind)));
 	json_object_set_new(x, "identifier", id[0] ? json_string(id) : json_null());
 	json_object_set_new(x, "confidence", json_string(l->suspected ? "suspected" : "confirmed"));

@@ -7,9 +7,6 @@
 
 /* One JSON object per line, in time order; identifiers masked unless --show-identifiers. 0 or -1 (errno). */
 int report_eve_write(FILE *f, const struct audit *a);
-/* Copies s into out with every identifier the matcher finds in it masked (a no-op with
- * --show-identifiers or without an identity). */
-void report_eve_mask(const struct audit *a, const char *s, char *out, size_t outlen);
 /* Suricata's timestamp form, 2014-08-10T09:00:00.000000+0000; out >= 40 bytes. */
 void report_eve_time(uint64_t us, char *out, size_t outlen);
 
