@@ -34,10 +34,10 @@ static void test_merge_sorts(void **state)
 	add_leak(b, 17, 100, 2);
 	add_leak(b, 17, 100, 1);
 	report_dns_begin(b, 17, 50);
-	report_add_dns(b, "b.example", 4, (const uint8_t *)"\xc0\x00\x02\x01");
-	report_add_dns(b, "a.example", 4, (const uint8_t *)"\xc0\x00\x02\x02");
+	report_add_dns(b, REPORT_DNS_ANSWER, "b.example", 4, (const uint8_t *)"\xc0\x00\x02\x01", 60);
+	report_add_dns(b, REPORT_DNS_ANSWER, "a.example", 4, (const uint8_t *)"\xc0\x00\x02\x02", 60);
 	report_dns_begin(a, 5, 40);
-	report_add_dns(a, "c.example", 4, (const uint8_t *)"\xc0\x00\x02\x03");
+	report_add_dns(a, REPORT_DNS_ANSWER, "c.example", 4, (const uint8_t *)"\xc0\x00\x02\x03", 60);
 	report_warn(b, "from b");
 	report_merge(a, b);
 	assert_int_equal(b->nflows, 0);
