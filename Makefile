@@ -21,7 +21,7 @@ DEBIAN_PKGS := build-essential pkg-config libpcap-dev libndpi-dev libndpi-bin li
   libmaxmind-db-writer-perl libbrotli-dev libzstd-dev npm tcpdump iproute2 valgrind time chromium \
   openssl curl nghttp2-server nghttp2-client
 
-.PHONY: all check unit e2e threads live sweep crosscheck deps geoip demo clean install sample report-pdf
+.PHONY: all check unit e2e eve-schema threads live sweep crosscheck deps geoip demo clean install sample report-pdf
 .PHONY: bench bench-deps fuzz fuzz-corpus limits valgrind tls
 all: phonehome
 
@@ -51,7 +51,7 @@ build/obj build/san/obj:
 
 # The README's test command: unit tests, end-to-end tests and the capture sweep,
 # all on the sanitizer build.
-check: unit e2e threads live tls sweep crosscheck limits valgrind
+check: unit e2e eve-schema threads live tls sweep crosscheck limits valgrind
 
 # Live capture in two network namespaces (root; skipped with a message otherwise).
 live: build/san/phonehome
@@ -69,6 +69,11 @@ build/test/test-city.mmdb: tests/gen/mkmmdb.pl
 
 e2e: build/san/phonehome
 	@PHONEHOME=build/san/phonehome bash tests/e2e/run.sh
+
+# Every EVE record validates against Suricata's schema (../shared/suricata/eve-schema.json):
+# the sample, the e2e captures, TLS decrypted with a key log, real captures with DNS, HTTP, TLS.
+eve-schema: build/san/phonehome build/test/test-city.mmdb
+	@PHONEHOME=build/san/phonehome /usr/bin/python3 tests/e2e/e2e_eve_schema.py
 
 # One worker and three give the same report (the sample and the 40 largest shared captures).
 threads: build/san/phonehome

@@ -118,10 +118,17 @@ static const char *tls_version_name(uint16_t v)
 	}
 }
 
+/* A TLS flow: named by its SNI, or seen as TLS by --keylog. */
+static int is_tls_flow(const struct report_flow *f)
+{
+	return (f->host_source == HOST_SNI && f->host[0]) || f->tls_keys;
+}
+
 static json_t *tls_event(const struct audit *a, const struct report_flow *f)
 {
 	json_t *o = head(f->first_us, f, f->id, "tls", 0), *x = json_object();
-	set(x, "sni", jmasked(a, f->host));
+	if (f->host_source == HOST_SNI)  /* else the name came from inside (decrypted HTTP): no SNI kept */
+		set(x, "sni", jmasked(a, f->host));
 	const char *v = tls_version_name(f->tls_version);
 	if (v)
 		set(x, "version", json_string(v));
@@ -333,7 +340,7 @@ static size_t collect(const struct audit *a, struct ev *ev)
 	}
 	for (size_t i = 0; i < r->nflows; i++) {
 		ev[k++] = (struct ev){ r->flows[i].last_us, EV_FLOW, i, 0 };
-		if (r->flows[i].host_source == HOST_SNI && r->flows[i].host[0])
+		if (is_tls_flow(&r->flows[i]))
 			ev[k++] = (struct ev){ r->flows[i].first_us, EV_TLS, i, 0 };
 	}
 	return k;
