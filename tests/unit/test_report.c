@@ -9,6 +9,8 @@
 #include <string.h>
 #include <cmocka.h>
 #include "report.h"
+#include "report_eve.h"
+#include "identity.h"
 
 static void add_flow(struct report *r, uint64_t id)
 {
@@ -99,12 +101,30 @@ static void test_events_capped_after_merge(void **state)
 	report_free(b);
 }
 
+/* The EVE alert numbering is documented and must not move: 9100000 + kind * 4 + subject. */
+static void test_signature_ids(void **state)
+{
+	(void)state;
+	assert_int_equal(report_eve_signature_id(ID_IMEI, REPORT_EVE_SUBJECT_UNKNOWN), 9100000);
+	assert_int_equal(report_eve_signature_id(ID_PHONE_NUMBER, REPORT_EVE_SUBJECT_UNKNOWN), 9100012);
+	assert_int_equal(report_eve_signature_id(ID_CONTACT, REPORT_EVE_SUBJECT_DEVICE), 9100045);
+	assert_int_equal(report_eve_signature_id(ID_DEVICE_ID, REPORT_EVE_SUBJECT_THIRD_PARTY), 9100058);
+	char seen[ID__COUNT * 4] = { 0 };
+	for (int k = 0; k < ID__COUNT; k++)
+		for (int s = 0; s < 3; s++) {
+			int i = report_eve_signature_id(k, (enum report_eve_subject)s) - 9100000;
+			assert_true(i >= 0 && i < ID__COUNT * 4 && !seen[i]);
+			seen[i] = 1;
+		}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_merge_sorts),
 		cmocka_unit_test(test_stats_added),
 		cmocka_unit_test(test_events_capped_after_merge),
+		cmocka_unit_test(test_signature_ids),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
