@@ -139,8 +139,9 @@ static void learn_names(struct audit *a, const struct packet *p)
 	struct dns_head h;
 	char q[PH_DNS_MAX_NAME];
 	int head = a->learn_only ? -1 : dns_head(d, n, q, sizeof q, &h);
+	if (!a->learn_only)  /* answers carry this message's id, never a previous one's */
+		report_dns_head(a->rep, head == 0 ? h.id : 0, head == 0 ? h.qtype : 0, head == 0 ? h.rcode : 0);
 	if (head == 0) {
-		report_dns_head(a->rep, h.id, h.qtype, h.rcode);
 		if (!h.qr && h.qtype) {
 			report_add_dns(a->rep, REPORT_DNS_QUERY, q, 0, NULL, 0);
 			return;

@@ -136,10 +136,12 @@ static json_t *tls_event(const struct audit *a, const struct report_flow *f)
 	return o;
 }
 
-/* Splits a Host header into name and port ("h:8080", "[::1]:80"); port 0 when none. */
+/* Splits a Host header into name and port ("h:8080", "[::1]:80" keeps its brackets); port 0 when none. */
 static void host_port(const char *host, char *name, size_t namelen, int *port)
 {
-	size_t n = host[0] == '[' ? strcspn(host, "]") + (host[strcspn(host, "]")] ? 1 : 0) : strcspn(host, ":");
+	size_t n = strcspn(host, ":");
+	if (host[0] == '[')  /* an IPv6 literal: the port follows the bracket */
+		n = strcspn(host, "]") + (strchr(host, ']') ? 1 : 0);
 	snprintf(name, namelen, "%.*s", (int)n, host);
 	*port = 0;
 	if (host[n] == ':' && host[n + 1]) {

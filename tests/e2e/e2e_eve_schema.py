@@ -211,7 +211,7 @@ def content(name, recs, alerts=True):
         if "src_ip" in r and r.get("community_id") != community_id(r):
             bad.append("%s flow %s: community_id %s, expected %s" % (t, r["flow_id"], r.get("community_id"),
                                                                       community_id(r)))
-        if t == "http" and ":" in r["http"].get("hostname", ""):
+        if t == "http" and ":" in r["http"].get("hostname", "").split("]")[-1]:  # [v6] literals aside
             bad.append("http.hostname %r has a port" % r["http"]["hostname"])
         if t == "dns" and (r["dns"].get("version") != 2 or r["dns"].get("type") not in ("query", "answer")):
             bad.append("dns record without version 2 and type: %s" % r["dns"])
