@@ -21,14 +21,14 @@ UBIN     := $(UNIT:tests/unit/%.c=build/san/%)
 DEBIAN_PKGS := build-essential pkg-config libpcap-dev libndpi-dev libndpi-bin libmaxminddb-dev \
   mmdb-bin libjansson-dev libhyperscan-dev zlib1g-dev libssl-dev libcmocka-dev python3-scapy \
   libmaxmind-db-writer-perl libbrotli-dev libzstd-dev npm tcpdump iproute2 valgrind time chromium \
-  openssl curl nghttp2-server nghttp2-client python3-brotli zstd
+  openssl curl nghttp2-server nghttp2-client python3-brotli zstd python3-jsonschema
 DEBIAN_PKGS += dpkg-dev git lintian  # make deb(-test): dpkg-buildflags, dpkg-shlibdeps, the changelog from git, lintian
 
 # What `make fuzz` and `make bench` need beyond that (installed by their own -deps targets).
 FUZZ_PKGS  := clang libclang-rt-14-dev
 BENCH_PKGS := tshark ngrep time valgrind
 
-.PHONY: all check deps-audit fuzz-deps unit e2e threads live sweep crosscheck deps geoip demo clean install sample report-pdf deb deb-test
+.PHONY: all check deps-audit fuzz-deps unit e2e eve-schema threads live sweep crosscheck deps geoip demo clean install sample report-pdf deb deb-test
 .PHONY: bench bench-deps fuzz fuzz-corpus limits valgrind tls
 all: phonehome
 
@@ -58,7 +58,7 @@ build/obj build/san/obj:
 
 # The README's test command: unit tests, end-to-end tests and the capture sweep,
 # all on the sanitizer build.
-check: deps-audit unit e2e threads live tls sweep crosscheck limits valgrind precision
+check: deps-audit unit e2e eve-schema threads live tls sweep crosscheck limits valgrind precision
 
 # Every import, program, pkg-config name and Perl module the build and tests use comes from
 # a package declared here (or pulled in by one, or Priority required).
@@ -81,6 +81,11 @@ build/test/test-city.mmdb: tests/gen/mkmmdb.pl
 
 e2e: build/san/phonehome
 	@PHONEHOME=build/san/phonehome bash tests/e2e/run.sh
+
+# Every EVE record validates against Suricata's schema (../shared/suricata/eve-schema.json):
+# the sample, the e2e captures, TLS decrypted with a key log, real captures with DNS, HTTP, TLS.
+eve-schema: build/san/phonehome build/test/test-city.mmdb
+	@PHONEHOME=build/san/phonehome /usr/bin/python3 tests/e2e/e2e_eve_schema.py
 
 # One worker and three give the same report (the sample and the 40 largest shared captures).
 threads: build/san/phonehome

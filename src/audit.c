@@ -7,6 +7,7 @@
 #include "dnscache.h"
 #include "flow.h"
 #include "geo.h"
+#include "http.h"
 #include "identity.h"
 #include "match.h"
 #include "rules.h"
@@ -101,29 +102,53 @@ int audit_open_shard(struct audit *s, const struct audit *a, size_t nshards, cha
 	return open_pipeline(s, max_flows / nshards ? max_flows / nshards : 1, errbuf, errlen);
 }
 
-static void on_answer(void *arg, const char *qname, int family, const uint8_t *addr)
+static void on_answer(void *arg, const char *qname, int family, const uint8_t *addr, uint32_t ttl)
 {
 	struct audit *a = arg;
 	dnscache_put(a->dns, family, addr, qname);
 	if (!a->learn_only)  /* another shard's answer: its owner reports it */
-		report_add_dns(a->rep, qname, family, addr);
+		report_add_dns(a->rep, REPORT_DNS_ANSWER, qname, family, addr, ttl);
 }
 
-/* DNS responses teach us names for addresses (RFC 1035; TCP with its 2-byte length). */
-static void learn_names(struct audit *a, const struct packet *p)
+static int dns_port(uint16_t port) { return port == 53 || port == 5353; }
+
+/* The DNS message in p (TCP: one whole message after its 2-byte length), or NULL. */
+static const uint8_t *dns_message(const struct packet *p, size_t *n)
 {
 	const uint8_t *d = p->payload;
-	size_t n = p->payload_len;
-	if (p->sport != 53 && p->sport != 5353)
-		return;
+	*n = p->payload_len;
 	if (p->proto == 6) {
-		if (n < 2 || rd_be16(d) > n - 2)  /* only whole messages in one segment */
-			return;
-		n = rd_be16(d);
+		if (*n < 2 || rd_be16(d) > *n - 2)  /* only whole messages in one segment */
+			return NULL;
+		*n = rd_be16(d);
 		d += 2;
 	}
-	if (!n)
+	return *n ? d : NULL;
+}
+
+/* DNS messages: queries and answers for the EVE output; responses teach us names for
+ * addresses (RFC 1035; TCP with its 2-byte length). */
+static void learn_names(struct audit *a, const struct packet *p)
+{
+	size_t n;
+	const uint8_t *d;
+	if (!dns_port(p->sport) && !dns_port(p->dport))
 		return;
+	if (!(d = dns_message(p, &n)))
+		return;
+	struct dns_head h;
+	char q[PH_DNS_MAX_NAME];
+	int head = a->learn_only ? -1 : dns_head(d, n, q, sizeof q, &h);
+	if (!a->learn_only)  /* answers carry this message's id, never a previous one's */
+		report_dns_head(a->rep, head == 0 ? h.id : 0, head == 0 ? h.qtype : 0, head == 0 ? h.rcode : 0);
+	if (head == 0) {
+		if (!h.qr && h.qtype) {
+			report_add_dns(a->rep, REPORT_DNS_QUERY, q, 0, NULL, 0);
+			return;
+		}
+	}
+	if (!dns_port(p->sport))
+		return;  /* responses come from the DNS port */
 	int r = dns_parse_response(d, n, on_answer, a);
 	if (a->learn_only)
 		return;
@@ -131,6 +156,8 @@ static void learn_names(struct audit *a, const struct packet *p)
 		a->rep->st.dns_responses++;
 	else if (r < 0)
 		a->rep->st.dns_malformed++;
+	else if (head == 0 && h.qr)
+		report_add_dns(a->rep, REPORT_DNS_ANSWER, q, 0, NULL, 0);  /* NXDOMAIN, no A/AAAA */
 }
 
 /* A server name from an earlier DNS answer, when nothing better names the flow. */
@@ -191,6 +218,17 @@ int audit_decode(struct audit *a, int dlt, uint64_t ts_us, const uint8_t *bytes,
 	return 1;
 }
 
+/* A server's segment that starts an HTTP response: status and length for the EVE http record. */
+static void http_response(struct audit *a, const struct flow *f, int dir, const struct packet *p)
+{
+	int status;
+	int64_t length;
+	if (dir != 1 || p->proto != 6 || p->payload_len < 12 || p->payload[0] != 'H')
+		return;  /* only what a server sends can be a response */
+	if (http_response_head(p->payload, p->payload_len, &status, &length) == 0)
+		report_http_response(a->rep, f->id, status, length);
+}
+
 void audit_ip(struct audit *a, const struct packet *p)
 {
 	audit_sweep(a, p->ts_us);
@@ -204,8 +242,10 @@ void audit_ip(struct audit *a, const struct packet *p)
 	learn_names(a, p);
 	if (a->sc.kl && p->proto == 6)
 		scan_tls_server(&a->sc, f, dir, p);  /* --keylog: the ServerHello names the keys */
-	if (!f->dev[dir])
+	if (!f->dev[dir]) {
+		http_response(a, f, dir, p);
 		return;
+	}
 	a->sc.now_us = p->ts_us;
 	if (p->proto == 6) {
 		uint64_t cut = a->sc.hs.bodies_truncated;
@@ -254,6 +294,9 @@ static void flow_record(const struct flow *f, struct report_flow *rf)
 	rf->foreign = f->foreign;
 	rf->truncated = f->scan_truncated;
 	rf->scan_stopped_at = f->scan_stopped_at;
+	rf->closed = f->closed;
+	rf->end_reason = f->end_reason;
+	rf->tls_version = f->tls_version;
 }
 
 static void on_flow_end(void *arg, struct flow *f)

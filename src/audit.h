@@ -22,6 +22,7 @@ struct audit_opts {
 	const char *const *inputs;     /* capture files: secrets in their pcapng Decryption Secrets Blocks are used too */
 	size_t ninputs;
 	int show_identifiers;
+	int eve_no_alerts;             /* --eve-alerts no: no EVE alert record per leak */
 	struct policy policy;
 	const char *command_line;      /* as typed, shell-quoted (chain of custody) */
 	int64_t analysis_time;         /* wall clock of the run, or SOURCE_DATE_EPOCH */

@@ -105,6 +105,7 @@ static void take_result(struct classifier *c, struct flow *f, ndpi_protocol prot
 	if (!name[0] || f->host_source == HOST_HTTP)
 		return;
 	if (is_tls(proto.master_protocol) || is_tls(proto.app_protocol)) {
+		f->tls_version = f->cls->nf->protos.tls_quic.ssl_version;
 		snprintf(f->host, sizeof f->host, "%s", name);
 		f->host_source = HOST_SNI;
 	} else if (proto.master_protocol == NDPI_PROTOCOL_HTTP || proto.app_protocol == NDPI_PROTOCOL_HTTP) {

@@ -97,6 +97,30 @@ int dns_question_name(const uint8_t *p, size_t len, char *out, size_t outlen)
 	return read_name(p, len, DNS_HDR_LEN, out, outlen, &end);
 }
 
+/* The header and the first question: what an EVE dns record names. */
+int dns_head(const uint8_t *p, size_t len, char *qname, size_t qlen, struct dns_head *h)
+{
+	size_t end;
+
+	if (len < DNS_HDR_LEN)
+		return -1;
+	h->id = rd_be16(p);
+	h->qr = p[2] >> 7;
+	h->opcode = (p[2] >> 3) & 0x0f;
+	h->rcode = p[3] & 0x0f;
+	h->qtype = 0;
+	qname[0] = 0;
+	if (rd_be16(p + 4) == 0)
+		return 0;   /* no question: a header alone still names id and rcode */
+	int r = read_name(p, len, DNS_HDR_LEN, qname, qlen, &end);
+	if (r < 0)
+		return r;
+	if (end + 2 > len)
+		return -1;  /* the name fits but its type does not */
+	h->qtype = rd_be16(p + end);
+	return 0;
+}
+
 struct chain {                      /* the question name and the CNAME targets reached from it */
 	char names[DNS_MAX_CHAIN][PH_DNS_MAX_NAME];
 	int n;
@@ -151,7 +175,7 @@ static int answers(const uint8_t *p, size_t len, size_t off, int count, struct c
 		} else if ((type == DNS_TYPE_A || type == DNS_TYPE_AAAA) && chain_has(c, owner)) {
 			found++;
 			if (emit)
-				fn(arg, c->names[0], type == DNS_TYPE_A ? 4 : 6, p + rd);
+				fn(arg, c->names[0], type == DNS_TYPE_A ? 4 : 6, p + rd, rd_be32(p + end + 4));
 		}
 	}
 	return found;
@@ -203,4 +227,25 @@ int dns_parse_response(const uint8_t *p, size_t len, dns_answer_fn fn, void *arg
 		return 1;
 	answers(p, len, off, an, &c, &grew, fn, arg, 1);
 	return 0;
+}
+
+const char *dns_type_name(uint16_t type)
+{
+	static const struct { uint16_t t; const char *name; } names[] = {
+		{ 1, "A" }, { 2, "NS" }, { 5, "CNAME" }, { 6, "SOA" }, { 12, "PTR" }, { 13, "HINFO" },
+		{ 15, "MX" }, { 16, "TXT" }, { 28, "AAAA" }, { 33, "SRV" }, { 35, "NAPTR" }, { 41, "OPT" },
+		{ 43, "DS" }, { 46, "RRSIG" }, { 47, "NSEC" }, { 48, "DNSKEY" }, { 64, "SVCB" }, { 65, "HTTPS" },
+		{ 255, "ANY" },
+	};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (names[i].t == type)
+			return names[i].name;
+	return NULL;
+}
+
+const char *dns_rcode_name(uint8_t rcode)
+{
+	static const char *const names[] = { "NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED",
+					     "YXDOMAIN", "YXRRSET", "NXRRSET", "NOTAUTH", "NOTZONE" };
+	return rcode < sizeof names / sizeof names[0] ? names[rcode] : NULL;
 }

@@ -95,9 +95,10 @@ static void table_remove(struct flow_table *t, struct flow *f)
 }
 
 /* Hands f to the end callback and keeps its memory for the next flow. */
-static void flow_end(struct flow_table *t, struct flow *f)
+static void flow_end(struct flow_table *t, struct flow *f, int reason)
 {
 	table_remove(t, f);
+	f->end_reason = (uint8_t)reason;
 	t->end(t->arg, f);
 	f->hnext = t->free_list;
 	t->free_list = f;
@@ -122,7 +123,7 @@ static struct flow *flow_create(struct flow_table *t, const struct packet *p, si
 {
 	if (t->st.live >= t->max_flows) {
 		t->st.evicted++;
-		flow_end(t, evictee(t));
+		flow_end(t, evictee(t), FLOW_END_FORCED);
 	}
 	struct flow *f = t->free_list;
 	if (f)
@@ -204,7 +205,7 @@ void flow_expire(struct flow_table *t, uint64_t now_us)
 		while ((f = t->lru[l].head) && f->last_us + limit <= now_us) {
 			t->st.expired++;
 			t->st.closed += f->closed;
-			flow_end(t, f);
+			flow_end(t, f, FLOW_END_TIMEOUT);
 		}
 	}
 }
@@ -213,7 +214,7 @@ void flow_flush(struct flow_table *t)
 {
 	for (int l = 0; l < 3; l++)
 		while (t->lru[l].head)
-			flow_end(t, t->lru[l].head);
+			flow_end(t, t->lru[l].head, FLOW_END_SHUTDOWN);
 }
 
 void flow_table_free(struct flow_table *t)

@@ -7,6 +7,8 @@
 #include <stdint.h>
 
 enum flow_host_source { HOST_NONE, HOST_SNI, HOST_HTTP, HOST_DNS };
+/* Why a flow left the table (Suricata's flow.reason): end of input, idle, or evicted at the cap. */
+enum flow_end_reason { FLOW_END_SHUTDOWN, FLOW_END_TIMEOUT, FLOW_END_FORCED };
 
 struct flow_dir;   /* per-direction scanning state, owned by the audit stage */
 struct classify_state;
@@ -21,6 +23,8 @@ struct flow {
 	uint8_t syn_seen;              /* client chosen by a SYN */
 	uint8_t closed;                /* FIN or RST seen both ways / RST */
 	uint8_t fin[2];
+	uint8_t end_reason;            /* enum flow_end_reason, set just before the end callback */
+	uint16_t tls_version;          /* TLS: the version nDPI saw negotiated (0x0303 TLS 1.2), 0 unknown */
 	uint64_t first_us, last_us;
 	uint64_t pkts[2], bytes[2];    /* [0] to server, [1] to client; bytes = L4 payload */
 	struct flow_dir *dir[2];       /* scanning state of what side i sends, NULL if not scanned */

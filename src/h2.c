@@ -274,6 +274,7 @@ static void block_done(struct h2_conn *h, http_unit_fn fn, void *arg)
 		if (path)
 			field_set(s->req.uri, sizeof s->req.uri, h->arena + path->off + path->nl, path->vl);
 		s->req.index = h->nreq++;
+		memcpy(s->req.protocol, "HTTP/2", 7);
 		h->stats->requests++;
 		if (h->on_req)
 			h->on_req(h->on_req_arg, &s->req);

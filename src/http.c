@@ -330,6 +330,7 @@ static int reqline(struct http_parser *h, const uint8_t *p, size_t len, int comp
 			te--;
 		if (te <= *toff + 1 || len - te < 8 || memcmp(p + te, "HTTP/1.", 7) != 0)
 			return -1;
+		field_set(h->req.protocol, sizeof(h->req.protocol), p + te, 8);
 		te--;
 	}
 	*tlen = te - *toff;
@@ -692,4 +693,39 @@ void http_parser_finish(struct http_parser *h, http_unit_fn fn, void *arg)
 	}
 	req_done(h);
 	h->state = S_PAYLOAD;
+}
+
+/* Content-Length's value in the header lines of p[0..len), or -1. */
+static int64_t response_length(const uint8_t *p, size_t len)
+{
+	static const char name[] = "content-length:";
+	const size_t nl = sizeof name - 1;
+	for (size_t i = 0; i + nl < len; i++) {
+		if (p[i] != '\n')
+			continue;
+		if (i + 2 < len && (p[i + 1] == '\r' || p[i + 1] == '\n'))
+			return -1;  /* the blank line: end of the headers */
+		if (strncasecmp((const char *)p + i + 1, name, nl))
+			continue;
+		size_t k = i + 1 + nl;
+		while (k < len && (p[k] == ' ' || p[k] == '\t'))
+			k++;
+		int64_t v = -1;
+		for (; k < len && p[k] >= '0' && p[k] <= '9' && v < INT64_MAX / 10 - 10; k++)
+			v = (v < 0 ? 0 : v * 10) + (p[k] - '0');
+		return v;
+	}
+	return -1;
+}
+
+int http_response_head(const uint8_t *p, size_t len, int *status, int64_t *length)
+{
+	if (len < 12 || memcmp(p, "HTTP/1.", 7) || p[8] != ' ')
+		return -1;  /* not a status line, or too short to hold one */
+	for (int i = 9; i < 12; i++)
+		if (p[i] < '0' || p[i] > '9')
+			return -1;
+	*status = (p[9] - '0') * 100 + (p[10] - '0') * 10 + (p[11] - '0');
+	*length = response_length(p, len);
+	return 0;
 }

@@ -10,6 +10,7 @@ enum http_where { HTTP_WHERE_URL, HTTP_WHERE_HEADER, HTTP_WHERE_BODY, HTTP_WHERE
 
 struct http_request {                       /* the request being reported; strings NUL-terminated, truncated to fit */
 	char method[16];
+	char protocol[9];                       /* "HTTP/1.1", "HTTP/2"; "" when the request line was cut */
 	char uri[PH_HTTP_MAX_FIELD];            /* request-target as sent */
 	char host[PH_HTTP_MAX_FIELD];           /* Host header value as sent (port kept) */
 	char user_agent[PH_HTTP_MAX_FIELD];
@@ -47,6 +48,10 @@ int http_parser_feed(struct http_parser *h, const uint8_t *p, size_t len, http_u
 void http_parser_finish(struct http_parser *h, http_unit_fn fn, void *arg);
 /* 1 when p starts like an HTTP/1.x request (known method + space), 0 when not, -1 when too short to tell. */
 int http_is_request(const uint8_t *p, size_t len);
+/* A response's status line and Content-Length from the segment that starts it (headers beyond
+ * it are not looked for): 0 with *status and *length (-1 when absent), -1 when p does not start
+ * with "HTTP/1.x NNN". */
+int http_response_head(const uint8_t *p, size_t len, int *status, int64_t *length);
 /* fn is called once per request when its headers are complete, before its units are emitted. */
 void http_parser_on_request(struct http_parser *h, void (*fn)(void *arg, const struct http_request *r), void *arg);
 

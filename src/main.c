@@ -87,7 +87,9 @@ static void usage(FILE *out)
 		"      --show-identifiers do not mask identifiers in the report\n"
 		"  -o, --report-dir DIR   write report.json, report.html, report.md, events.json and\n"
 		"                         evidence.pcap into DIR (created if missing)\n"
-		"      --eve FILE         Suricata EVE JSON lines (flow, dns, http, tls, leak) to FILE\n"
+		"      --eve FILE         Suricata EVE JSON lines (flow, dns, http, tls, leak, alert) to FILE\n"
+		"      --eve-alerts yes|no\n"
+		"                         an EVE alert record for each leak (default yes)\n"
 		"      --format FMT       what stdout carries: text (default), json or md\n"
 		"      --pdf              also print DIR/report.pdf with headless Chromium (needs -o)\n"
 		"  -h, --help             this help\n"
@@ -140,7 +142,8 @@ static const char *find_data(const char *const *dirs, const char *rel, char *out
 }
 
 enum { O_LIST = 200, O_FILTER, O_NOPROMISC, O_DURATION, O_COUNT, O_IDENTITY = 256, O_DEVICE, O_HOME, O_ALLOW, O_GEOIP, O_ASN, O_NOGEO, O_PROTOS, O_JSON, O_MAXFLOWS, O_SHOWID,
-       O_EVE, O_FORMAT, O_PDF, O_RULES, O_NORULES, O_MAXREASM, O_MAXREPORT, O_KEYLOG, O_THREADS };
+       O_EVE, O_FORMAT, O_PDF, O_RULES, O_NORULES, O_MAXREASM, O_MAXREPORT, O_KEYLOG, O_THREADS,
+       O_EVEALERTS };
 
 /* A count option from 1 to max, or exit 2 naming it. */
 static size_t count_arg(const char *opt, const char *arg, unsigned long long max)
@@ -181,6 +184,11 @@ static void parse_opt(struct options *o, int c, const char *arg)
 	case O_SHOWID: o->ao.show_identifiers = 1; break;
 	case 'o': o->report_dir = arg; break;
 	case O_EVE: o->eve_path = arg; break;
+	case O_EVEALERTS:
+		if (strcmp(arg, "yes") && strcmp(arg, "no"))
+			die("--eve-alerts: \"%s\" is not yes or no%s", arg, "");
+		o->ao.eve_no_alerts = !strcmp(arg, "no");
+		break;
 	case O_PDF: o->pdf = 1; break;
 	case O_FORMAT:
 		if (strcmp(arg, "text") && strcmp(arg, "json") && strcmp(arg, "md"))
@@ -255,6 +263,7 @@ static void parse_args(struct options *o, int argc, char **argv)
 		{ "threads", required_argument, 0, O_THREADS },
 		{ "show-identifiers", no_argument, 0, O_SHOWID }, { "help", no_argument, 0, 'h' },
 		{ "report-dir", required_argument, 0, 'o' }, { "eve", required_argument, 0, O_EVE },
+		{ "eve-alerts", required_argument, 0, O_EVEALERTS },
 		{ "format", required_argument, 0, O_FORMAT }, { "pdf", no_argument, 0, O_PDF },
 		{ "version", no_argument, 0, 'V' }, { 0, 0, 0, 0 },
 	};

@@ -216,12 +216,12 @@ const char *report_where_name(int where)
 	return where >= 0 && where <= WHERE_XMPP ? names[where] : "payload";
 }
 
-void report_add_http(struct report *r, uint64_t flow_id, uint64_t ts_us, const char *method, const char *host,
-		     const char *uri, const char *user_agent)
+struct report_http *report_add_http(struct report *r, uint64_t flow_id, uint64_t ts_us, const char *method,
+				    const char *host, const char *uri, const char *user_agent)
 {
 	if (r->nhttp >= REPORT_MAX_EVENTS) {
 		r->events_dropped++;
-		return;
+		return NULL;
 	}
 	struct report_http *h = grow((void **)&r->http, &r->nhttp, &r->caphttp, sizeof *h);
 	h->seq = r->nhttp;
@@ -231,6 +231,27 @@ void report_add_http(struct report *r, uint64_t flow_id, uint64_t ts_us, const c
 	snprintf(h->host, sizeof h->host, "%s", host ? host : "");
 	snprintf(h->uri, sizeof h->uri, "%s", uri ? uri : "");
 	snprintf(h->user_agent, sizeof h->user_agent, "%s", user_agent ? user_agent : "");
+	h->length = -1;
+	return h;
+}
+
+#define REPORT_RESPONSE_LOOKBACK 64  /* requests looked back at for a response's request */
+
+void report_http_response(struct report *r, uint64_t flow_id, int status, int64_t length)
+{
+	struct report_http *best = NULL;
+	for (size_t i = r->nhttp, k = 0; i > 0 && k < REPORT_RESPONSE_LOOKBACK; i--, k++) {
+		struct report_http *h = &r->http[i - 1];
+		if (h->flow_id != flow_id)
+			continue;
+		if (h->status)
+			break;  /* responses come in request order: this one is answered */
+		best = h;
+	}
+	if (!best)
+		return;
+	best->status = (int16_t)status;
+	best->length = length;
 }
 
 void report_dns_begin(struct report *r, uint64_t flow_id, uint64_t ts_us)
@@ -239,7 +260,14 @@ void report_dns_begin(struct report *r, uint64_t flow_id, uint64_t ts_us)
 	r->dns_ts = ts_us;
 }
 
-void report_add_dns(struct report *r, const char *rrname, int family, const uint8_t *addr)
+void report_dns_head(struct report *r, uint16_t id, uint16_t qtype, uint8_t rcode)
+{
+	r->dns_id = id;
+	r->dns_qtype = qtype;
+	r->dns_rcode = rcode;
+}
+
+void report_add_dns(struct report *r, int type, const char *rrname, int family, const uint8_t *addr, uint32_t ttl)
 {
 	if (r->ndns >= REPORT_MAX_EVENTS) {
 		r->events_dropped++;
@@ -249,7 +277,13 @@ void report_add_dns(struct report *r, const char *rrname, int family, const uint
 	d->seq = r->ndns;
 	d->flow_id = r->dns_flow;
 	d->ts_us = r->dns_ts;
+	d->type = (uint8_t)type;
+	d->id = r->dns_id;
+	d->qtype = r->dns_qtype;
+	d->rcode = r->dns_rcode;
+	d->ttl = ttl;
 	d->family = (uint8_t)family;
-	memcpy(d->addr, addr, family == 4 ? 4 : 16);
+	if (family)
+		memcpy(d->addr, addr, family == 4 ? 4 : 16);
 	snprintf(d->rrname, sizeof d->rrname, "%s", rrname);
 }

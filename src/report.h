@@ -29,6 +29,8 @@ struct report_flow {               /* a flow as it ended; side 0 client, side 1 
 	struct geo_info geo;            /* of the remote side */
 	uint32_t nleaks;
 	uint8_t tls_keys;               /* --keylog: enum tls_keys (decrypted, no key, failed), 0 not TLS */
+	uint8_t closed, end_reason;     /* FIN both ways or RST; enum flow_end_reason */
+	uint16_t tls_version;           /* as nDPI saw it negotiated (0x0304), 0 unknown */
 };
 
 struct report_leak {
@@ -70,12 +72,20 @@ struct report_stats {
 struct report_http {               /* one HTTP request a device sent (EVE "http") */
 	uint64_t flow_id, ts_us, seq;      /* seq: order of discovery, within the flow's shard */
 	char method[16], host[256], uri[256], user_agent[256];  /* as sent, unmasked */
+	char protocol[9];               /* "HTTP/1.1", "HTTP/2", or "" */
+	int16_t status;                 /* the response's status, 0 when not seen */
+	int64_t length;                 /* its Content-Length, -1 when not seen */
 };
 
-struct report_dns {                /* one DNS answer record (EVE "dns") */
+enum report_dns_type { REPORT_DNS_QUERY, REPORT_DNS_ANSWER };
+
+struct report_dns {                /* one DNS query, or one A/AAAA answer of a response (EVE "dns") */
 	uint64_t flow_id, ts_us, seq;
-	uint8_t family, addr[16];
-	char rrname[256];
+	uint32_t ttl;
+	uint16_t id, qtype;            /* message id; the question's type */
+	uint8_t type, rcode;           /* enum report_dns_type; response code */
+	uint8_t family, addr[16];      /* family 0: a query, or a response without A/AAAA answers */
+	char rrname[256];              /* the question name */
 };
 
 struct report {
@@ -84,6 +94,8 @@ struct report {
 	struct report_dns *dns; size_t ndns, capdns;
 	uint64_t events_dropped;        /* beyond REPORT_MAX_EVENTS */
 	uint64_t dns_flow, dns_ts;      /* the packet report_dns_begin named */
+	uint16_t dns_id, dns_qtype;     /* and the message report_dns_head named */
+	uint8_t dns_rcode;
 	struct report_flow *flows; size_t nflows, capflows;
 	struct report_leak *leaks; size_t nleaks, capleaks;
 	char **warnings; size_t nwarnings;
@@ -106,12 +118,17 @@ void report_merge(struct report *dst, struct report *src);
 /* The flow of a leak (after report_sort), or NULL. */
 const struct report_flow *report_flow_by_id(const struct report *r, uint64_t id);
 const char *report_where_name(int where);
-/* An HTTP request (scan.c, when its headers are complete). */
-void report_add_http(struct report *r, uint64_t flow_id, uint64_t ts_us, const char *method, const char *host,
+/* An HTTP request (scan.c, when its headers are complete); NULL when beyond REPORT_MAX_EVENTS. */
+struct report_http *report_add_http(struct report *r, uint64_t flow_id, uint64_t ts_us, const char *method, const char *host,
 		     const char *uri, const char *user_agent);
+/* A response on flow_id: its status and length go to the flow's oldest request without one. */
+void report_http_response(struct report *r, uint64_t flow_id, int status, int64_t length);
 /* The flow and time of the packet whose DNS answers follow (audit.c, per packet: two stores). */
 void report_dns_begin(struct report *r, uint64_t flow_id, uint64_t ts_us);
-/* One answer of that packet: rrname resolved to addr. */
-void report_add_dns(struct report *r, const char *rrname, int family, const uint8_t *addr);
+/* The DNS message of that packet: id, question type and response code (audit.c, per DNS message). */
+void report_dns_head(struct report *r, uint16_t id, uint16_t qtype, uint8_t rcode);
+/* One record of that message: a query (family 0), a response without A/AAAA answers (family 0),
+ * or one answer, rrname resolved to addr for ttl seconds. */
+void report_add_dns(struct report *r, int type, const char *rrname, int family, const uint8_t *addr, uint32_t ttl);
 
 #endif

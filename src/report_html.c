@@ -6,7 +6,7 @@
 #include "escape.h"
 #include "flow.h"
 #include "identity.h"
-#include "report_eve.h"
+#include "mask.h"
 #include "report_json.h"
 #include "summary.h"
 #include "util.h"
@@ -29,30 +29,6 @@ void report_html_time(uint64_t us, char *out, size_t outlen)
 	strftime(out, outlen, "%Y-%m-%d %H:%M:%S UTC", &tm);
 }
 
-void report_html_identifier(const struct audit *a, const struct report_leak *l, char *out, size_t outlen)
-{
-	char buf[512];
-	out[0] = 0;
-	if (l->suspected) {
-		snprintf(buf, sizeof buf, "%s", l->found);
-	} else if (!a->id) {
-		return;
-	} else if (l->kind == ID_LOCATION) {
-		if (l->value_index >= a->id->nlocations)
-			return;
-		snprintf(buf, sizeof buf, "%s,%s", a->id->locations[l->value_index].lat_s,
-			 a->id->locations[l->value_index].lon_s);
-	} else {
-		if (l->value_index >= a->id->nvalues)
-			return;
-		snprintf(buf, sizeof buf, "%s", a->id->values[l->value_index].value);
-	}
-	if (a->o.show_identifiers)
-		snprintf(out, outlen, "%s", buf);
-	else
-		identity_mask(buf, out, outlen);
-}
-
 void report_html_request(const struct audit *a, const struct report_leak *l, char *out, size_t outlen)
 {
 	const struct report *r = a->rep;
@@ -69,7 +45,7 @@ void report_html_request(const struct audit *a, const struct report_leak *l, cha
 		return;
 	char line[600];
 	snprintf(line, sizeof line, "%s %s", best->method, best->uri);
-	report_eve_mask(a, line, out, outlen);
+	mask_text(a, line, out, outlen);
 }
 
 static int cmp_dest(const void *x, const void *y)
@@ -135,7 +111,7 @@ static void esc(FILE *f, const char *s) { escape_html_put(f, s); }
 static void esc_masked(FILE *f, const struct audit *a, const char *s)
 {
 	char b[1024];
-	report_eve_mask(a, s, b, sizeof b);
+	mask_text(a, s, b, sizeof b);
 	esc(f, b);
 }
 
@@ -333,7 +309,7 @@ static void leak_row(FILE *f, const struct audit *a, const struct report_leak *l
 {
 	char t[40], id[512], req[1024];
 	util_iso8601(l->ts_us, t, sizeof t);  /* 2014-08-10T09:00:00.110000Z: HH:MM:SS.mmm shown */
-	report_html_identifier(a, l, id, sizeof id);
+	mask_identifier(a, l, id, sizeof id);
 	report_html_request(a, l, req, sizeof req);
 	fprintf(f, "<tr id=\"leak-%zu\" class=\"leak\"><td class=\"mono nw\">%.12s</td><td>", n, t + 11);
 	esc(f, summary_kind_label(l->kind));

@@ -17,8 +17,6 @@ struct report_dest {               /* leaks grouped by destination: same remote 
 };
 /* Groups r->leaks by destination, most severe first; *idx receives leak indices (caller frees both). */
 size_t report_html_dests(const struct report *r, struct report_dest **out, size_t **idx);
-/* The leaked identifier, masked unless --show-identifiers ("" when unknown). */
-void report_html_identifier(const struct audit *a, const struct report_leak *l, char *out, size_t outlen);
 /* The HTTP request a leak was in ("GET /path HTTP" with identifiers masked), or "" when none. */
 void report_html_request(const struct audit *a, const struct report_leak *l, char *out, size_t outlen);
 /* "2014-08-10 09:00:01 UTC". */

@@ -3,7 +3,7 @@
 #include "report_md.h"
 #include "config.h"
 #include "escape.h"
-#include "report_eve.h"
+#include "mask.h"
 #include "report_html.h"
 #include "report_json.h"
 #include "summary.h"
@@ -18,7 +18,7 @@ static void md(FILE *f, const char *s) { escape_md_put(f, s); }
 static void md_masked(FILE *f, const struct audit *a, const char *s)
 {
 	char b[1024];
-	report_eve_mask(a, s, b, sizeof b);
+	mask_text(a, s, b, sizeof b);
 	md(f, b);
 }
 
@@ -38,7 +38,7 @@ static void leaks_table(FILE *f, const struct audit *a)
 		const struct report_flow *fl = report_flow_by_id(r, l->flow_id);
 		char t[40], id[512];
 		report_html_time(l->ts_us, t, sizeof t);
-		report_html_identifier(a, l, id, sizeof id);
+		mask_identifier(a, l, id, sizeof id);
 		fprintf(f, "| %.19s | %s | ", t, policy_severity_name(l->severity));
 		md(f, summary_kind_label(l->kind));
 		fputs(" | `", f);

@@ -509,7 +509,9 @@ static void on_request(void *arg, const struct http_request *r)
 	struct flow *f = u->f;
 	if (r->websocket)
 		f->dir[u->dir]->websocket = 1;
-	report_add_http(u->s->rep, f->id, u->s->now_us, r->method, r->host, r->uri, r->user_agent);
+	struct report_http *h = report_add_http(u->s->rep, f->id, u->s->now_us, r->method, r->host, r->uri, r->user_agent);
+	if (h)
+		memcpy(h->protocol, r->protocol, sizeof h->protocol);
 	if (!r->host[0] || f->host_source == HOST_HTTP)
 		return;
 	size_t n = strcspn(r->host, ":");  /* a port is not part of the name */

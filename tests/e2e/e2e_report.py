@@ -213,7 +213,7 @@ def evidence_checks(d, rep, inputs):
 
 
 # ---------------------------------------------------------------- EVE
-EVE_TYPES = {"flow", "dns", "http", "tls", "leak"}
+EVE_TYPES = {"flow", "dns", "http", "tls", "leak", "alert"}
 
 
 def eve_checks(path, rep):
@@ -244,6 +244,8 @@ def eve_checks(path, rep):
         len(by.get("flow", [])), len(rep["flows"])))
     check(len(by.get("leak", [])) == len(rep["leaks"]), "EVE leak events %d, leaks %d" % (
         len(by.get("leak", [])), len(rep["leaks"])))
+    check(len(by.get("alert", [])) == len(rep["leaks"]), "EVE alert events %d, leaks %d" % (
+        len(by.get("alert", [])), len(rep["leaks"])))
     return by
 
 
@@ -269,7 +271,8 @@ def report_dir_redmi():
         check(by.get(t), "no EVE %s event" % t)
     check(any(e["http"]["hostname"] == captures.XIAOMI for e in by["http"]), "no http event for xiaomi")
     check(any(e["tls"]["sni"] == "www.google.com" for e in by["tls"]), "no tls event with the SNI")
-    check(any(e["dns"]["rrname"] == captures.XIAOMI and e["dns"]["rdata"] == captures.CN for e in by["dns"]),
+    check(any(e["dns"]["rrname"] == captures.XIAOMI and e["dns"]["version"] == 2 and
+              any(x["rdata"] == captures.CN for x in e["dns"].get("answers", [])) for e in by["dns"]),
           "no dns answer event for xiaomi")
     for name in ("report.html", "report.md", "events.json", "report.json"):
         no_raw_identifiers(read(os.path.join(d, name)), name)

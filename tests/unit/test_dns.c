@@ -66,10 +66,11 @@ struct got {
 	char name[8][PH_DNS_MAX_NAME];
 	int family[8];
 	uint8_t addr[8][16];
+	uint32_t ttl[8];
 	int total;
 };
 
-static void on_answer(void *arg, const char *qname, int family, const uint8_t *addr)
+static void on_answer(void *arg, const char *qname, int family, const uint8_t *addr, uint32_t ttl)
 {
 	struct got *g = arg;
 
@@ -78,6 +79,7 @@ static void on_answer(void *arg, const char *qname, int family, const uint8_t *a
 		return;
 	snprintf(g->name[g->n], sizeof(g->name[0]), "%s", qname);
 	g->family[g->n] = family;
+	g->ttl[g->n] = ttl;
 	memcpy(g->addr[g->n], addr, family == 4 ? 4 : 16);
 	g->n++;
 }
@@ -152,6 +154,7 @@ static void test_a(void **state)
 	assert_string_equal(g.name[0], "example.com");
 	assert_int_equal(g.family[0], 4);
 	assert_memory_equal(g.addr[0], v4, 4);
+	assert_int_equal(g.ttl[0], 3600);
 	assert_int_equal(dns_question_name(m.b, m.n, name, sizeof(name)), 0);
 	assert_string_equal(name, "example.com");
 	assert_int_equal(dns_question_name(m.b, m.n, name, 5), 0);
@@ -386,6 +389,39 @@ static void test_answer_cap(void **state)
 	assert_int_equal(g.total, PH_DNS_MAX_ANSWERS);
 }
 
+/* The header and first question of a response, a query and a header alone; names of types and rcodes. */
+static void test_head(void **state)
+{
+	struct msg m;
+	struct dns_head h;
+	char name[PH_DNS_MAX_NAME];
+
+	(void)state;
+	build_a(&m);
+	assert_int_equal(dns_head(m.b, m.n, name, sizeof(name), &h), 0);
+	assert_int_equal(h.id, 0x1234);
+	assert_int_equal(h.qr, 1);
+	assert_int_equal(h.rcode, 0);
+	assert_int_equal(h.qtype, 1);
+	assert_string_equal(name, "example.com");
+	header(&m, 0x0100, 1, 0);
+	putname(&m, "a.example", -1);
+	put16(&m, 65);
+	put16(&m, 1);
+	assert_int_equal(dns_head(m.b, m.n, name, sizeof(name), &h), 0);
+	assert_int_equal(h.qr, 0);
+	assert_string_equal(dns_type_name(h.qtype), "HTTPS");
+	assert_int_equal(dns_head(m.b, m.n - 3, name, sizeof(name), &h), -1);  /* type cut */
+	header(&m, 0x8183, 0, 0);
+	assert_int_equal(dns_head(m.b, m.n, name, sizeof(name), &h), 0);
+	assert_string_equal(dns_rcode_name(h.rcode), "NXDOMAIN");
+	assert_int_equal(h.qtype, 0);
+	assert_string_equal(name, "");
+	assert_int_equal(dns_head(m.b, 11, name, sizeof(name), &h), -1);
+	assert_null(dns_type_name(12345));
+	assert_null(dns_rcode_name(15));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -399,6 +435,7 @@ int main(void)
 		cmocka_unit_test(test_odd_names),
 		cmocka_unit_test(test_bad_rdata),
 		cmocka_unit_test(test_answer_cap),
+		cmocka_unit_test(test_head),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -687,6 +687,28 @@ static void test_is_request(void **state)
 	assert_int_equal(http_is_request((const uint8_t *)"PRI * HTTP/2.0", 14), 0);
 }
 
+/* A response's status and Content-Length from its first segment; anything else is not one. */
+static void test_response_head(void **state)
+{
+	(void)state;
+	int st;
+	int64_t len;
+	const char *ok = "HTTP/1.1 200 OK\r\nServer: x\r\ncontent-LENGTH:  63\r\n\r\n{}";
+	assert_int_equal(http_response_head((const uint8_t *)ok, strlen(ok), &st, &len), 0);
+	assert_int_equal(st, 200);
+	assert_int_equal(len, 63);
+	const char *nolen = "HTTP/1.0 404 Not Found\r\n\r\nContent-Length: 5\r\n";  /* in the body: not a header */
+	assert_int_equal(http_response_head((const uint8_t *)nolen, strlen(nolen), &st, &len), 0);
+	assert_int_equal(st, 404);
+	assert_int_equal(len, -1);
+	assert_int_equal(http_response_head((const uint8_t *)"HTTP/1.1 20", 11, &st, &len), -1);
+	assert_int_equal(http_response_head((const uint8_t *)"HTTP/1.1 2x0 OK\r\n", 17, &st, &len), -1);
+	assert_int_equal(http_response_head((const uint8_t *)"GET / HTTP/1.1\r\n\r\n", 18, &st, &len), -1);
+	const char *cut = "HTTP/1.1 204 No Content\r\nContent-Length";  /* cut inside the name */
+	assert_int_equal(http_response_head((const uint8_t *)cut, strlen(cut), &st, &len), 0);
+	assert_int_equal(len, -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -710,6 +732,7 @@ int main(void)
 		cmocka_unit_test(test_long_header),
 		cmocka_unit_test(test_finish_cut),
 		cmocka_unit_test(test_is_request),
+		cmocka_unit_test(test_response_head),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

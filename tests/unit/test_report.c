@@ -9,6 +9,8 @@
 #include <string.h>
 #include <cmocka.h>
 #include "report.h"
+#include "report_eve.h"
+#include "identity.h"
 
 static void add_flow(struct report *r, uint64_t id)
 {
@@ -34,10 +36,10 @@ static void test_merge_sorts(void **state)
 	add_leak(b, 17, 100, 2);
 	add_leak(b, 17, 100, 1);
 	report_dns_begin(b, 17, 50);
-	report_add_dns(b, "b.example", 4, (const uint8_t *)"\xc0\x00\x02\x01");
-	report_add_dns(b, "a.example", 4, (const uint8_t *)"\xc0\x00\x02\x02");
+	report_add_dns(b, REPORT_DNS_ANSWER, "b.example", 4, (const uint8_t *)"\xc0\x00\x02\x01", 60);
+	report_add_dns(b, REPORT_DNS_ANSWER, "a.example", 4, (const uint8_t *)"\xc0\x00\x02\x02", 60);
 	report_dns_begin(a, 5, 40);
-	report_add_dns(a, "c.example", 4, (const uint8_t *)"\xc0\x00\x02\x03");
+	report_add_dns(a, REPORT_DNS_ANSWER, "c.example", 4, (const uint8_t *)"\xc0\x00\x02\x03", 60);
 	report_warn(b, "from b");
 	report_merge(a, b);
 	assert_int_equal(b->nflows, 0);
@@ -99,12 +101,30 @@ static void test_events_capped_after_merge(void **state)
 	report_free(b);
 }
 
+/* The EVE alert numbering is documented and must not move: 9100000 + kind * 4 + subject. */
+static void test_signature_ids(void **state)
+{
+	(void)state;
+	assert_int_equal(report_eve_signature_id(ID_IMEI, REPORT_EVE_SUBJECT_UNKNOWN), 9100000);
+	assert_int_equal(report_eve_signature_id(ID_PHONE_NUMBER, REPORT_EVE_SUBJECT_UNKNOWN), 9100012);
+	assert_int_equal(report_eve_signature_id(ID_CONTACT, REPORT_EVE_SUBJECT_DEVICE), 9100045);
+	assert_int_equal(report_eve_signature_id(ID_DEVICE_ID, REPORT_EVE_SUBJECT_THIRD_PARTY), 9100058);
+	char seen[ID__COUNT * 4] = { 0 };
+	for (int k = 0; k < ID__COUNT; k++)
+		for (int s = 0; s < 3; s++) {
+			int i = report_eve_signature_id(k, (enum report_eve_subject)s) - 9100000;
+			assert_true(i >= 0 && i < ID__COUNT * 4 && !seen[i]);
+			seen[i] = 1;
+		}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_merge_sorts),
 		cmocka_unit_test(test_stats_added),
 		cmocka_unit_test(test_events_capped_after_merge),
+		cmocka_unit_test(test_signature_ids),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
