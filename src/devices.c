@@ -21,6 +21,8 @@ struct devices {
 	size_t na, acap;
 	uint32_t *aslot;               /* address hash: index in a + 1, 0 empty */
 	size_t amask;
+	uint64_t lan[PH_LAN_PREFIXES]; /* global /64s of the LAN: addresses in them are hosts', not the internet's */
+	size_t nlan;
 	struct devices_stats st;
 };
 
@@ -228,12 +230,39 @@ static int tie(struct devices *d, struct device *v, int family, const uint8_t *a
 	return 1;
 }
 
+static uint64_t prefix64(const uint8_t *a)
+{
+	return (uint64_t)rd_be32(a) << 32 | rd_be32(a + 4);
+}
+
+static void add_lan(struct devices *d, const uint8_t *addr)
+{
+	uint64_t k = prefix64(addr);
+	if (geo_is_reserved(6, addr))
+		return;  /* link-local, ULA: local already */
+	for (size_t i = 0; i < d->nlan; i++)
+		if (d->lan[i] == k)
+			return;
+	if (d->nlan < PH_LAN_PREFIXES)
+		d->lan[d->nlan++] = k;
+}
+
+/* A LAN address: private, CGNAT, ULA, link-local, or in a global /64 of the LAN. */
+static int is_local(const struct devices *d, int family, const uint8_t *addr)
+{
+	if (geo_is_private(family, addr))
+		return 1;
+	for (size_t i = 0; family == 6 && i < d->nlan; i++)
+		if (d->lan[i] == prefix64(addr))
+			return 1;
+	return 0;
+}
+
 /* Counts a public source prefix of v (IPv6 /64, IPv4 address); 1 when v now has too many
  * to be one device: it forwards the internet's traffic. */
 static int public_prefix(struct device *v, int family, const uint8_t *addr)
 {
-	uint64_t k = family == 4 ? 0xffffffff00000000ull | rd_be32(addr)
-				 : (uint64_t)rd_be32(addr) << 32 | rd_be32(addr + 4);
+	uint64_t k = family == 4 ? 0xffffffff00000000ull | rd_be32(addr) : prefix64(addr);
 	for (uint8_t i = 0; i < v->npub; i++)
 		if (v->pub[i] == k)
 			return 0;
@@ -303,8 +332,10 @@ static int dhcpv6_ia(struct devices *d, struct device *v, const uint8_t *o, size
 		size_t code = rd_be16(o + off), ol = rd_be16(o + off + 2);
 		if (off + 4 + ol > len)
 			break;  /* sub-option runs off its IA */
-		if (code == 5 && ol >= 24)
+		if (code == 5 && ol >= 24) {
 			changed |= tie(d, v, 6, o + off + 4, DEV_HOW_DHCPV6, ts);
+			add_lan(d, o + off + 4);
+		}
 		off += 4 + ol;
 	}
 	return changed;
@@ -370,6 +401,14 @@ static struct device *observe_ndp(struct devices *d, const struct packet *p, con
 		return NULL;
 	if (m[0] == 134 || (m[0] == 136 && p->l4_len >= 24 && (m[4] & 0x80))) {
 		gateway(d, smac, p->ts_us);
+		for (size_t off = 16; m[0] == 134 && off + 8 <= p->l4_len && m[off + 1];) {
+			size_t ol = (size_t)m[off + 1] * 8;
+			if (off + ol > p->l4_len)
+				break;  /* option runs off the message */
+			if (m[off] == 3 && ol == 32 && m[off + 2] && m[off + 2] <= 64)
+				add_lan(d, m + off + 16);  /* prefix information: the LAN's /64 */
+			off += ol;
+		}
 		return NULL;
 	}
 	struct device *v = get_mac(d, smac, p->ts_us);
@@ -379,19 +418,22 @@ static struct device *observe_ndp(struct devices *d, const struct packet *p, con
 		changed |= tie(d, v, 6, p->src, DEV_HOW_NDP, p->ts_us);
 	} else if (p->l4_len >= 24 && (m[0] == 136 || !memcmp(p->src, unspec, 16))) {
 		changed = promote(v, DEV_ROLE_DEVICE, DEV_HOW_NDP);  /* NA, or NS for duplicate address detection */
-		if (devices_is_device(v))
+		if (devices_is_device(v)) {
 			changed |= tie(d, v, 6, m + 8, DEV_HOW_NDP, p->ts_us);
+			add_lan(d, m + 8);
+		}
 	}
 	return changed ? v : NULL;
 }
 
-/* Any IP frame: a MAC sending from a local address is a device (weak unless it sends to the
- * internet, which makes the frame's destination MAC the gateway); a public source address
+/* Any IP frame: a MAC sending from a LAN address (private, ULA, link-local, or in the LAN's
+ * global /64s) is a device (weak unless it sends to the internet, which makes the frame's
+ * destination MAC the gateway); a public source address
  * belongs to a confirmed device only, and a MAC sending from many public prefixes is a gateway. */
 static struct device *observe_ip(struct devices *d, const struct packet *p, const uint8_t *smac, const uint8_t *dmac)
 {
 	int fam = p->family;
-	int s_local = geo_is_private(fam, p->src), d_local = geo_is_private(fam, p->dst);
+	int s_local = is_local(d, fam, p->src), d_local = is_local(d, fam, p->dst);
 	int s_pub = !s_local && !geo_is_reserved(fam, p->src), d_pub = !d_local && !geo_is_reserved(fam, p->dst);
 	if (!s_local && !s_pub)
 		return NULL;  /* unspecified, multicast, documentation source: says nothing */
