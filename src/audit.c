@@ -202,7 +202,7 @@ const char *audit_device_method(const struct audit *a, const char **reason)
 	if (!a->frames_nomac) {
 		*reason = "a device is a MAC: one that sends from a private, CGNAT, ULA or link-local address "
 			  "or does DHCP, DHCPv6 or neighbour discovery, with every address it sends from; "
-			  "never the gateway's MAC";
+			  "never the gateway MAC";
 		return "link-layer";
 	}
 	if (!a->frames_mac) {
