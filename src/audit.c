@@ -79,6 +79,11 @@ int audit_open(struct audit *a, const struct audit_opts *o, char *errbuf, size_t
 		a->rep->st.patterns = match_pattern_count(a->m);
 	}
 	a->devs = devices_new(PH_MAX_DEVICES);
+	for (size_t i = 0; i < o->policy.ndev; i++)
+		if (o->policy.dev[i].is_mac && devices_add_option(a->devs, o->policy.dev[i].mac) < 0) {
+			snprintf(errbuf, errlen, "--device: more than %d devices", PH_MAX_DEVICES);
+			return -1;
+		}
 	a->max_report_flows = o->max_report_flows ? o->max_report_flows : PH_MAX_REPORT_FLOWS;
 	return open_pipeline(a, o->max_flows ? o->max_flows : PH_MAX_FLOWS, errbuf, errlen);
 }
@@ -172,19 +177,69 @@ static void host_from_dns(struct audit *a, struct flow *f)
 	}
 }
 
-/* Decided once, at the flow's first packet: which sides are devices, and where the
- * other side is (one geo look-up per flow, so live output can say it at once). */
-static void flow_start(struct audit *a, struct flow *f, const struct packet *p, int dir)
+/* Which sides are devices (from the packet: audit_decode decided), and where the other side
+ * is (one geo look-up per flow, so live output can say it at once). At the flow's first
+ * packet, and again if a device turns up later in a flow that had none. */
+static void flow_attribute(struct audit *a, struct flow *f, const struct packet *p, int dir)
 {
-	f->dev[dir] = (uint8_t)policy_is_device(&a->o.policy, f->family, f->addr[dir], p->smac, p->has_mac);
-	f->dev[!dir] = (uint8_t)policy_is_device(&a->o.policy, f->family, f->addr[!dir], p->dmac, p->has_mac);
+	f->dev[dir] = p->src_dev;
+	f->dev[!dir] = p->dst_dev;
 	f->remote = f->dev[1] && !f->dev[0] ? 0 : 1;
 	if (a->geo)
 		geo_lookup(a->geo, f->family, f->addr[f->remote], &f->geo);
 	else
 		f->geo.status = geo_is_reserved(f->family, f->addr[f->remote]) ? GEO_RESERVED : GEO_UNKNOWN;
 	f->foreign = (uint8_t)policy_is_foreign(&a->o.policy, f->geo.country);
-	host_from_dns(a, f);
+}
+
+static const uint8_t *valid_mac(const uint8_t *m, int valid)
+{
+	static const uint8_t zero[6];
+	return valid && !(m[0] & 1) && memcmp(m, zero, 6) ? m : NULL;
+}
+
+/* Is this side of a frame a device under test? mac: its MAC, NULL when the link layer does
+ * not say. --device decides alone when given (a --device MAC also covers the addresses it was
+ * seen sending from); else a learnt device's MAC, an address tied to a device (a public one
+ * only to a confirmed device), and last the address ranges: private, CGNAT, ULA, link-local. */
+static int is_device(const struct audit *a, int family, const uint8_t *addr, const uint8_t *mac)
+{
+	const struct policy *pol = &a->o.policy;
+	if (!a->devs)
+		return policy_is_device(pol, family, addr, mac, mac != NULL);
+	const struct device *v = mac ? devices_by_mac(a->devs, mac) : NULL;
+	const struct device *o = devices_by_addr(a->devs, family, addr);
+	if (pol->ndev)
+		return policy_is_device(pol, family, addr, mac, mac != NULL) || (o && o->option);
+	if (v && v->role == DEV_ROLE_GATEWAY)
+		return 0;  /* the gateway carries the internet's addresses, and its own */
+	if (v && v->role == DEV_ROLE_DEVICE)
+		return 1;
+	if (o && devices_is_device(o))
+		return 1;
+	return geo_is_private(family, addr);
+}
+
+const char *audit_device_method(const struct audit *a, const char **reason)
+{
+	if (a->o.policy.ndev) {
+		*reason = "--device given: only its addresses, and every address its MACs send from";
+		return "option";
+	}
+	if (!a->frames_nomac) {
+		*reason = "a device is a MAC: one that sends from a private, CGNAT, ULA or link-local address "
+			  "or does DHCP, DHCPv6 or neighbour discovery, with every address it sends from; "
+			  "never the gateway MAC";
+		return "link-layer";
+	}
+	if (!a->frames_mac) {
+		*reason = "capture has no link layer: every private, CGNAT, ULA or link-local address is a "
+			  "device, global addresses are not";
+		return "address-ranges";
+	}
+	*reason = "some frames carry no MAC: for them, every private, CGNAT, ULA or link-local address is a "
+		  "device, global addresses are not";
+	return "mixed";
 }
 
 /* A cap (HTTP body) or a hole (reassembly) stopped the scan of side dir: the first stop is kept. */
@@ -205,7 +260,7 @@ int audit_decode(struct audit *a, int dlt, uint64_t ts_us, const uint8_t *bytes,
 	p->num = ++st->packets;
 	st->bytes += caplen;
 	enum decode_reason r = decode_packet(dlt, bytes, caplen, p);
-	if (a->devs) {
+	if (a->devs) {  /* learnt from this very frame first: a device's first flow is its own */
 		const struct device *d = devices_observe(a->devs, p);
 		if (d && a->on_device)
 			a->on_device(a->device_arg, d);
@@ -215,6 +270,12 @@ int audit_decode(struct audit *a, int dlt, uint64_t ts_us, const uint8_t *bytes,
 		st->malformed += (uint64_t)decode_reason_malformed(r);
 		return 0;
 	}
+	if (p->has_mac & PKT_SMAC)
+		a->frames_mac++;
+	else
+		a->frames_nomac++;
+	p->src_dev = (uint8_t)is_device(a, p->family, p->src, valid_mac(p->smac, p->has_mac & PKT_SMAC));
+	p->dst_dev = (uint8_t)is_device(a, p->family, p->dst, valid_mac(p->dmac, p->has_mac & PKT_DMAC));
 	return 1;
 }
 
@@ -234,8 +295,12 @@ void audit_ip(struct audit *a, const struct packet *p)
 	audit_sweep(a, p->ts_us);
 	int dir;
 	struct flow *f = flow_lookup(a->ft, p, &dir);
-	if (!f->pkts[0] && !f->pkts[1])
-		flow_start(a, f, p, dir);
+	if (!f->pkts[0] && !f->pkts[1]) {
+		flow_attribute(a, f, p, dir);
+		host_from_dns(a, f);
+	} else if (!f->dev[0] && !f->dev[1] && (p->src_dev || p->dst_dev)) {
+		flow_attribute(a, f, p, dir);  /* its device became known after the flow began */
+	}
 	flow_update(a->ft, f, p, dir);
 	classify_packet(a->cls, f, p);
 	report_dns_begin(a->rep, f->id, p->ts_us);
@@ -299,6 +364,36 @@ static void flow_record(const struct flow *f, struct report_flow *rf)
 	rf->tls_version = f->tls_version;
 }
 
+/* A client address into the set of unscanned ones (allocated at the first, bounded). */
+static void unscanned_addr(struct audit_unscanned *u, const uint8_t key[17])
+{
+	size_t nslots = 2 * PH_MAX_UNSCANNED_ADDRS, h = 0x811c9dc5u;
+	if (!u->addr)
+		u->addr = util_xcalloc(nslots, sizeof *u->addr);
+	for (int i = 0; i < 17; i++)
+		h = (h ^ key[i]) * 0x01000193u;
+	for (h %= nslots; u->addr[h][0]; h = (h + 1) % nslots)
+		if (!memcmp(u->addr[h], key, 17))
+			return;
+	if (u->naddr == PH_MAX_UNSCANNED_ADDRS) {
+		u->full = 1;
+		return;
+	}
+	memcpy(u->addr[h], key, 17);
+	u->naddr++;
+}
+
+/* A flow from a global address that no device rule covered: nothing it carried was scanned. */
+static void unscanned_add(struct audit_unscanned *u, const struct flow *f)
+{
+	uint8_t key[17] = { f->family };
+	memcpy(key + 1, f->addr[0], f->family == 4 ? 4 : 16);
+	u->flows++;
+	u->pkts += f->pkts[0] + f->pkts[1];
+	u->bytes += f->bytes[0] + f->bytes[1];
+	unscanned_addr(u, key);
+}
+
 static void on_flow_end(void *arg, struct flow *f)
 {
 	struct audit *a = arg;
@@ -312,6 +407,8 @@ static void on_flow_end(void *arg, struct flow *f)
 	a->sc.now_us = f->last_us;  /* what the flush finds was sent by then, whenever the flow ends */
 	scan_finish(&a->sc, f);
 	host_from_dns(a, f);
+	if (!f->dev[0] && !f->dev[1] && !geo_is_reserved(f->family, f->addr[0]))
+		unscanned_add(&a->unscanned, f);
 	if (f->scan_truncated && (!a->truncated_flows++ || f->id < a->first_truncated)) {
 		a->first_truncated = f->id;  /* the earliest, whatever order flows end in */
 		a->first_truncated_at = f->scan_stopped_at;
@@ -377,6 +474,49 @@ void audit_merge(struct audit *a, struct audit *shard)
 	}
 	a->truncated_flows += shard->truncated_flows;
 	a->unlisted_flows += shard->unlisted_flows;
+	struct audit_unscanned *u = &a->unscanned, *su = &shard->unscanned;
+	u->flows += su->flows;
+	u->pkts += su->pkts;
+	u->bytes += su->bytes;
+	u->full |= su->full;
+	for (size_t i = 0; su->addr && i < 2 * PH_MAX_UNSCANNED_ADDRS; i++)
+		if (su->addr[i][0])
+			unscanned_addr(u, su->addr[i]);
+}
+
+/* "1.2 MB": a byte count for a warning. */
+static void human_bytes(uint64_t n, char *out, size_t len)
+{
+	static const char *unit[] = { "bytes", "kB", "MB", "GB", "TB" };
+	double v = (double)n;
+	int u = 0;
+	while (v >= 1000 && u < 4)
+		v /= 1000, u++;
+	if (u)
+		snprintf(out, len, "%.1f %s", v, unit[u]);
+	else
+		snprintf(out, len, "%llu bytes", (unsigned long long)n);
+}
+
+/* What no device rule covered was not scanned: the report says how much, and what to give. */
+static void warn_unscanned(struct audit *a)
+{
+	const struct audit_unscanned *u = &a->unscanned;
+	const char *reason, *method = audit_device_method(a, &reason), *why;
+	char size[32];
+	if (!u->flows)
+		return;
+	if (!strcmp(method, "option"))
+		why = "not a --device";
+	else if (!strcmp(method, "link-layer"))
+		why = "no MAC that sent them is a device; give --device MAC or ADDR";
+	else
+		why = "no link layer to tell the device; give --device ADDR";
+	human_bytes(u->bytes, size, sizeof size);
+	report_warn(a->rep, "%llu flow%s (%llu packets, %s of payload) from %s%zu global address%s %s not scanned: %s",
+		    (unsigned long long)u->flows, u->flows == 1 ? "" : "s", (unsigned long long)u->pkts, size,
+		    u->full ? "more than " : "", u->naddr, u->naddr == 1 ? "" : "es", u->flows == 1 ? "was" : "were", why);
+	a->unscanned_warning = a->rep->nwarnings;
 }
 
 /* Merged shards may list more flows without leaks than --max-report-flows: the latest go. */
@@ -411,6 +551,7 @@ void audit_conclude(struct audit *a)
 	if (a->unlisted_flows)
 		report_warn(a->rep, "%llu flows without leaks not listed (--max-report-flows %zu); stats count them",
 			    (unsigned long long)a->unlisted_flows, a->max_report_flows);
+	warn_unscanned(a);
 	rate_leaks(a->rep);
 }
 
@@ -467,6 +608,7 @@ void audit_close(struct audit *a)
 {
 	audit_release(a);
 	devices_free(a->devs);
+	free(a->unscanned.addr);
 	if (!a->shard) {  /* a shard borrows them */
 		rules_free(a->rules);
 		identity_free(a->id);

@@ -29,6 +29,14 @@ struct audit_opts {
 	size_t workers;                /* pipelines the flows were sharded over (--threads); 1 live */
 };
 
+/* Flows from a global address that no device rule covered: not scanned, counted for a warning. */
+struct audit_unscanned {
+	uint64_t flows, pkts, bytes;   /* bytes: TCP/UDP payload, both ways */
+	uint8_t (*addr)[17];           /* distinct client addresses (family, address): hash slots, family 0 empty */
+	size_t naddr;
+	uint8_t full;                  /* more than PH_MAX_UNSCANNED_ADDRS of them */
+};
+
 struct audit {
 	struct audit_opts o;
 	struct flow_table *ft;
@@ -43,6 +51,9 @@ struct audit {
 	struct devices *devs;          /* who is on the LAN (DHCP, ARP, NDP) */
 	void (*on_device)(void *arg, const struct device *d);  /* a device appeared or changed */
 	void *device_arg;
+	uint64_t frames_mac, frames_nomac;  /* IP frames with and without the sender's MAC */
+	struct audit_unscanned unscanned;
+	size_t unscanned_warning;      /* 1 + index of its warning in rep->warnings, 0 none */
 	size_t max_report_flows;
 	uint64_t unlisted_flows;       /* ended beyond max_report_flows, without leaks */
 	uint64_t truncated_flows, first_truncated, first_truncated_at;  /* scans stopped early */
@@ -51,6 +62,8 @@ struct audit {
 	int drained;                   /* audit_drain ran (shard_finish runs it on the merged audit) */
 };
 
+/* How devices under test were told ("option", "link-layer", "address-ranges", "mixed") and why. */
+const char *audit_device_method(const struct audit *a, const char **reason);
 /* Opens every subsystem; -1 with errbuf naming the file at fault. */
 int audit_open(struct audit *a, const struct audit_opts *o, char *errbuf, size_t errlen);
 /* One captured frame of link type dlt: audit_decode, then audit_ip. */

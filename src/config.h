@@ -42,8 +42,13 @@
 #define PH_MATCH_MAX_HITS 65536        /* raw matcher hits kept per scan; the scan stops beyond */
 #define PH_IDENTITY_MAX_BYTES (16u << 20) /* largest identity file read */
 
-/* devices on the LAN (DHCP, ARP, NDP) */
-#define PH_MAX_DEVICES 1024            /* devices remembered */
+/* devices on the LAN (source MACs, DHCP, DHCPv6, ARP, NDP) */
+#define PH_MAX_DEVICES 1024            /* MACs remembered: devices, gateways, bystanders */
+#define PH_MAX_DEVICE_ADDRS 16384      /* addresses tied to a device (IPv6 temporary ones pile up) */
+#define PH_DEVICE_ADDRS_LISTED 64      /* addresses listed per device in the report; the rest counted */
+#define PH_GATEWAY_PREFIXES 3          /* a MAC sending from this many public /64s (IPv4: addresses) is a gateway */
+#define PH_LAN_PREFIXES 16             /* global IPv6 /64s on the LAN (RA prefixes, devices' DAD and DHCPv6) */
+#define PH_MAX_UNSCANNED_ADDRS 1024    /* distinct global addresses counted in the not-scanned warning */
 
 /* geolocation */
 #define PH_GEO_CACHE_SIZE 65536        /* address -> geo entries */

@@ -210,7 +210,7 @@ static enum decode_reason decode_ether(const uint8_t *p, size_t len, struct pack
 		return DR_TRUNCATED_LINK;
 	memcpy(pkt->dmac, p, 6);
 	memcpy(pkt->smac, p + 6, 6);
-	pkt->has_mac = 1;
+	pkt->has_mac = PKT_SMAC | PKT_DMAC;
 	size_t off = 12;
 	uint16_t et = rd_be16(p + off);
 	for (int tags = 0; et == 0x8100 || et == 0x88a8 || et == 0x9100; tags++) {
@@ -261,6 +261,15 @@ static enum decode_reason decode_ppp(const uint8_t *p, size_t len, struct packet
 	return DR_NOT_IP;
 }
 
+/* Linux cooked: the sender's link address, both ways; a MAC on Ethernet and Wi-Fi interfaces. */
+static void sll_sender(uint16_t hatype, uint16_t halen, const uint8_t *addr, struct packet *pkt)
+{
+	if (halen != 6 || (hatype != 1 && hatype != 801))  /* ARPHRD_ETHER, ARPHRD_IEEE80211 */
+		return;
+	memcpy(pkt->smac, addr, 6);
+	pkt->has_mac = PKT_SMAC;
+}
+
 enum decode_reason decode_packet(int dlt, const uint8_t *p, size_t caplen, struct packet *pkt)
 {
 	switch (dlt) {
@@ -269,10 +278,12 @@ enum decode_reason decode_packet(int dlt, const uint8_t *p, size_t caplen, struc
 	case DLT_LINUX_SLL:
 		if (caplen < 16)
 			return DR_TRUNCATED_LINK;
+		sll_sender(rd_be16(p + 2), rd_be16(p + 4), p + 6, pkt);
 		return decode_ethertype(rd_be16(p + 14), p + 16, caplen - 16, pkt);
 	case DLT_LINUX_SLL2:
 		if (caplen < 20)
 			return DR_TRUNCATED_LINK;
+		sll_sender(rd_be16(p + 8), p[11], p + 12, pkt);
 		return decode_ethertype(rd_be16(p), p + 20, caplen - 20, pkt);
 	case DLT_RAW: case DLT_IPV4: case DLT_IPV6:
 		return decode_ip(p, caplen, pkt);

@@ -32,7 +32,7 @@ struct packet {
 	uint8_t family;              /* 4 or 6 */
 	uint8_t proto;               /* IPPROTO_TCP or IPPROTO_UDP */
 	uint8_t tcp_flags;
-	uint8_t has_mac;             /* smac/dmac valid (Ethernet) */
+	uint8_t has_mac;             /* PKT_SMAC | PKT_DMAC: which MACs are valid (Ethernet both, SLL the sender's) */
 	uint8_t src[16], dst[16];    /* IPv4 in the first 4 bytes */
 	uint16_t sport, dport;
 	uint32_t seq, ack;
@@ -43,7 +43,11 @@ struct packet {
 	uint8_t ip_proto;            /* upper-layer protocol number, also for non-TCP/UDP (58 ICMPv6) */
 	const uint8_t *l4;           /* upper-layer header, for ICMPv6 neighbour discovery */
 	size_t l4_len;
+	uint8_t src_dev, dst_dev;    /* the sender, the receiver is a device under test (audit_decode) */
 };
+
+#define PKT_SMAC 1
+#define PKT_DMAC 2
 
 #define TCPF_FIN 0x01
 #define TCPF_SYN 0x02

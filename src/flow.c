@@ -175,7 +175,7 @@ void flow_update(struct flow_table *t, struct flow *f, const struct packet *p, i
 	f->bytes[dir] += p->payload_len;
 	if (p->ts_us > f->last_us)
 		f->last_us = p->ts_us;
-	if (p->has_mac && !f->has_mac[dir]) {
+	if ((p->has_mac & PKT_SMAC) && !f->has_mac[dir]) {
 		memcpy(f->mac[dir], p->smac, 6);
 		f->has_mac[dir] = 1;
 	}

@@ -63,8 +63,9 @@ static void usage(FILE *out)
 		"  -Z USER                drop root to USER once the capture is open (default\n"
 		"                         nobody when started as root, for live capture)\n"
 		"      --identity FILE    the phone's identifiers (JSON; see rules/identity-example.json)\n"
-		"      --device IP|MAC    the phone(s) under test; repeatable (default: every\n"
-		"                         private, ULA or link-local address)\n"
+		"      --device IP|MAC    the phone(s) under test; repeatable (default: every MAC\n"
+		"                         that acts as a host on the LAN, with all its addresses;\n"
+		"                         without a link layer, private, CGNAT, ULA, link-local)\n"
 		"      --home CC          the auditor's country (ISO 3166 alpha-2, e.g. IN)\n"
 		"      --allow CC,CC      countries that are not foreign besides home\n"
 		"      --geoip FILE       country or city database (MMDB); default country.mmdb in\n"
@@ -573,6 +574,8 @@ int main(int argc, char **argv)
 		run_files(&a, &o);
 	}
 	audit_finish(&a);
+	if (a.unscanned_warning)  /* traffic nobody looked at: said before any report */
+		fprintf(stderr, "phonehome: warning: %s\n", a.rep->warnings[a.unscanned_warning - 1]);
 	int rc = finish_outputs(&a, &o);
 	audit_close(&a);
 	return rc;

@@ -206,6 +206,31 @@ static void device_list(FILE *f, const struct report *r)
 		fputs("none seen", f);
 }
 
+/* Without --device: how devices were told, and the MACs found (devices.c). */
+static void device_macs(FILE *f, const struct audit *a)
+{
+	const char *reason, *method = audit_device_method(a, &reason);
+	size_t n = 0;
+	if (strcmp(method, "address-ranges"))
+		for (size_t i = 0; a->devs && i < devices_count(a->devs); i++) {
+			const struct device *v = devices_get(a->devs, i);
+			if (!devices_is_device(v))
+				continue;
+			if (n++ < HTML_MAX_DEVICES)
+				fprintf(f, "%s%02x:%02x:%02x:%02x:%02x:%02x (%u address%s)", n > 1 ? ", " : "", v->mac[0],
+					v->mac[1], v->mac[2], v->mac[3], v->mac[4], v->mac[5], v->naddr + v->unlisted,
+					v->naddr + v->unlisted == 1 ? "" : "es");
+		}
+	if (n > HTML_MAX_DEVICES)
+		fprintf(f, " and %zu more", n - HTML_MAX_DEVICES);
+	if (n)
+		fputs(", found by MAC, with every address each sent from; seen: ", f);
+	else if (!strcmp(method, "address-ranges"))
+		fputs("every private, CGNAT, ULA or link-local address (the capture has no link layer); seen: ", f);
+	else
+		fputs("every private, CGNAT, ULA or link-local address; seen: ", f);
+}
+
 static void section_header(FILE *f, const struct audit *a, const char *verdict)
 {
 	const struct report *r = a->rep;
@@ -229,7 +254,7 @@ static void section_header(FILE *f, const struct audit *a, const char *verdict)
 		esc(f, p->dev[i].text);
 	}
 	if (!p->ndev)
-		fputs("every private, CGNAT, ULA or link-local address; seen: ", f);
+		device_macs(f, a);
 	else
 		fputs("; seen: ", f);
 	device_list(f, r);

@@ -406,28 +406,86 @@ static json_t *summary_json(const struct report *r)
 	return o;
 }
 
-/* Devices seen on the LAN (DHCP, ARP, NDP), in order of appearance. */
-static json_t *devices_json(const struct devices *d)
+static void mac_str(const uint8_t *m, char out[18])
 {
+	snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+}
+
+/* One address of a device: where it was first seen and how it was tied to the MAC. */
+static json_t *device_addr_json(const struct device_addr *x)
+{
+	char s[INET6_ADDRSTRLEN];
+	report_addr_str(x->family, x->addr, s, sizeof s);
+	json_t *o = json_object();
+	json_object_set_new(o, "address", json_string(s));
+	json_object_set_new(o, "learned", json_string(devices_how_name(x->how)));
+	json_object_set_new(o, "first_seen", jtime(x->first_us));
+	return o;
+}
+
+/* Devices seen on the LAN (source MACs, DHCP, DHCPv6, ARP, NDP, --device), in order of
+ * appearance; gateways and bystanders are not devices. */
+static json_t *devices_json(const struct audit *a)
+{
+	const struct devices *d = a->devs;
 	json_t *arr = json_array();
 	for (size_t i = 0; d && i < devices_count(d); i++) {
 		const struct device *v = devices_get(d, i);
+		if (!devices_is_device(v))
+			continue;
 		char mac[18], ip4[INET_ADDRSTRLEN], ip6[INET6_ADDRSTRLEN];
-		snprintf(mac, sizeof mac, "%02x:%02x:%02x:%02x:%02x:%02x", v->mac[0], v->mac[1], v->mac[2], v->mac[3],
-			 v->mac[4], v->mac[5]);
+		mac_str(v->mac, mac);
 		report_addr_str(4, v->ip4, ip4, sizeof ip4);
 		report_addr_str(6, v->ip6, ip6, sizeof ip6);
-		json_t *o = json_object();
+		json_t *o = json_object(), *addrs = json_array();
+		for (size_t k = 0; k < v->naddr; k++)
+			json_array_append_new(addrs, device_addr_json(devices_addr(d, v, k)));
 		json_object_set_new(o, "mac", json_string(mac));
 		json_object_set_new(o, "ip", v->has_ip4 ? json_string(ip4) : json_null());
 		json_object_set_new(o, "ipv6", v->has_ip6 ? json_string(ip6) : json_null());
+		json_object_set_new(o, "addresses", addrs);
+		if (v->unlisted)
+			json_object_set_new(o, "addresses_not_listed", json_integer((json_int_t)v->unlisted));
 		json_object_set_new(o, "hostname", jstr_or_null(v->hostname));
 		json_object_set_new(o, "vendor_class", jstr_or_null(v->vendor));
 		json_object_set_new(o, "source", json_string(v->source));
-		json_object_set_new(o, "first_seen", jtime(v->first_us));
+		json_object_set_new(o, "under_test", json_boolean(!a->o.policy.ndev || v->option));
+		json_object_set_new(o, "first_seen", v->first_us ? jtime(v->first_us) : json_null());
+		json_object_set_new(o, "last_seen", v->last_us ? jtime(v->last_us) : json_null());
 		json_array_append_new(arr, o);
 	}
 	return arr;
+}
+
+/* How the devices under test were told, the gateways, and what no rule covered. */
+static json_t *device_selection_json(const struct audit *a)
+{
+	const char *reason, *method = audit_device_method(a, &reason);
+	const struct audit_unscanned *u = &a->unscanned;
+	json_t *o = json_object(), *gw = json_array(), *un = json_object();
+	for (size_t i = 0; a->devs && i < devices_count(a->devs); i++) {
+		const struct device *v = devices_get(a->devs, i);
+		char mac[18];
+		if (v->role != DEV_ROLE_GATEWAY || v->option)
+			continue;
+		mac_str(v->mac, mac);
+		json_array_append_new(gw, json_string(mac));
+	}
+	json_object_set_new(o, "method", json_string(method));
+	json_object_set_new(o, "reason", json_string(reason));
+	json_object_set_new(o, "gateways", gw);
+	SET_U64(un, "flows", u->flows);
+	SET_U64(un, "packets", u->pkts);
+	SET_U64(un, "bytes", u->bytes);
+	SET_U64(un, "addresses", u->naddr);
+	json_object_set_new(un, "addresses_more", json_boolean(u->full));
+	json_object_set_new(o, "not_scanned", un);
+	if (a->devs) {
+		const struct devices_stats *ds = devices_stats(a->devs);
+		SET_U64(o, "macs_dropped", ds->macs_dropped);
+		SET_U64(o, "addresses_dropped", ds->addrs_dropped);
+	}
+	return o;
 }
 
 #define DUMP_FLAGS (JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII)
@@ -544,7 +602,8 @@ int report_json_dump(const struct audit *a, FILE *f)
 		 put_member(f, "tool", json_pack("{s:s,s:s}", "name", "phonehome", "version", PH_VERSION), 1, ind) &&
 		 put_member(f, "inputs", inputs_json(r), 0, ind) && put_member(f, "options", options_json(a), 0, ind) &&
 		 put_member(f, "stats", stats_json(&r->st), 0, ind) && put_member(f, "warnings", warnings_json(r), 0, ind) &&
-		 put_member(f, "devices", devices_json(a->devs), 0, ind) &&
+		 put_member(f, "device_selection", device_selection_json(a), 0, ind) &&
+		 put_member(f, "devices", devices_json(a), 0, ind) &&
 		 put_flows_leaks(f, a) &&
 		 put_member(f, "summary", summary_json(r), 0, ind) && put_member(f, "custody", custody_json(a, &c), 0, ind) &&
 		 fputs("\n}\n", f) >= 0;

@@ -97,6 +97,40 @@ static void foreign_table(FILE *f, const struct audit *a)
 	fputs(n ? "\n" : (a->o.policy.home[0] ? "None.\n\n" : "No --home given: none counts as foreign.\n\n"), f);
 }
 
+/* The devices under test: how they were told, each MAC with its addresses, what was not scanned. */
+static void devices_list(FILE *f, const struct audit *a)
+{
+	const char *reason, *method = audit_device_method(a, &reason);
+	fputs("## Devices under test\n\nMethod: ", f);
+	md(f, method);
+	fputs(" (", f);
+	md(f, reason);
+	fputs(").\n\n", f);
+	for (size_t i = 0; a->devs && i < devices_count(a->devs); i++) {
+		const struct device *v = devices_get(a->devs, i);
+		if (!devices_is_device(v) || (a->o.policy.ndev && !v->option))
+			continue;
+		fprintf(f, "- %02x:%02x:%02x:%02x:%02x:%02x:", v->mac[0], v->mac[1], v->mac[2], v->mac[3], v->mac[4], v->mac[5]);
+		for (size_t k = 0; k < v->naddr; k++) {
+			const struct device_addr *x = devices_addr(a->devs, v, k);
+			char s[INET6_ADDRSTRLEN];
+			report_addr_str(x->family, x->addr, s, sizeof s);
+			fputs(k ? ", " : " ", f);
+			md(f, s);
+			fprintf(f, " (%s)", devices_how_name(x->how));
+		}
+		if (v->unlisted)
+			fprintf(f, " and %u more", v->unlisted);
+		fputs("\n", f);
+	}
+	if (a->unscanned_warning) {
+		fputs("\n**Warning:** ", f);
+		md(f, a->rep->warnings[a->unscanned_warning - 1]);
+		fputs(".\n", f);
+	}
+	fputs("\n", f);
+}
+
 static void custody_list(FILE *f, const struct audit *a, const struct custody *c)
 {
 	fputs("## Chain of custody\n\n", f);
@@ -145,6 +179,7 @@ int report_md_write(FILE *f, const struct audit *a, const struct custody *c)
 	fputs(a->o.show_identifiers ? " nowhere (--show-identifiers).\n\n" : ".\n\n", f);
 	leaks_table(f, a);
 	foreign_table(f, a);
+	devices_list(f, a);
 	custody_list(f, a, c);
 	return ferror(f) ? -1 : 0;
 }

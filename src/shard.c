@@ -26,7 +26,7 @@ struct rec {                       /* a queued frame; its bytes follow, padded t
 	uint32_t caplen;
 	int32_t dlt;
 	uint32_t kind;
-	uint32_t pad;
+	uint32_t devs;             /* 1: the sender is a device, 2: the receiver (the reader decided) */
 };
 
 struct batch {
@@ -82,6 +82,8 @@ static void run_batch(struct audit *a, const struct batch *b)
 		p.num = r.num;
 		if (decode_packet(r.dlt, bytes, r.caplen, &p) != DR_OK)
 			continue;  /* cannot happen: the reader decoded it the same way */
+		p.src_dev = r.devs & 1;
+		p.dst_dev = (r.devs >> 1) & 1;
 		if (r.kind == REC_NAMES)
 			audit_learn_names(a, &p);
 		else
@@ -189,7 +191,8 @@ void shard_dispatch(void *arg, int dlt, uint64_t ts_us, const uint8_t *bytes, si
 		for (size_t i = 0; i < s->n; i++)
 			push(&s->w[i], &t, NULL);
 	}
-	struct rec r = { .ts_us = ts_us, .num = p.num, .caplen = (uint32_t)caplen, .dlt = dlt };
+	struct rec r = { .ts_us = ts_us, .num = p.num, .caplen = (uint32_t)caplen, .dlt = dlt,
+			 .devs = (uint32_t)(p.src_dev | p.dst_dev << 1) };
 	push(&s->w[k], &r, bytes);
 	if (p.sport == 53 || p.sport == 5353) {  /* what audit.c's learn_names reads */
 		r.kind = REC_NAMES;

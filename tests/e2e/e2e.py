@@ -27,7 +27,8 @@ IDENT = os.path.join(FIX, "identity.json")
 SAMPLE = os.path.join(ROOT, "tests", "sample", "redmi1s.pcap")
 SAMPLE_IDENT = os.path.join(ROOT, "rules", "identity-example.json")
 
-PHONES = {captures.PHONE, captures.PHONE6}
+PHONES = {captures.PHONE, captures.PHONE6, captures.PHONE6_GLOBAL, captures.PHONE6_TEMP1,
+          captures.PHONE6_TEMP2, captures.PHONE2_GLOBAL}
 KINDS = {"imei", "imsi", "iccid", "phone_number", "carrier", "mac", "android_id",
          "advertising_id", "email", "serial", "sms", "contact", "location"}
 WHERE = {"url", "header", "body", "payload"}
@@ -506,6 +507,111 @@ def device_option_ip_and_mac():
         check(lk["src_ip"] == captures.PHONE, "src_ip %r" % lk["src_ip"])
         check(captures.PHONE in json.dumps(r.rep["options"].get("devices")) or dev in json.dumps(
             r.rep["options"].get("devices")), "options.devices %r" % r.rep["options"].get("devices"))
+
+
+# ---------------------------------------------------------------- devices by MAC
+PHONE_V6 = (captures.PHONE6_GLOBAL, captures.PHONE6_TEMP1, captures.PHONE6_TEMP2)
+
+
+def device(r, mac):
+    got = [d for d in r.rep["devices"] if d["mac"] == mac]
+    check(len(got) == 1, "want device %s once, devices: %s" % (mac, [d["mac"] for d in r.rep["devices"]]))
+    return got[0]
+
+
+def phone_leaks(r, with_phone2=True):
+    """The IMEI from the global, both temporary and the IPv4 address (and the second phone)."""
+    srcs = sorted(lk["src_ip"] for lk in r.leaks(kind="imei"))
+    want = list(PHONE_V6) + [captures.PHONE] + ([captures.PHONE2_GLOBAL] if with_phone2 else [])
+    check(srcs == sorted(want), "imei leaks from %s, want %s" % (srcs, sorted(want)))
+    check(all(lk["where"] == "url" for lk in r.leaks(kind="imei")), "a leak not in the URL (echo scanned?)")
+    check(not r.leaks(src_ip=captures.CN6) and not r.leaks(src_ip=captures.CN),
+          "the servers' echo was scanned as if a device sent it")
+
+
+def phone_addresses(d, option=False):
+    learned = {a["address"]: a["learned"] for a in d["addresses"]}
+    want = {captures.PHONE6_LL: "ndp", captures.PHONE6_GLOBAL: "ndp", captures.PHONE6_TEMP1: "ndp",
+            captures.PHONE: "dhcp", captures.PHONE6_TEMP2: "option" if option else "mac"}
+    check(learned == want, "addresses %s, want %s" % (learned, want))
+    check(all(a["first_seen"].startswith("2014-08-10T") for a in d["addresses"]), "first_seen %r" % d["addresses"])
+    times = [a["first_seen"] for a in d["addresses"]]
+    check(times == sorted(times), "addresses not in order first seen: %s" % times)
+    t2 = [a for a in d["addresses"] if a["address"] == captures.PHONE6_TEMP2][0]
+    check(t2["first_seen"] >= "2014-08-10T10:00:00", "TEMP2 first_seen %r (an hour in)" % t2["first_seen"])
+
+
+def device_link_case(link):
+    def fn():
+        r = run(fx("devices_%s.pcap" % link), ["--home", "IN"])
+        phone_leaks(r)
+        sel = r.rep["device_selection"]
+        check(sel["method"] == "link-layer", "method %r" % sel["method"])
+        check(sel["gateways"] == [captures.GW_MAC], "gateways %r" % sel["gateways"])
+        check(sel["not_scanned"]["flows"] == 0, "not_scanned %r" % sel["not_scanned"])
+        check(not any("not scanned" in w for w in r.rep["warnings"]), "warnings %r" % r.rep["warnings"])
+        check([d["mac"] for d in r.rep["devices"]] == [captures.PHONE_MAC, captures.PHONE2_MAC],
+              "devices %r (the gateway must not be one)" % [d["mac"] for d in r.rep["devices"]])
+        d = device(r, captures.PHONE_MAC)
+        phone_addresses(d)
+        check(d["source"] == "ndp" and d["hostname"] == "Redmi1S" and d["under_test"] is True,
+              "device %r" % {k: d[k] for k in ("source", "hostname", "under_test")})
+        d2 = device(r, captures.PHONE2_MAC)
+        check([(a["address"], a["learned"]) for a in d2["addresses"]] == [(captures.PHONE2_GLOBAL, "mac")],
+              "second phone %r" % d2["addresses"])
+        for fl in r.flows(dest_port=80):
+            check(fl["src_ip"] in PHONES and fl["device_side"] == "src", "flow %s -> %s device_side %r" % (
+                fl["src_ip"], fl["dest_ip"], fl["device_side"]))
+    fn.__name__ = "devices_by_mac_" + link
+    return fn
+
+
+case(device_link_case("ether"))
+case(device_link_case("sll"))
+
+
+@case
+def devices_raw_ip_warns():
+    r = run(fx("devices_raw.pcap"), ["--home", "IN"])
+    one(r, "imei over IPv4 (a private address)", kind="imei", src_ip=captures.PHONE)
+    check(len(r.rep["leaks"]) == 1, "want only the IPv4 leak, got %d" % len(r.rep["leaks"]))
+    sel = r.rep["device_selection"]
+    check(sel["method"] == "address-ranges" and "no link layer" in sel["reason"], "selection %r" % sel)
+    ns = sel["not_scanned"]
+    v6 = [fl for fl in r.rep["flows"] if fl["src_ip"] in PHONE_V6 + (captures.PHONE2_GLOBAL,)]
+    check(len(v6) == 4, "want 4 IPv6 flows listed, got %d" % len(v6))
+    check(ns["flows"] == 4 and ns["addresses"] == 4 and ns["addresses_more"] is False, "not_scanned %r" % ns)
+    check(ns["packets"] == sum(f["pkts_toserver"] + f["pkts_toclient"] for f in v6) == 40, "packets %r" % ns)
+    check(ns["bytes"] == sum(f["bytes_toserver"] + f["bytes_toclient"] for f in v6), "bytes %r" % ns)
+    w = [w for w in r.rep["warnings"] if "not scanned" in w]
+    check(len(w) == 1 and "4 flows" in w[0] and "4 global addresses" in w[0] and "no link layer" in w[0]
+          and "--device" in w[0], "warnings %r" % r.rep["warnings"])
+    check("not scanned" in r.err and "no link layer" in r.err, "stderr %r" % r.err[:300])
+
+
+@case
+def devices_raw_ip_device_addr():
+    extra = ["--home", "IN"]
+    for a in PHONE_V6 + (captures.PHONE,):
+        extra += ["--device", a]
+    r = run(fx("devices_raw.pcap"), extra)
+    phone_leaks(r, with_phone2=False)
+    ns = r.rep["device_selection"]["not_scanned"]
+    check(r.rep["device_selection"]["method"] == "option", "method %r" % r.rep["device_selection"]["method"])
+    check(ns["flows"] == 1 and ns["addresses"] == 1, "not_scanned %r (the second phone)" % ns)
+
+
+@case
+def devices_option_mac():
+    r = run(fx("devices_ether.pcap"), ["--home", "IN", "--device", captures.PHONE_MAC])
+    phone_leaks(r, with_phone2=False)
+    sel = r.rep["device_selection"]
+    check(sel["method"] == "option", "method %r" % sel["method"])
+    d = device(r, captures.PHONE_MAC)
+    check(d["source"] == "option" and d["under_test"] is True, "device %r/%r" % (d["source"], d["under_test"]))
+    phone_addresses(d, option=True)
+    check(device(r, captures.PHONE2_MAC)["under_test"] is False, "second phone under test")
+    check(sel["not_scanned"]["flows"] == 1, "not_scanned %r" % sel["not_scanned"])
 
 
 @case

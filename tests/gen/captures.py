@@ -19,7 +19,8 @@ import zlib
 import logging
 logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
 from scapy.all import (IP, IPv6, TCP, UDP, DNS, DNSQR, DNSRR, Raw, Ether,  # noqa: E402
-                       IPv6ExtHdrHopByHop, IPv6ExtHdrDestOpt, conf)
+                       IPv6ExtHdrHopByHop, IPv6ExtHdrDestOpt, ICMPv6ND_RS, ICMPv6ND_RA,
+                       ICMPv6ND_NS, ICMPv6NDOptPrefixInfo, BOOTP, DHCP, conf)
 
 conf.verb = 0
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -38,6 +39,16 @@ US = "142.250.70.10"
 CN6 = "240e:ff:1::10"
 IN6 = "2405:200::10"
 XIAOMI = "api.account.xiaomi.com"
+# A phone on an IPv6 hotspot: link-local, a global SLAAC address from the operator's prefix,
+# temporary (privacy) addresses that change; and a second phone seen only by its global address.
+PREFIX6 = "2409:4042:2a1b:3c4d"
+PHONE6_LL = "fe80::6609:80ff:fe12:3456"
+PHONE6_GLOBAL = PREFIX6 + ":6609:80ff:fe12:3456"
+PHONE6_TEMP1 = PREFIX6 + ":8d1e:52f3:a4b0:917c"
+PHONE6_TEMP2 = PREFIX6 + ":31c7:e02a:6b95:d408"
+PHONE2_MAC = "64:09:80:ab:cd:ef"
+PHONE2_GLOBAL = PREFIX6 + ":6609:80ff:feab:cdef"
+GW6_LL = "fe80::1"
 
 # Fallback identity (the shape of rules/identity-example.json: lists of values).
 DEFAULT_IDENTITY = {
@@ -712,6 +723,73 @@ def case_hostile(out, ident):
 
 
 CASES.append(case_hostile)
+
+
+def _solicited(addr):
+    """Solicited-node multicast address of addr (RFC 4291)."""
+    import ipaddress
+    low = ipaddress.IPv6Address(addr).packed[-3:]
+    return str(ipaddress.IPv6Address(bytes.fromhex("ff0200000000000000000001ff") + low))
+
+
+def devices_session(cap, ident):
+    """A phone joins an IPv6 hotspot (RS, RA, DAD for its global and a temporary address),
+    gets an IPv4 lease by DHCP, and sends its IMEI over HTTP from its global address, its
+    temporary address, a later temporary address (no DAD seen) and IPv4. A second phone is
+    seen only sending from its global address. Each server echoes the IMEI back: what the
+    gateway carries in must never count as sent by a device. Returns the frame indexes of
+    the second phone."""
+    imei = ident["imei"]
+    echo = http_ok(('{"imei":"%s"}' % imei).encode())
+    cap.add(bytes(IPv6(src=PHONE6_LL, dst="ff02::2", hlim=255) / ICMPv6ND_RS()), True)
+    cap.add(bytes(IPv6(src=GW6_LL, dst="ff02::1", hlim=255) / ICMPv6ND_RA()
+                  / ICMPv6NDOptPrefixInfo(prefix=PREFIX6 + "::", prefixlen=64)), False)
+    for a in (PHONE6_GLOBAL, PHONE6_TEMP1):
+        cap.add(bytes(IPv6(src="::", dst=_solicited(a), hlim=255) / ICMPv6ND_NS(tgt=a)), True)
+    mac = _mac(PHONE_MAC)
+    req = BOOTP(op=1, chaddr=mac + b"\0" * 10, xid=0x4301) / DHCP(options=[
+        ("message-type", "request"), ("requested_addr", PHONE), ("hostname", "Redmi1S"),
+        ("vendor_class_id", "android-dhcp-13"), "end"])
+    cap.add(bytes(IP(src="0.0.0.0", dst="255.255.255.255", id=cap.next_id()) / UDP(sport=68, dport=67)
+                  / req), True)
+    ack = BOOTP(op=2, chaddr=mac + b"\0" * 10, xid=0x4301, yiaddr=PHONE, siaddr=GW) / DHCP(options=[
+        ("message-type", "ack"), ("server_id", GW), ("lease_time", 3600), "end"])
+    cap.add(bytes(IP(src=GW, dst="255.255.255.255", id=cap.next_id()) / UDP(sport=67, dport=68) / ack), False)
+    http_flow(cap, imei_get(ident), src=PHONE6_GLOBAL, dst=CN6, sport=43401, response=echo)
+    http_flow(cap, imei_get(ident), src=PHONE6_TEMP1, dst=CN6, sport=43402, response=echo)
+    cap.t += 3600  # an hour later: a new temporary address, its DAD not captured
+    http_flow(cap, imei_get(ident), src=PHONE6_TEMP2, dst=CN6, sport=43403, response=echo)
+    http_flow(cap, imei_get(ident), src=PHONE, dst=CN, sport=43404, response=echo)
+    first = len(cap.pkts)
+    http_flow(cap, imei_get(ident), src=PHONE2_GLOBAL, dst=IN6, sport=43405, response=echo)
+    return range(first, len(cap.pkts))
+
+
+def devices_frames(cap, link, phone2):
+    """The session's frames on Ethernet, Linux cooked v1 (the sender's MAC) or raw IP."""
+    frames = []
+    for i, (ts, out, l3) in enumerate(cap.pkts):
+        phone = PHONE2_MAC if i in phone2 else PHONE_MAC
+        src, dst = (phone, GW_MAC) if out else (GW_MAC, phone)
+        if link == "ether":
+            f = _mac(dst) + _mac(src) + struct.pack("!H", _ethertype(l3)) + l3
+        elif link == "sll":
+            f = struct.pack("!HHH", 4 if not out else 0, 1, 6) + _mac(src) + b"\0\0" + struct.pack(
+                "!H", _ethertype(l3)) + l3
+        else:
+            f = l3
+        frames.append((ts, f))
+    return frames
+
+
+def case_devices(out, ident):
+    cap = Cap()
+    phone2 = devices_session(cap, ident)
+    for link, dlt in (("ether", 1), ("sll", 113), ("raw", 101)):
+        write_pcap(os.path.join(out, "devices_%s.pcap" % link), dlt, devices_frames(cap, link, phone2))
+
+
+CASES.append(case_devices)
 
 
 def main(argv):
