@@ -5,6 +5,7 @@
 #include "config.h"
 #include "dns.h"
 #include "dnscache.h"
+#include "findings.h"
 #include "flow.h"
 #include "geo.h"
 #include "identity.h"
@@ -369,6 +370,7 @@ void audit_conclude(struct audit *a)
 		report_warn(a->rep, "%llu flows without leaks not listed (--max-report-flows %zu); stats count them",
 			    (unsigned long long)a->unlisted_flows, a->max_report_flows);
 	rate_leaks(a->rep);
+	findings_build(a->rep, a->id);  /* after the merge: the same for any number of workers */
 }
 
 void audit_finish(struct audit *a)
@@ -399,6 +401,8 @@ int audit_snapshot(struct audit *a, struct report *snap)
 	fill_stats(a, snap);
 	report_sort(snap);
 	rate_leaks(snap);
+	snap->findings = NULL, snap->fidx = NULL;
+	findings_build(snap, a->id);
 	return 0;
 }
 
@@ -406,6 +410,8 @@ void audit_snapshot_free(struct report *snap)
 {
 	free(snap->flows);
 	free(snap->leaks);
+	free(snap->findings);
+	free(snap->fidx);
 }
 
 void audit_release(struct audit *a)
