@@ -370,7 +370,7 @@ void audit_conclude(struct audit *a)
 		report_warn(a->rep, "%llu flows without leaks not listed (--max-report-flows %zu); stats count them",
 			    (unsigned long long)a->unlisted_flows, a->max_report_flows);
 	rate_leaks(a->rep);
-	findings_build(a->rep, a->id);  /* after the merge: the same for any number of workers */
+	findings_build(a->rep, a->id, !a->o.show_identifiers);  /* after the merge: the same for any number of workers */
 }
 
 void audit_finish(struct audit *a)
@@ -402,7 +402,7 @@ int audit_snapshot(struct audit *a, struct report *snap)
 	report_sort(snap);
 	rate_leaks(snap);
 	snap->findings = NULL, snap->fidx = NULL;
-	findings_build(snap, a->id);
+	findings_build(snap, a->id, !a->o.show_identifiers);
 	return 0;
 }
 

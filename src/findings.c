@@ -64,7 +64,26 @@ static int same_group(const struct report_leak *a, const struct report_leak *b)
 	       a->subject == b->subject;
 }
 
-void findings_build(struct report *r, const struct identity *id)
+/* Other people's values found beside a hit (an address book's other numbers, which no identity
+ * pattern masks) masked in its evidence too. */
+static void mask_neighbours(struct report *r, const struct report_finding *f, const size_t *fidx)
+{
+	for (size_t a = 0; a < f->n; a++) {
+		char *ev = r->leaks[fidx[f->first + a]].evidence;
+		for (size_t b = 0; ev && b < f->n; b++) {
+			const char *v = r->leaks[fidx[f->first + b]].found;
+			size_t n = strlen(v);
+			if (n < 4 || !r->leaks[fidx[f->first + b]].suspected)
+				continue;
+			char m[sizeof r->leaks[0].found];
+			identity_mask(v, m, sizeof m);
+			for (char *p = strstr(ev, v); p; p = strstr(p + n, v))
+				memcpy(p, m, n);
+		}
+	}
+}
+
+void findings_build(struct report *r, const struct identity *id, int mask)
 {
 	free(r->findings);
 	free(r->fidx);
@@ -133,6 +152,8 @@ void findings_build(struct report *r, const struct identity *id)
 		f->confirmed = confirmed;
 		free(keys);
 	}
+	for (size_t k = 0; k < nf && mask; k++)
+		mask_neighbours(r, &fs[k], fidx);
 	free(conf_end);
 	free(fill);
 	free(group);

@@ -7,8 +7,9 @@
 #include <stdint.h>
 
 /* Fills r->findings and r->fidx and each leak's finding id from r->leaks (sorted, rated);
- * id may be NULL. Replaces what an earlier call built. */
-void findings_build(struct report *r, const struct identity *id);
+ * id may be NULL. mask: the values rule hits found are masked in the evidence of the other hits
+ * of their finding too. Replaces what an earlier call built. */
+void findings_build(struct report *r, const struct identity *id, int mask);
 /* Which identifier a leak is, for counting distinct ones: an identity value (a contact by its
  * entry: name and number are one person), or a rule hit's value as found. */
 uint64_t findings_value_key(const struct identity *id, const struct report_leak *l);

@@ -143,6 +143,7 @@ static json_t *leak_event(const struct audit *a, const struct report_leak *l)
 	json_object_set_new(x, "kind", json_string(identity_kind_name(l->kind)));
 	json_object_set_new(x, "identifier", id[0] ? json_string(id) : json_null());
 	json_object_set_new(x, "confidence", json_string(l->suspected ? "suspected" : "confirmed"));
+	json_object_set_new(x, "subject", report_subject_name(report_leak_subject(l)) ? json_string(report_subject_name(report_leak_subject(l))) : json_null());
 	json_object_set_new(x, "encoding", json_string(l->encoding));
 	json_object_set_new(x, "where", json_string(report_where_name(l->where)));
 	json_object_set_new(x, "name", l->name[0] ? json_string(l->name) : json_null());

@@ -433,8 +433,8 @@ static void finalize_pending(struct scan_ctx *s)
 		else if (equals_identity(s, p->found))
 			p->dead = 1;
 	}
-	/* rules that need several values in one message (an address book): all or none; the
-	 * report makes one finding of them (findings.c) */
+	/* rules that need several values in one message (an address book): with an identity file
+	 * all or none (mark_upload makes them contacts, the report one finding); without, one */
 	for (size_t i = 0; i < pd->n; i++) {
 		struct pend_hit *p = &pd->hit[i];
 		if (p->dead || !p->suspected || s->rules->r[p->rule].min_count < 2)
@@ -442,8 +442,10 @@ static void finalize_pending(struct scan_ctx *s)
 		unsigned cnt = 0;
 		for (size_t j = i; j < pd->n; j++)
 			cnt += !pd->hit[j].dead && pd->hit[j].suspected && pd->hit[j].rule == p->rule;
-		for (size_t j = i; j < pd->n && cnt < s->rules->r[p->rule].min_count; j++)
-			pd->hit[j].dead |= pd->hit[j].suspected && pd->hit[j].rule == p->rule;
+		for (size_t j = i + 1; j < pd->n; j++)
+			pd->hit[j].dead |= (cnt < s->rules->r[p->rule].min_count || !s->id) && pd->hit[j].suspected &&
+					   pd->hit[j].rule == p->rule;
+		p->dead = cnt < s->rules->r[p->rule].min_count;
 	}
 	mark_upload(s);
 }
