@@ -439,8 +439,8 @@ static void finalize_pending(struct scan_ctx *s)
 		struct pend_hit *p = &pd->hit[i];
 		if (p->dead || !p->suspected || s->rules->r[p->rule].min_count < 2)
 			continue;
-		unsigned cnt = 0;
-		for (size_t j = i; j < pd->n; j++)
+		unsigned cnt = 0;  /* every live hit of the rule: those before i were kept (identity) or are dead */
+		for (size_t j = 0; j < pd->n; j++)
 			cnt += !pd->hit[j].dead && pd->hit[j].suspected && pd->hit[j].rule == p->rule;
 		for (size_t j = i + 1; j < pd->n; j++)
 			pd->hit[j].dead |= (cnt < s->rules->r[p->rule].min_count || !s->id) && pd->hit[j].suspected &&
