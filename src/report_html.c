@@ -420,7 +420,7 @@ static void finding_rows(FILE *f, const struct audit *a, const struct report_fin
 	fprintf(f, "<tr class=\"hits\"><td colspan=\"8\"><details><summary>%zu hit%s%s: encoding, place and evidence"
 		   "</summary>\n<table><tr><th>Time</th><th>Kind</th><th>Identifier</th><th>Encoding</th><th>Where</th>"
 		   "<th>Transport</th><th>Severity</th></tr>\n", fd->n, fd->n == 1 ? "" : "s",
-		fd->confirmed ? ", the identity's first" : "");
+		fd->confirmed && fd->n > 1 ? ", the identity's first" : "");
 	for (size_t k = 0; k < fd->n && *shown < HTML_MAX_LEAKS; k++, (*shown)++)
 		leak_row(f, a, &r->leaks[r->fidx[fd->first + k]], r->fidx[fd->first + k]);
 	fputs("</table></details></td></tr>\n", f);
