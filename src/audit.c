@@ -5,6 +5,7 @@
 #include "config.h"
 #include "dns.h"
 #include "dnscache.h"
+#include "findings.h"
 #include "flow.h"
 #include "geo.h"
 #include "http.h"
@@ -553,6 +554,7 @@ void audit_conclude(struct audit *a)
 			    (unsigned long long)a->unlisted_flows, a->max_report_flows);
 	warn_unscanned(a);
 	rate_leaks(a->rep);
+	findings_build(a->rep, a->id, !a->o.show_identifiers);  /* after the merge: the same for any number of workers */
 }
 
 void audit_finish(struct audit *a)
@@ -583,6 +585,8 @@ int audit_snapshot(struct audit *a, struct report *snap)
 	fill_stats(a, snap);
 	report_sort(snap);
 	rate_leaks(snap);
+	snap->findings = NULL, snap->fidx = NULL;
+	findings_build(snap, a->id, !a->o.show_identifiers);
 	return 0;
 }
 
@@ -590,6 +594,8 @@ void audit_snapshot_free(struct report *snap)
 {
 	free(snap->flows);
 	free(snap->leaks);
+	free(snap->findings);
+	free(snap->fidx);
 }
 
 void audit_release(struct audit *a)

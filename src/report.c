@@ -32,6 +32,8 @@ void report_free(struct report *r)
 	free(r->flows);
 	free(r->leaks);
 	free(r->warnings);
+	free(r->findings);
+	free(r->fidx);
 	free(r);
 }
 
@@ -95,7 +97,12 @@ static int cmp_leak(const void *a, const void *b)
 		return x->value_index < y->value_index ? -1 : 1;
 	if (x->where != y->where)
 		return x->where - y->where;
-	return strcmp(x->encoding, y->encoding);
+	int c = strcmp(x->encoding, y->encoding);
+	if (c || (c = strcmp(x->found, y->found)) || (c = strcmp(x->key, y->key)) || (c = strcmp(x->name, y->name)))
+		return c;  /* rule hits of one rule differ by the value found: a total order, whatever the sharding */
+	if (x->msg != y->msg)
+		return x->msg < y->msg ? -1 : 1;
+	return x->dir - y->dir;
 }
 
 #define CMP_EVENT(T) \
@@ -214,6 +221,16 @@ const char *report_where_name(int where)
 {
 	static const char *names[] = { "url", "header", "body", "payload", "dns", "websocket", "mqtt", "xmpp" };
 	return where >= 0 && where <= WHERE_XMPP ? names[where] : "payload";
+}
+
+enum report_subject report_leak_subject(const struct report_leak *l)
+{
+	return l->subject < SUBJECT__COUNT ? (enum report_subject)l->subject : SUBJECT_UNKNOWN;
+}
+
+const char *report_subject_name(int subject)
+{
+	return subject == SUBJECT_DEVICE ? "device" : subject == SUBJECT_THIRD_PARTY ? "third_party" : NULL;
 }
 
 struct report_http *report_add_http(struct report *r, uint64_t flow_id, uint64_t ts_us, const char *method,

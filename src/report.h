@@ -8,6 +8,10 @@
 
 enum report_where { WHERE_URL, WHERE_HEADER, WHERE_BODY, WHERE_PAYLOAD, WHERE_DNS, WHERE_WEBSOCKET, WHERE_MQTT, WHERE_XMPP };
 
+/* Whose data a leak is: the phone and its user, someone else (contacts, SMS senders, a number
+ * or address that is not the phone's own), or unknown (no identity file to tell). */
+enum report_subject { SUBJECT_UNKNOWN, SUBJECT_DEVICE, SUBJECT_THIRD_PARTY, SUBJECT__COUNT };
+
 struct report_input {
 	char *path;
 	char sha256[65];
@@ -52,6 +56,20 @@ struct report_leak {
 	uint8_t decrypted;              /* found inside TLS decrypted with a key log */
 	char tls_version[8];            /* decrypted: "TLSv1.3", "TLSv1.2" */
 	char cipher[48];                /* decrypted: IANA cipher suite name */
+	uint8_t subject;                /* enum report_subject */
+	uint32_t msg;                   /* message of its flow direction it was in (HTTP request, stream piece, datagram) */
+	uint32_t finding;               /* its finding's id (findings.c, after the merge), 0 before */
+};
+
+struct report_finding {            /* the hits of one kind and subject in one message */
+	uint32_t id;                    /* from 1, in order of the first hit in the sorted leaks */
+	uint8_t kind, subject, severity;/* severity: the highest of its hits */
+	uint8_t foreign, encrypted, decrypted;  /* any hit */
+	uint64_t flow_id, ts_us;        /* flow and time of the first hit */
+	uint8_t dir;
+	uint32_t count;                 /* distinct identifiers (a contact's name and number are one) */
+	uint32_t confirmed;             /* of which identity-file values (the tester's canaries) */
+	size_t first, n;                /* its hits: report.fidx[first .. first+n), leak indices, confirmed first */
 };
 
 struct report_stats {
@@ -100,6 +118,8 @@ struct report {
 	struct report_leak *leaks; size_t nleaks, capleaks;
 	char **warnings; size_t nwarnings;
 	struct report_stats st;
+	struct report_finding *findings; size_t nfindings;  /* built by findings_build after the merge */
+	size_t *fidx;                   /* leak indices of the findings' hits, finding by finding */
 };
 
 struct report *report_new(void);
@@ -118,6 +138,9 @@ void report_merge(struct report *dst, struct report *src);
 /* The flow of a leak (after report_sort), or NULL. */
 const struct report_flow *report_flow_by_id(const struct report *r, uint64_t id);
 const char *report_where_name(int where);
+/* Whose data l is (enum report_subject); "device", "third_party" or NULL (unknown) by name. */
+enum report_subject report_leak_subject(const struct report_leak *l);
+const char *report_subject_name(int subject);
 /* An HTTP request (scan.c, when its headers are complete); NULL when beyond REPORT_MAX_EVENTS. */
 struct report_http *report_add_http(struct report *r, uint64_t flow_id, uint64_t ts_us, const char *method, const char *host,
 		     const char *uri, const char *user_agent);

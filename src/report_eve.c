@@ -22,7 +22,7 @@ void report_eve_time(uint64_t us, char *out, size_t outlen)
 	util_iso8601_zone(us, out, outlen, "+0000");  /* Suricata's form of UTC */
 }
 
-int report_eve_signature_id(int kind, enum report_eve_subject subject)
+int report_eve_signature_id(int kind, enum report_subject subject)
 {
 	return EVE_SID_BASE + kind * 4 + (int)subject;
 }
@@ -249,6 +249,8 @@ static json_t *leak_event(const struct audit *a, const struct report_leak *l)
 	set(x, "kind", json_string(identity_kind_name(l->kind)));
 	set(x, "identifier", id[0] ? json_string(id) : json_null());
 	set(x, "confidence", json_string(l->suspected ? "suspected" : "confirmed"));
+	const char *subject = report_subject_name(report_leak_subject(l));
+	set(x, "subject", subject ? json_string(subject) : json_null());
 	set(x, "encoding", json_string(l->encoding));
 	set(x, "where", json_string(report_where_name(l->where)));
 	set(x, "name", l->name[0] ? json_string(l->name) : json_null());
@@ -299,8 +301,7 @@ static json_t *alert_event(const struct audit *a, const struct report_leak *l)
 	snprintf(chain, sizeof chain, "%s:%s", report_where_name(l->where), l->encoding);
 	set(x, "action", json_string("allowed"));
 	set(x, "gid", json_integer(1));
-	/* subject: unknown until leaks carry one (whose identifier: the device's or a third party's) */
-	set(x, "signature_id", json_integer(report_eve_signature_id(l->kind, REPORT_EVE_SUBJECT_UNKNOWN)));
+	set(x, "signature_id", json_integer(report_eve_signature_id(l->kind, report_leak_subject(l))));
 	set(x, "rev", json_integer(1));
 	set(x, "signature", json_string(sig));
 	set(x, "category", json_string("Privacy leak"));

@@ -4,6 +4,7 @@
 #include "config.h"
 #include "decode.h"
 #include "escape.h"
+#include "findings.h"
 #include "flow.h"
 #include "identity.h"
 #include "mask.h"
@@ -18,6 +19,7 @@
 #define HTML_MAX_LEAKS 2000        /* leak rows in the page; report.json has them all */
 #define HTML_MAX_COUNTRIES 12      /* bars in the chart */
 #define HTML_MAX_DEVICES 16        /* device addresses listed */
+#define HTML_MAX_IDS 10            /* identifiers listed in a finding's row; its hits have the rest */
 
 static const char *sev_name(int s) { return policy_severity_name((enum policy_severity)s); }
 
@@ -156,6 +158,8 @@ static const char CSS[] =
 	"code.evidence{display:block;background:var(--bg);border:1px solid var(--line);padding:3px 6px;"
 	"white-space:pre-wrap;word-break:break-all;color:var(--ink)}\n"
 	".req{display:block;white-space:pre-wrap;word-break:break-all}\n"
+	"tr.finding td{border-bottom:none}tr.hits>td{padding-top:0}details summary{color:var(--mute);cursor:pointer}\n"
+	"details table{margin-left:12px;width:calc(100% - 12px)}.ids{overflow-wrap:anywhere}\n"
 	"svg{max-width:100%;height:auto}svg text{font:12px system-ui,'DejaVu Sans',sans-serif;fill:var(--ink)}\n"
 	".note{color:var(--mute);font-size:13px}\n"
 	"footer{margin-top:40px;color:var(--mute);font-size:12px;border-top:1px solid var(--line);padding-top:8px}\n"
@@ -296,6 +300,18 @@ static void section_header(FILE *f, const struct audit *a, const char *verdict)
 							     : "not given (--identity): flows only");
 	fprintf(f, "<dt>Traffic</dt><dd>%llu packets, %zu flows, %zu to foreign servers</dd>\n",
 		(unsigned long long)r->st.packets, r->nflows, foreign);
+	char cnt[160];
+	summary_findings_count(r, cnt, sizeof cnt);
+	fputs("<dt>Findings</dt><dd>", f);
+	esc(f, cnt);
+	fputs("</dd>\n", f);
+	char what[1536];
+	summary_what(a, 0, what, sizeof what);
+	if (what[0]) {
+		fputs("<dt>Sent, anywhere</dt><dd>", f);
+		esc(f, what);
+		fputs("</dd>\n", f);
+	}
 	fprintf(f, "<dt>Leaks</dt><dd>%zu: %zu critical, %zu high, %zu medium, %zu low</dd>\n</dl>\n</header>\n",
 		r->nleaks, sev[SEV_CRITICAL], sev[SEV_HIGH], sev[SEV_MEDIUM], sev[SEV_LOW]);
 }
@@ -367,10 +383,54 @@ static void leak_row(FILE *f, const struct audit *a, const struct report_leak *l
 	fputs("</code></td></tr>\n", f);
 }
 
+static void add_id_html(void *arg, const char *text, int confirmed)
+{
+	void **x = arg;
+	FILE *f = x[0];
+	size_t *n = x[1];
+	if ((*n)++ >= HTML_MAX_IDS)
+		return;
+	fputs(*n > 1 ? "<br>" : "", f);
+	escape_html_put(f, text);
+	if (confirmed)
+		fputs(" <em>(the identity's)</em>", f);
+}
+
+/* A finding's row, then its hits under <details> (no script: the browser opens it). */
+static void finding_rows(FILE *f, const struct audit *a, const struct report_finding *fd, size_t *shown)
+{
+	const struct report *r = a->rep;
+	char t[40], where[64];
+	util_iso8601(fd->ts_us, t, sizeof t);
+	findings_where(r, fd, where, sizeof where);
+	fprintf(f, "<tr id=\"finding-%u\" class=\"finding\"><td class=\"mono nw\">%.12s</td><td>", fd->id, t + 11);
+	esc(f, summary_kind_label(fd->kind));
+	fputs("</td><td>", f);
+	esc(f, summary_subject_label(fd->subject));
+	fprintf(f, "</td><td class=\"num\">%u</td><td class=\"mono ids\">", fd->count);
+	size_t nid = 0;
+	void *x[2] = { f, &nid };
+	findings_identifiers(r, a->id, a->o.show_identifiers, fd, add_id_html, x);
+	if (nid > HTML_MAX_IDS)
+		fprintf(f, "<br>and %zu more (in the hits)", nid - HTML_MAX_IDS);
+	fputs(nid ? "" : "-", f);
+	fputs("</td><td>", f);
+	esc(f, where);
+	fprintf(f, "</td><td>%s</td><td><span class=\"sev sev-%s\">%s</span></td></tr>\n",
+		fd->encrypted ? "TLS" : "cleartext", sev_name(fd->severity), sev_name(fd->severity));
+	fprintf(f, "<tr class=\"hits\"><td colspan=\"8\"><details><summary>%zu hit%s%s: encoding, place and evidence"
+		   "</summary>\n<table><tr><th>Time</th><th>Kind</th><th>Identifier</th><th>Encoding</th><th>Where</th>"
+		   "<th>Transport</th><th>Severity</th></tr>\n", fd->n, fd->n == 1 ? "" : "s",
+		fd->confirmed && fd->n > 1 ? ", the identity's first" : "");
+	for (size_t k = 0; k < fd->n && *shown < HTML_MAX_LEAKS; k++, (*shown)++)
+		leak_row(f, a, &r->leaks[r->fidx[fd->first + k]], r->fidx[fd->first + k]);
+	fputs("</table></details></td></tr>\n", f);
+}
+
 static void section_leaks(FILE *f, const struct audit *a)
 {
 	const struct report *r = a->rep;
-	fputs("<section id=\"leaks\">\n<h2>1. Leaks, by destination</h2>\n", f);
+	fputs("<section id=\"leaks\">\n<h2>1. Findings, by destination</h2>\n", f);
 	if (!r->nleaks) {
 		fprintf(f, "<p>%s</p>\n</section>\n", a->id ? "No identifier of the phone was found in what it sent."
 						      : "No --identity was given, so no identifier was searched for.");
@@ -378,7 +438,9 @@ static void section_leaks(FILE *f, const struct audit *a)
 	}
 	fputs("<p class=\"note\">Times are capture times (UTC). Identifiers and evidence are masked"
 	      " unless the report was made with --show-identifiers. The evidence is the bytes around the"
-	      " identifier as sent; the line above it is the HTTP request it was in.</p>\n", f);
+	      " identifier as sent; the line above it is the HTTP request it was in. A finding is what one"
+	      " message (an HTTP request, a stream piece) sent of one kind and whose: an address book"
+	      " upload is one finding with a count; its hits open below it.</p>\n", f);
 	struct report_dest *d;
 	size_t *idx, shown = 0;
 	size_t nd = report_html_dests(r, &d, &idx);
@@ -388,11 +450,20 @@ static void section_leaks(FILE *f, const struct audit *a)
 			dest_heading(f, a, d[g].flow);
 		else
 			fputs("<h3>unknown flow</h3>\n", f);
-		fprintf(f, "<p class=\"meta\">%zu leak%s</p>\n<table><tr><th>Time</th><th>Kind</th><th>Identifier</th>"
-			   "<th>Encoding</th><th>Where</th><th>Transport</th><th>Severity</th></tr>\n",
-			d[g].n, d[g].n == 1 ? "" : "s");
-		for (size_t k = 0; k < d[g].n && shown < HTML_MAX_LEAKS; k++, shown++)
-			leak_row(f, a, &r->leaks[idx[d[g].first + k]], idx[d[g].first + k]);
+		size_t nf = 0;
+		for (size_t k = 0; k < d[g].n; k++) {
+			const struct report_leak *l = &r->leaks[idx[d[g].first + k]];
+			nf += l->finding && r->fidx[r->findings[l->finding - 1].first] == idx[d[g].first + k];
+		}
+		fprintf(f, "<p class=\"meta\">%zu finding%s, %zu leak%s</p>\n<table><tr><th>Time</th><th>Kind</th>"
+			   "<th>Whose</th><th class=\"num\">Count</th><th>Identifiers</th><th>Where</th><th>Transport</th>"
+			   "<th>Severity</th></tr>\n", nf, nf == 1 ? "" : "s", d[g].n, d[g].n == 1 ? "" : "s");
+		for (size_t k = 0; k < d[g].n && shown < HTML_MAX_LEAKS; k++) {  /* each finding at its first hit */
+			size_t li = idx[d[g].first + k];
+			const struct report_leak *l = &r->leaks[li];
+			if (l->finding && r->fidx[r->findings[l->finding - 1].first] == li)
+				finding_rows(f, a, &r->findings[l->finding - 1], &shown);
+		}
 		fputs("</table>\n</article>\n", f);
 	}
 	if (shown < r->nleaks)

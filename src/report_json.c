@@ -4,6 +4,7 @@
 #include "config.h"
 #include "custody.h"
 #include "escape.h"
+#include "findings.h"
 #include "decode.h"
 #include "identity.h"
 #include "util.h"
@@ -247,6 +248,8 @@ static json_t *leak_json(const struct audit *a, const struct report_leak *l)
 	json_object_set_new(o, "kind", json_string(identity_kind_name(l->kind)));
 	json_object_set_new(o, "identifier", identifier_json(a, l));
 	json_object_set_new(o, "confidence", json_string(l->suspected ? "suspected" : "confirmed"));
+	json_object_set_new(o, "subject", jstr_or_null(report_subject_name(report_leak_subject(l))));
+	json_object_set_new(o, "finding", l->finding ? json_integer(l->finding) : json_null());
 	json_object_set_new(o, "key", jstr_or_null(l->key));
 	if (l->rule_id) {
 		json_t *ru = json_object();
@@ -547,6 +550,50 @@ static json_t *leak_elem(const struct audit *a, size_t i)
 	return leak_json(a, &a->rep->leaks[i]);
 }
 
+static void add_identifier(void *arg, const char *text, int confirmed)
+{
+	(void)confirmed;
+	json_array_append_new(arg, json_string(text));
+}
+
+/* One finding: the hits of one kind and subject in one message, with its destination. */
+static json_t *finding_elem(const struct audit *a, size_t i)
+{
+	const struct report *r = a->rep;
+	const struct report_finding *fd = &r->findings[i];
+	const struct report_flow *f = report_flow_by_id(r, fd->flow_id);
+	json_t *o = json_object(), *leaks = json_array(), *ids = json_array();
+	char where[128];
+	json_object_set_new(o, "id", json_integer(fd->id));
+	json_object_set_new(o, "kind", json_string(identity_kind_name(fd->kind)));
+	json_object_set_new(o, "subject", jstr_or_null(report_subject_name(fd->subject)));
+	json_object_set_new(o, "count", json_integer(fd->count));
+	json_object_set_new(o, "confirmed", json_integer(fd->confirmed));
+	json_object_set_new(o, "hits", json_integer((json_int_t)fd->n));
+	json_object_set_new(o, "flow_id", json_integer((json_int_t)fd->flow_id));
+	json_object_set_new(o, "timestamp", jtime(fd->ts_us));
+	if (f) {
+		char d[INET6_ADDRSTRLEN];
+		report_addr_str(f->family, f->addr[!fd->dir], d, sizeof d);
+		json_object_set_new(o, "dest_ip", json_string(d));
+		json_object_set_new(o, "dest_port", json_integer(f->port[!fd->dir]));
+		json_object_set_new(o, "host", jstr_or_null(f->host));
+		json_object_set_new(o, "country", jstr_or_null(f->geo.country));
+	}
+	findings_where(r, fd, where, sizeof where);
+	json_object_set_new(o, "where", json_string(where));
+	json_object_set_new(o, "foreign", json_boolean(fd->foreign));
+	json_object_set_new(o, "encrypted", json_boolean(fd->encrypted));
+	json_object_set_new(o, "decrypted", json_boolean(fd->decrypted));
+	json_object_set_new(o, "severity", json_string(policy_severity_name(fd->severity)));
+	for (size_t k = 0; k < fd->n; k++)
+		json_array_append_new(leaks, json_integer((json_int_t)r->fidx[fd->first + k]));
+	json_object_set_new(o, "leaks", leaks);
+	findings_identifiers(r, a->id, a->o.show_identifiers, fd, add_identifier, ids);
+	json_object_set_new(o, "identifiers", ids);
+	return o;
+}
+
 static json_t *warnings_json(const struct report *r)
 {
 	json_t *warn = json_array();
@@ -604,7 +651,7 @@ int report_json_dump(const struct audit *a, FILE *f)
 		 put_member(f, "stats", stats_json(&r->st), 0, ind) && put_member(f, "warnings", warnings_json(r), 0, ind) &&
 		 put_member(f, "device_selection", device_selection_json(a), 0, ind) &&
 		 put_member(f, "devices", devices_json(a), 0, ind) &&
-		 put_flows_leaks(f, a) &&
+		 put_flows_leaks(f, a) && put_array(f, "findings", r->nfindings, finding_elem, a) &&
 		 put_member(f, "summary", summary_json(r), 0, ind) && put_member(f, "custody", custody_json(a, &c), 0, ind) &&
 		 fputs("\n}\n", f) >= 0;
 	return ok ? 0 : -1;

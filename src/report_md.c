@@ -4,6 +4,8 @@
 #include "config.h"
 #include "escape.h"
 #include "mask.h"
+#include "findings.h"
+#include "report_eve.h"
 #include "report_html.h"
 #include "report_json.h"
 #include "summary.h"
@@ -11,7 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MD_MAX_LEAKS 500           /* table rows; report.json has them all */
+#define MD_MAX_FINDINGS 500        /* table rows; report.json has them all */
+#define MD_MAX_IDS 10              /* identifiers listed in a finding's row */
 
 static void md(FILE *f, const char *s) { escape_md_put(f, s); }
 
@@ -22,28 +25,50 @@ static void md_masked(FILE *f, const struct audit *a, const char *s)
 	md(f, b);
 }
 
-static void leaks_table(FILE *f, const struct audit *a)
+static void add_id_md(void *arg, const char *text, int confirmed)
+{
+	void **x = arg;
+	FILE *f = x[0];
+	size_t *n = x[1];
+	if ((*n)++ >= MD_MAX_IDS)
+		return;
+	fputs(*n > 1 ? ", `" : "`", f);
+	md(f, text);
+	fputs(confirmed ? "` (the identity's)" : "`", f);
+}
+
+/* One row per finding (one message's hits of one kind and whose), identifiers confirmed first. */
+static void findings_table(FILE *f, const struct audit *a)
 {
 	const struct report *r = a->rep;
-	fprintf(f, "## Leaks (%zu)\n\n", r->nleaks);
-	if (!r->nleaks) {
+	char cnt[160];
+	summary_findings_count(r, cnt, sizeof cnt);
+	fprintf(f, "## Findings: %s from %zu leaks\n\n", cnt, r->nleaks);
+	if (!r->nfindings) {
 		fputs(a->id ? "No identifier of the phone was found in what it sent.\n\n"
 			    : "No --identity was given, so no identifier was searched for.\n\n", f);
 		return;
 	}
-	fputs("| Time (UTC) | Severity | Kind | Identifier | Host | Country | ASN | Encoding | Where | Evidence |\n"
-	      "|---|---|---|---|---|---|---|---|---|---|\n", f);
-	for (size_t i = 0; i < r->nleaks && i < MD_MAX_LEAKS; i++) {
-		const struct report_leak *l = &r->leaks[i];
-		const struct report_flow *fl = report_flow_by_id(r, l->flow_id);
-		char t[40], id[512];
-		report_html_time(l->ts_us, t, sizeof t);
-		mask_identifier(a, l, id, sizeof id);
-		fprintf(f, "| %.19s | %s | ", t, policy_severity_name(l->severity));
-		md(f, summary_kind_label(l->kind));
-		fputs(" | `", f);
-		md(f, id);
-		fputs("` | ", f);
+	fputs("| # | Time (UTC) | Severity | Kind | Whose | Count | Identifiers | Host | Country | ASN | Where | Evidence (first hit) |\n"
+	      "|---|---|---|---|---|---:|---|---|---|---|---|---|\n", f);
+	for (size_t i = 0; i < r->nfindings && i < MD_MAX_FINDINGS; i++) {
+		const struct report_finding *fd = &r->findings[i];
+		const struct report_flow *fl = report_flow_by_id(r, fd->flow_id);
+		const struct report_leak *l = &r->leaks[r->fidx[fd->first]];
+		char t[40], where[64];
+		report_html_time(fd->ts_us, t, sizeof t);
+		findings_where(r, fd, where, sizeof where);
+		fprintf(f, "| %u | %.19s | %s | ", fd->id, t, policy_severity_name(fd->severity));
+		md(f, summary_kind_label(fd->kind));
+		fputs(" | ", f);
+		md(f, summary_subject_label(fd->subject));
+		fprintf(f, " | %u | ", fd->count);
+		size_t nid = 0;
+		void *x[2] = { f, &nid };
+		findings_identifiers(r, a->id, a->o.show_identifiers, fd, add_id_md, x);
+		if (nid > MD_MAX_IDS)
+			fprintf(f, " and %zu more", nid - MD_MAX_IDS);
+		fputs(nid ? " | " : "- | ", f);
 		md_masked(f, a, fl && fl->host[0] ? fl->host : "-");
 		fputs(" | ", f);
 		md(f, fl && fl->geo.country[0] ? fl->geo.country : "-");
@@ -55,16 +80,14 @@ static void leaks_table(FILE *f, const struct audit *a)
 			fputs("-", f);
 		}
 		fputs(" | ", f);
-		md(f, l->encoding);
-		fputs(" | ", f);
-		md(f, report_where_name(l->where));
+		md(f, where);
 		fputs(" | ", f);
 		md(f, l->evidence ? l->evidence : "");
 		fputs(" |\n", f);
 	}
-	if (r->nleaks > MD_MAX_LEAKS)
-		fprintf(f, "\n%zu more leaks are in report.json.\n", r->nleaks - MD_MAX_LEAKS);
-	fputs("\n", f);
+	if (r->nfindings > MD_MAX_FINDINGS)
+		fprintf(f, "\n%zu more findings are in report.json.\n", r->nfindings - MD_MAX_FINDINGS);
+	fputs("\nEvery hit of a finding (encoding, place, evidence) is in report.json (`findings[].leaks`).\n\n", f);
 }
 
 static void foreign_table(FILE *f, const struct audit *a)
@@ -177,7 +200,7 @@ int report_md_write(FILE *f, const struct audit *a, const struct custody *c)
 	md(f, a->o.policy.home[0] ? summary_country_name(a->o.policy.home) : "not given");
 	fputs(". Identifiers are masked", f);
 	fputs(a->o.show_identifiers ? " nowhere (--show-identifiers).\n\n" : ".\n\n", f);
-	leaks_table(f, a);
+	findings_table(f, a);
 	foreign_table(f, a);
 	devices_list(f, a);
 	custody_list(f, a, c);

@@ -42,6 +42,7 @@ struct flow_dir {
 	uint8_t headlen;
 	uint32_t nleaks;
 	uint32_t *leak_idx;            /* this direction's leaks in rep->leaks, for de-duplication */
+	uint32_t msg;                  /* messages so far: HTTP requests, WebSocket messages, stream pieces, datagrams */
 };
 
 struct pend_hit {                  /* a hit copied out of the scan callback */
@@ -238,6 +239,26 @@ static char *make_evidence(struct scan_ctx *s, struct pend_hit *p)
 	return out;
 }
 
+/* Whose a hit is: an identity value by its kind (contacts and SMS senders are other people);
+ * a rule hit is unknown without an identity file, a contact's or an SMS's is someone else's, a
+ * phone number or e-mail someone else's when the identity lists the phone's own (a value equal
+ * to it was reported as confirmed), and any other kind the device's. */
+static uint8_t hit_subject(const struct scan_ctx *s, const struct pend_hit *p)
+{
+	if (p->kind == ID_CONTACT || p->kind == ID_SMS)
+		return p->suspected && !s->id ? SUBJECT_UNKNOWN : SUBJECT_THIRD_PARTY;
+	if (!p->suspected)
+		return SUBJECT_DEVICE;
+	if (!s->id)
+		return SUBJECT_UNKNOWN;
+	if (p->kind != ID_PHONE_NUMBER && p->kind != ID_EMAIL)
+		return SUBJECT_DEVICE;
+	for (size_t i = 0; i < s->id->nvalues; i++)
+		if (s->id->values[i].kind == (enum id_kind)p->kind)
+			return SUBJECT_THIRD_PARTY;
+	return SUBJECT_UNKNOWN;  /* the phone's own is not in the identity: it may be this one */
+}
+
 /* Turns the pending hits of one scan into leaks of flow f. */
 static void flush_pending(struct scan_ctx *s, struct flow *f, int dir)
 {
@@ -260,6 +281,8 @@ static void flush_pending(struct scan_ctx *s, struct flow *f, int dir)
 		l->kind = copy.kind;
 		l->value_index = copy.value_index;
 		l->where = copy.where;
+		l->subject = hit_subject(s, &copy);
+		l->msg = d->msg;
 		l->ts_us = s->now_us;
 		snprintf(l->encoding, sizeof l->encoding, "%s", copy.encoding);
 		snprintf(l->name, sizeof l->name, "%s", copy.name);
@@ -325,6 +348,65 @@ static int confirmed_over(const struct scan_pending *pd, unsigned buf, size_t a,
 	return 0;
 }
 
+/* A key path of an upload of other people's data: a segment named like an address book or call log. */
+static int upload_key(const char *key)
+{
+	static const char *names[] = { "contacts", "contactlist", "addressbook", "phonebook", "calllog", "calllogs",
+				       "calls", "callhistory" };
+	char seg[KEY_MAX];
+	for (const char *k = key; *k;) {
+		size_t n = strcspn(k, ".[]/");
+		rules_norm_key(k, n, seg, sizeof seg);
+		for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+			if (!strcmp(seg, names[i]))
+				return 1;
+		k += n + (k[n] != 0);
+	}
+	return 0;
+}
+
+/* Is a live hit a person's number or address (an address book's entry, an SMS sender)? */
+static int person_value(const struct pend_hit *p)
+{
+	if (p->dead)
+		return 0;
+	return p->suspected ? p->kind == ID_PHONE_NUMBER || p->kind == ID_EMAIL || p->kind == ID_CONTACT
+			    : p->kind == ID_CONTACT || p->kind == ID_SMS;
+}
+
+/* An upload (an address book, a call log): with an identity file, the phone numbers and e-mails
+ * rules found are the contacts' (kind contact) when they sit under an address-book key or when
+ * the unit holds PH_UPLOAD_MIN_VALUES distinct ones (the identity's contacts and SMS senders
+ * counted); the phone's own (confirmed) keep their kind. Then one leak per contact value. */
+static void mark_upload(struct scan_ctx *s)
+{
+	struct scan_pending *pd = s->pend;
+	if (!s->id)
+		return;  /* without an identity file kinds stay as the rules say */
+	size_t distinct = 0;
+	for (size_t i = 0; i < pd->n; i++) {
+		const struct pend_hit *p = &pd->hit[i];
+		size_t j = 0;
+		while (j < i && !(person_value(&pd->hit[j]) && pd->hit[j].suspected == p->suspected &&
+				  (p->suspected ? !strcmp(pd->hit[j].found, p->found) : pd->hit[j].value_index == p->value_index)))
+			j++;
+		distinct += person_value(p) && j == i;
+	}
+	for (size_t i = 0; i < pd->n; i++) {
+		struct pend_hit *p = &pd->hit[i];
+		if (!p->dead && p->suspected && (p->kind == ID_PHONE_NUMBER || p->kind == ID_EMAIL) &&
+		    (distinct >= PH_UPLOAD_MIN_VALUES || upload_key(p->key)))
+			p->kind = ID_CONTACT;
+	}
+	for (size_t i = 0; i < pd->n; i++) {  /* two rules, one contact: reported once */
+		struct pend_hit *p = &pd->hit[i];
+		for (size_t j = 0; j < i && p->suspected && p->kind == ID_CONTACT && !p->dead; j++) {
+			const struct pend_hit *q = &pd->hit[j];
+			p->dead = q->suspected && !q->dead && q->kind == ID_CONTACT && !strcmp(q->found, p->found);
+		}
+	}
+}
+
 /* Before the hits of one unit become leaks: checks of suspected values, the simplest chain of
  * each identifier kept (a value found as sent is not reported again from a decoded copy). */
 static void finalize_pending(struct scan_ctx *s)
@@ -356,22 +438,21 @@ static void finalize_pending(struct scan_ctx *s)
 		else if (equals_identity(s, p->found))
 			p->dead = 1;
 	}
-	/* rules that need several values in one message (an address book): count, keep one */
+	/* rules that need several values in one message (an address book): with an identity file
+	 * all or none (mark_upload makes them contacts, the report one finding); without, one */
 	for (size_t i = 0; i < pd->n; i++) {
 		struct pend_hit *p = &pd->hit[i];
 		if (p->dead || !p->suspected || s->rules->r[p->rule].min_count < 2)
 			continue;
-		unsigned cnt = 1;
-		for (size_t j = i + 1; j < pd->n; j++) {
-			struct pend_hit *q = &pd->hit[j];
-			if (!q->dead && q->suspected && q->rule == p->rule) {
-				cnt++;
-				q->dead = 1;
-			}
-		}
-		if (cnt < s->rules->r[p->rule].min_count)
-			p->dead = 1;
+		unsigned cnt = 0;  /* every live hit of the rule: those before i were kept (identity) or are dead */
+		for (size_t j = 0; j < pd->n; j++)
+			cnt += !pd->hit[j].dead && pd->hit[j].suspected && pd->hit[j].rule == p->rule;
+		for (size_t j = i + 1; j < pd->n; j++)
+			pd->hit[j].dead |= (cnt < s->rules->r[p->rule].min_count || !s->id) && pd->hit[j].suspected &&
+					   pd->hit[j].rule == p->rule;
+		p->dead = cnt < s->rules->r[p->rule].min_count;
 	}
+	mark_upload(s);
 }
 
 static void unit_end(struct unit_ctx *u)
@@ -382,6 +463,7 @@ static void unit_end(struct unit_ctx *u)
 
 static void scan_block(struct unit_ctx *u, const uint8_t *p, size_t len)
 {
+	u->f->dir[u->dir]->msg++;
 	match_scan(u->s->m, p, len, on_hit, u);
 	unit_end(u);
 }
@@ -492,6 +574,7 @@ static void scan_stream(struct unit_ctx *u, const uint8_t *p, size_t len)
 {
 	if (!len)
 		return;
+	u->f->dir[u->dir]->msg++;
 	match_stream_scan(u->s->m, &u->f->dir[u->dir]->ms, p, len, on_hit, u);
 	unit_end(u);
 }
@@ -500,6 +583,8 @@ static void scan_stream(struct unit_ctx *u, const uint8_t *p, size_t len)
 static void on_ws_message(void *arg, const uint8_t *p, size_t len, int text)
 {
 	(void)text;
+	struct unit_ctx *u = arg;
+	u->f->dir[u->dir]->msg++;
 	scan_structured(arg, UNPACK_AUTO, NULL, p, len);
 }
 
@@ -507,6 +592,7 @@ static void on_request(void *arg, const struct http_request *r)
 {
 	struct unit_ctx *u = arg;
 	struct flow *f = u->f;
+	f->dir[u->dir]->msg++;
 	if (r->websocket)
 		f->dir[u->dir]->websocket = 1;
 	struct report_http *h = report_add_http(u->s->rep, f->id, u->s->now_us, r->method, r->host, r->uri, r->user_agent);

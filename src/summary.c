@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include "config.h"
 #include "escape.h"
+#include "findings.h"
 #include "identity.h"
 #include "report_json.h"
 #include <arpa/inet.h>
@@ -161,33 +162,81 @@ static void print_foreign(FILE *out, const struct report *r)
 	free(v);
 }
 
-static void print_leaks(FILE *out, const struct report *r)
+/* Most severe first, then in order of discovery. */
+static int cmp_finding_rank(const void *x, const void *y)
 {
-	struct row *v = util_xcalloc(r->nleaks + 1, sizeof *v);
-	for (size_t i = 0; i < r->nleaks; i++) {
-		const struct report_leak *l = &r->leaks[i];
-		const struct report_flow *f = report_flow_by_id(r, l->flow_id);
-		v[i].sev = l->severity;
-		v[i].kind = identity_kind_name(l->kind);
-		v[i].host = f && f->host[0] ? f->host : NULL;
-		if (f && !v[i].host)
-			report_addr_str(f->family, f->addr[!l->dir], v[i].addr, sizeof v[i].addr);
-		v[i].cc = f ? f->geo.country : NULL;
-		v[i].where = report_where_name(l->where);
-		v[i].enc = l->encoding;
-		v[i].leaks = 1;
+	const struct report_finding *a = *(const struct report_finding *const *)x, *b = *(const struct report_finding *const *)y;
+	if (a->severity != b->severity)
+		return b->severity - a->severity;
+	return a->id < b->id ? -1 : a->id > b->id;
+}
+
+struct id_list {                   /* the first identifiers of a finding, for one cell */
+	char text[96];
+	size_t n;
+};
+
+static void add_id(void *arg, const char *text, int confirmed)
+{
+	struct id_list *l = arg;
+	size_t len = strlen(l->text);
+	if (l->n++ < 2)
+		snprintf(l->text + len, sizeof l->text - len, "%s%s%s", l->n > 1 ? ", " : "", text, confirmed ? "*" : "");
+}
+
+const char *summary_subject_label(int subject)
+{
+	return subject == SUBJECT_DEVICE ? "the phone" : subject == SUBJECT_THIRD_PARTY ? "other people" : "unknown";
+}
+
+void summary_findings_count(const struct report *r, char *out, size_t outlen)
+{
+	size_t n[SUBJECT__COUNT] = { 0 };
+	for (size_t i = 0; i < r->nfindings; i++)
+		n[r->findings[i].subject < SUBJECT__COUNT ? r->findings[i].subject : SUBJECT_UNKNOWN]++;
+	int len = snprintf(out, outlen, "%zu (%zu of the phone's own identifiers, %zu of other people's data", r->nfindings,
+			   n[SUBJECT_DEVICE], n[SUBJECT_THIRD_PARTY]);
+	if (len > 0 && (size_t)len < outlen)
+		snprintf(out + len, outlen - (size_t)len, n[SUBJECT_UNKNOWN] ? ", %zu whose owner is unknown)" : ")",
+			 n[SUBJECT_UNKNOWN]);
+}
+
+/* One row per finding: the hits of one kind and subject in one message. */
+static void print_findings(FILE *out, const struct audit *a)
+{
+	const struct report *r = a->rep;
+	char cnt[160];
+	summary_findings_count(r, cnt, sizeof cnt);
+	fprintf(out, "\nFindings: %s from %zu leaks\n", cnt, r->nleaks);
+	if (!r->nfindings)
+		return;
+	const struct report_finding **v = util_xcalloc(r->nfindings, sizeof *v);
+	for (size_t i = 0; i < r->nfindings; i++)
+		v[i] = &r->findings[i];
+	qsort(v, r->nfindings, sizeof *v, cmp_finding_rank);
+	fprintf(out, "  %-8s %-14s %-12s %-32s %-7s %-11s %5s  %s\n", "SEVERITY", "KIND", "WHOSE", "HOST OR ADDRESS", "COUNTRY",
+		"WHERE", "COUNT", "IDENTIFIERS (* the identity's)");
+	char safe[PH_DNS_MAX_NAME], ids[192], where[64];
+	for (size_t i = 0; i < r->nfindings && i < SUMMARY_MAX_ROWS; i++) {
+		const struct report_finding *fd = v[i];
+		const struct report_flow *f = report_flow_by_id(r, fd->flow_id);
+		char addr[INET6_ADDRSTRLEN] = "-";
+		if (f)
+			report_addr_str(f->family, f->addr[!fd->dir], addr, sizeof addr);
+		struct id_list il = { .n = 0 };
+		il.text[0] = 0;
+		findings_identifiers(r, a->id, a->o.show_identifiers, fd, add_id, &il);
+		if (il.n > 2) {
+			size_t len = strlen(il.text);
+			snprintf(il.text + len, sizeof il.text - len, " +%zu more", il.n - 2);
+		}
+		findings_where(r, fd, where, sizeof where);
+		fprintf(out, "  %-8s %-14s %-12s %-32.32s %-7s %-11s %5u  %s\n", policy_severity_name(fd->severity),
+			identity_kind_name(fd->kind), summary_subject_label(fd->subject),
+			escape_term(f && f->host[0] ? f->host : addr, safe, sizeof safe), or_dash(f ? f->geo.country : NULL),
+			where, fd->count, escape_term(il.text[0] ? il.text : "-", ids, sizeof ids));
 	}
-	size_t n = rows_merge(v, r->nleaks);
-	fprintf(out, "\nLeaks: %zu\n", r->nleaks);
-	if (n)
-		fprintf(out, "  %-8s %-14s %-32s %-7s %-7s %-20s %5s\n", "SEVERITY", "KIND", "HOST OR ADDRESS", "COUNTRY",
-			"WHERE", "ENCODING", "COUNT");
-	char safe[PH_DNS_MAX_NAME];
-	for (size_t i = 0; i < n && i < SUMMARY_MAX_ROWS; i++)
-		fprintf(out, "  %-8s %-14s %-32.32s %-7s %-7s %-20s %5llu\n", policy_severity_name(v[i].sev), v[i].kind,
-			escape_term(v[i].host ? v[i].host : v[i].addr, safe, sizeof safe), or_dash(v[i].cc), v[i].where, v[i].enc,
-			(unsigned long long)v[i].leaks);
-	print_more(out, SUMMARY_MAX_ROWS, n, "kinds of leak");
+	print_more(out, SUMMARY_MAX_ROWS, r->nfindings, "findings");
 	free(v);
 }
 
@@ -231,42 +280,105 @@ const char *summary_country_name(const char *cc)
 	return cc && cc[0] ? cc : "an unknown country";
 }
 
-/* Which contact entry a value belongs to: entries are name, phone, email in list order. */
-static size_t contact_entry(const struct identity *id, size_t vi)
+struct seen_value { uint64_t key; int fields; };  /* a distinct identifier, the contact fields sent */
+
+static int cmp_seen(const void *x, const void *y)
 {
-	static const char *order[] = { "name", "phone", "email" };
-	size_t entry = 0;
-	int last = 99;
-	for (size_t i = 0; i < id->nvalues && i <= vi; i++) {
-		if (id->values[i].kind != ID_CONTACT)
-			continue;
-		int f = 0;
-		while (f < 3 && (!id->values[i].field || strcmp(id->values[i].field, order[f])))
-			f++;
-		if (f <= last && last != 99)
-			entry++;
-		last = f;
-	}
-	return entry;
+	uint64_t a = ((const struct seen_value *)x)->key, b = ((const struct seen_value *)y)->key;
+	return a < b ? -1 : a > b;
 }
 
-/* Distinct identifiers of a kind among foreign leaks (contacts counted by entry). */
-static size_t count_distinct(const struct audit *a, int kind)
+/* Distinct identifiers of a kind and subject among foreign leaks (a contact's name and number
+ * are one); with fields, how many contacts had their number [0], name [1], e-mail [2] sent. */
+static size_t count_distinct(const struct audit *a, int kind, int subject, size_t fields[3])
 {
-	size_t seen[64], n = 0;
 	const struct report *r = a->rep;
+	struct seen_value *v = util_xmalloc((r->nleaks + 1) * sizeof *v);
+	size_t n = 0, k = 0;
 	for (size_t i = 0; i < r->nleaks; i++) {
 		const struct report_leak *l = &r->leaks[i];
-		if (!l->foreign || l->kind != kind)
-			continue;
-		size_t v = kind == ID_CONTACT && a->id ? contact_entry(a->id, l->value_index) : l->value_index;
-		size_t j = 0;
-		while (j < n && seen[j] != v)
-			j++;
-		if (j == n && n < 64)
-			seen[n++] = v;
+		if (l->foreign && l->kind == kind && l->subject == subject)
+			v[n++] = (struct seen_value){ findings_value_key(a->id, l), 1 << findings_contact_field(a->id, l) };
 	}
-	return n;
+	qsort(v, n, sizeof *v, cmp_seen);
+	for (size_t i = 0; i < n; i++) {
+		if (k && v[k - 1].key == v[i].key)
+			v[k - 1].fields |= v[i].fields;
+		else
+			v[k++] = v[i];
+	}
+	for (int f = 0; fields && f < 3; f++) {
+		fields[f] = 0;
+		for (size_t i = 0; i < k; i++)
+			fields[f] += (v[i].fields >> f) & 1;
+	}
+	free(v);
+	return k;
+}
+
+/* The phone's own identifiers, as the verdict names them: singular, plural (with a count), and
+ * whether it is the phone's ("the phone's" the first time, "its" after). */
+static const struct { const char *one, *many; int own; } DEVICE_WORDS[ID__COUNT] = {
+	[ID_IMEI] = { "IMEI", "%zu IMEIs", 0 }, [ID_IMSI] = { "IMSI", "%zu IMSIs", 0 },
+	[ID_ICCID] = { "SIM serial (ICCID)", "%zu SIM serials (ICCID)", 0 },
+	[ID_PHONE_NUMBER] = { "number", "%zu numbers", 1 }, [ID_CARRIER] = { "carrier", "%zu carriers", 1 },
+	[ID_MAC] = { "MAC address", "%zu MAC addresses", 1 }, [ID_ANDROID_ID] = { "Android ID", "%zu Android IDs", 1 },
+	[ID_ADVERTISING_ID] = { "advertising ID", "%zu advertising IDs", 1 },
+	[ID_EMAIL] = { "the user's e-mail address", "the user's %zu e-mail addresses", 0 },
+	[ID_SERIAL] = { "serial number", "%zu serial numbers", 1 }, [ID_LOCATION] = { "location", "%zu locations", 1 },
+	[ID_MEID] = { "MEID", "%zu MEIDs", 0 }, [ID_DEVICE_ID] = { "a device ID", "%zu device IDs", 0 },
+};
+
+/* "the numbers of 34 contacts and 2 of their names", "the number and name of a contact". */
+static void contacts_phrase(char *out, size_t outlen, size_t n, const size_t fields[3])
+{
+	static const char *one[3] = { "number", "name", "e-mail address" }, *many[3] = { "numbers", "names", "e-mail addresses" };
+	const char *all[3], *some[3];
+	size_t na = 0, ns = 0, somen[3];
+	for (int f = 0; f < 3; f++) {
+		if (fields[f] == n)
+			all[na++] = n == 1 ? one[f] : many[f];
+		else if (fields[f]) {
+			somen[ns] = fields[f];
+			some[ns++] = fields[f] == 1 ? one[f] : many[f];
+		}
+	}
+	char main[128];
+	if (!na) {  /* no field sent for every contact */
+		for (size_t i = 0; i < ns; i++)
+			all[na++] = some[i];
+		ns = 0;
+	}
+	main[0] = 0;
+	for (size_t i = 0; i < na; i++) {
+		size_t len = strlen(main);
+		snprintf(main + len, sizeof main - len, "%s%s", i == 0 ? "" : i + 1 == na ? " and " : ", ", all[i]);
+	}
+	if (n == 1)
+		snprintf(out, outlen, "the %s of a contact", main);
+	else
+		snprintf(out, outlen, "the %s of %zu contacts", main, n);
+	for (size_t i = 0; i < ns; i++) {
+		size_t len = strlen(out);
+		snprintf(out + len, outlen - len, " and %zu of their %s", somen[i], some[i]);
+	}
+}
+
+/* Words for one kind of other people's data ("the numbers of 2 SMS senders"). */
+static void third_party_phrase(const struct audit *a, int kind, char *out, size_t outlen)
+{
+	size_t fields[3], n = count_distinct(a, kind, SUBJECT_THIRD_PARTY, fields);
+	if (kind == ID_CONTACT)
+		contacts_phrase(out, outlen, n, fields);
+	else if (kind == ID_SMS)
+		n == 1 ? snprintf(out, outlen, "an SMS sender's number") : snprintf(out, outlen, "the numbers of %zu SMS senders", n);
+	else if (kind == ID_PHONE_NUMBER)
+		n == 1 ? snprintf(out, outlen, "another person's number") : snprintf(out, outlen, "%zu other people's numbers", n);
+	else if (kind == ID_EMAIL)
+		n == 1 ? snprintf(out, outlen, "another person's e-mail address")
+		       : snprintf(out, outlen, "%zu other people's e-mail addresses", n);
+	else
+		snprintf(out, outlen, "%s%s", n > 1 ? "other people's " : "another person's ", summary_kind_label(kind));
 }
 
 /* --keylog: TLS flows whose content could not be read (no key, or keys that fail), by host. */
@@ -307,41 +419,87 @@ static void print_not_inspected(FILE *out, const struct report *r)
 	fprintf(out, "  What these flows carry is unknown: export their keys, or report them as not audited.\n");
 }
 
+/* "2 phone numbers" from a label. */
+static void plural(char *out, size_t outlen, const char *label, size_t n)
+{
+	size_t ll = strlen(label);
+	if (n > 1)
+		snprintf(out, outlen, "%zu %s%s", n, label, ll && label[ll - 1] == 's' ? "es" : "s");
+	else
+		snprintf(out, outlen, "%s", label);
+}
+
+void summary_what(const struct audit *a, int foreign_only, char *out, size_t outlen)
+{
+	const struct report *r = a->rep;
+	uint8_t seen[SUBJECT__COUNT][ID__COUNT] = { { 0 } };
+	for (size_t i = 0; i < r->nleaks; i++) {
+		const struct report_leak *l = &r->leaks[i];
+		if ((l->foreign || !foreign_only) && l->kind < ID__COUNT && l->subject < SUBJECT__COUNT)
+			seen[l->subject][l->kind] = 1;
+	}
+	char words[ID__COUNT][192], dev[1024], unk[1024], t[160];
+	const char *items[ID__COUNT];
+	size_t n = 0, own = 0;
+	out[0] = 0;
+	for (int k = 0; k < ID__COUNT; k++) {  /* the phone's own, in the identity's order: IMEI first */
+		if (!seen[SUBJECT_DEVICE][k])
+			continue;
+		size_t c = count_distinct(a, k, SUBJECT_DEVICE, NULL);
+		const char *pre = !DEVICE_WORDS[k].own ? "" : own++ ? "its " : "the phone's ";
+		if (c > 1) {
+			snprintf(t, sizeof t, DEVICE_WORDS[k].many ? DEVICE_WORDS[k].many : "%zu identifiers", c);
+			snprintf(words[n], sizeof words[n], "%s%s", pre, t);
+		} else {
+			snprintf(words[n], sizeof words[n], "%s%s", pre, DEVICE_WORDS[k].one ? DEVICE_WORDS[k].one : "identifier");
+		}
+		items[n] = words[n];
+		n++;
+	}
+	list_join(dev, sizeof dev, items, n);
+	size_t len = 0;
+	if (n)
+		len = (size_t)snprintf(out, outlen, "%s", dev);
+	static const int order[] = { ID_CONTACT, ID_SMS, ID_PHONE_NUMBER, ID_EMAIL };  /* other people's */
+	for (int k = 0; k < ID__COUNT + 4 && len < outlen; k++) {
+		int kind = k < 4 ? order[k] : k - 4;
+		if (!seen[SUBJECT_THIRD_PARTY][kind] || (k >= 4 && (kind == ID_CONTACT || kind == ID_SMS || kind == ID_PHONE_NUMBER ||
+								 kind == ID_EMAIL)))
+			continue;
+		third_party_phrase(a, kind, t, sizeof t);
+		len += (size_t)snprintf(out + len, outlen - len, "%s%s", len ? "; " : "", t);
+	}
+	n = 0;
+	for (int k = 0; k < ID__COUNT; k++) {  /* whose unknown (no identity file): named as found */
+		if (!seen[SUBJECT_UNKNOWN][k])
+			continue;
+		plural(words[n], sizeof words[n], summary_kind_label(k), count_distinct(a, k, SUBJECT_UNKNOWN, NULL));
+		items[n] = words[n];
+		n++;
+	}
+	list_join(unk, sizeof unk, items, n);
+	if (n && len < outlen)
+		snprintf(out + len, outlen - len, "%s%s", len ? "; " : "", unk);
+}
+
 void summary_verdict(const struct audit *a, char *out, size_t outlen)
 {
 	const struct report *r = a->rep;
 	const char *ccs[64];
-	char kbuf[ID__COUNT][64];
-	const char *kinds[ID__COUNT];
-	size_t nk = 0, nc = 0, clear = 0, enc = 0;
-	int seen[ID__COUNT] = { 0 };
+	size_t nc = 0, clear = 0, enc = 0;
 	for (size_t i = 0; i < r->nleaks; i++) {
 		const struct report_leak *l = &r->leaks[i];
 		const struct report_flow *f = report_flow_by_id(r, l->flow_id);
 		if (!l->foreign || !f || l->kind >= ID__COUNT)
 			continue;
 		l->encrypted ? enc++ : clear++;
-		seen[l->kind] = 1;
 		size_t j = 0;
 		while (j < nc && strcmp(ccs[j], f->geo.country))
 			j++;
 		if (j == nc && nc < 64)
 			ccs[nc++] = f->geo.country;
 	}
-	for (int k = 0; k < ID__COUNT; k++) {  /* in the identity's order: IMEI first */
-		if (!seen[k])
-			continue;
-		size_t n = count_distinct(a, k);
-		const char *label = summary_kind_label(k);
-		size_t ll = strlen(label);
-		if (n > 1)
-			snprintf(kbuf[nk], sizeof kbuf[nk], "%zu %s%s", n, label, ll && label[ll - 1] == 's' ? "es" : "s");
-		else
-			snprintf(kbuf[nk], sizeof kbuf[nk], "%s", label);
-		kinds[nk] = kbuf[nk];
-		nk++;
-	}
-	char k[768], c[512];
+	char k[1536], c[512];
 	const char *names[64];
 	for (size_t i = 0; i < nc; i++)
 		names[i] = summary_country_name(ccs[i]);
@@ -351,11 +509,11 @@ void summary_verdict(const struct audit *a, char *out, size_t outlen)
 	} else if (!a->o.geoip_path) {
 		snprintf(out, outlen, "%zu leak%s found; no GeoIP database, so no destination is known to be foreign",
 			 r->nleaks, r->nleaks == 1 ? "" : "s");
-	} else if (!nk) {
+	} else if (!clear && !enc) {
 		snprintf(out, outlen, "no identifier sent to servers outside %s%s", summary_country_name(a->o.policy.home),
 			 r->nleaks ? " (leaks to domestic or allowed servers are listed)" : "");
 	} else {
-		list_join(k, sizeof k, kinds, nk);
+		summary_what(a, 1, k, sizeof k);
 		list_join(c, sizeof c, names, nc);
 		const char *how = !enc ? " in cleartext" : !clear ? " encrypted (inside TLS)" : " (partly in cleartext)";
 		snprintf(out, outlen, "%s sent%s to servers in %s", k, how, c);
@@ -373,7 +531,7 @@ void summary_print(FILE *out, const struct audit *a)
 	if (!a->id)
 		fprintf(out, "No --identity given: flows only, no identifier matching.\n");
 	print_foreign(out, r);
-	print_leaks(out, r);
+	print_findings(out, a);
 	print_not_inspected(out, r);
 	for (size_t i = 0; i < r->nwarnings; i++)
 		fprintf(out, "warning: %s\n", r->warnings[i]);

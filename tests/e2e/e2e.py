@@ -159,8 +159,46 @@ def invariants(r, inputs):
     for k, n in per_kind.items():
         check(kinds.get(k) == n, "summary.kinds[%s]=%r, want %d" % (k, kinds.get(k), n))
     check("AU" not in rep["summary"].get("countries", {}), "summary.countries has AU")
+    finding_invariants(rep)
     if not rep["options"].get("home"):
         check(not any(lk["foreign"] for lk in rep["leaks"]), "foreign leak without --home")
+
+
+SUBJECTS = {"device", "third_party", None}
+
+
+def finding_invariants(rep):
+    """Every leak has a subject and belongs to exactly one finding, whose fields agree with its hits."""
+    check("findings" in rep, "report lacks findings")
+    ids = [f["id"] for f in rep["findings"]]
+    check(ids == list(range(1, len(ids) + 1)), "finding ids %r are not 1..n" % ids[:20])
+    owner = {}
+    for f in rep["findings"]:
+        for k in ("id", "kind", "subject", "count", "confirmed", "hits", "flow_id", "dest_ip", "dest_port", "host",
+                  "country", "foreign", "severity", "encrypted", "decrypted", "where", "leaks", "identifiers"):
+            check(k in f, "finding lacks %r" % k)
+        check(f["hits"] == len(f["leaks"]) and f["leaks"], "finding %d hits %d, leaks %r" % (f["id"], f["hits"], f["leaks"]))
+        check(0 <= f["confirmed"] <= f["count"] <= f["hits"], "finding %d count %d confirmed %d hits %d" % (
+            f["id"], f["count"], f["confirmed"], f["hits"]))
+        check(len(f["identifiers"]) == f["count"], "finding %d: %d identifiers, count %d" % (
+            f["id"], len(f["identifiers"]), f["count"]))
+        hits = [rep["leaks"][i] for i in f["leaks"]]
+        conf = [h["confidence"] == "confirmed" for h in hits]
+        check(conf == sorted(conf, reverse=True), "finding %d: the identity's hits not first" % f["id"])
+        check(max(SEV[h["severity"]] for h in hits) == SEV[f["severity"]], "finding %d severity" % f["id"])
+        for h in hits:
+            check((h["kind"], h["subject"], h["flow_id"], h["dest_ip"], h["dest_port"]) ==
+                  (f["kind"], f["subject"], f["flow_id"], f["dest_ip"], f["dest_port"]),
+                  "finding %d: a hit of another kind, subject or flow" % f["id"])
+        for i in f["leaks"]:
+            check(i not in owner, "leak %d in two findings" % i)
+            owner[i] = f["id"]
+    for i, lk in enumerate(rep["leaks"]):
+        check(lk.get("subject", "missing") in SUBJECTS, "leak subject %r" % lk.get("subject", "missing"))
+        check(lk.get("finding") == owner.get(i), "leak %d finding %r, listed in %r" % (
+            i, lk.get("finding"), owner.get(i)))
+    if rep["options"].get("identity_sha256") is None:
+        check(all(lk["subject"] is None for lk in rep["leaks"]), "a subject without an identity file")
 
 
 def one(r, what, **kw):
@@ -721,6 +759,76 @@ for _name, _args, _mention in (
         ("rules_missing", _base() + ["--rules", os.path.join(FIX, "no-such-rules.json")], "no-such-rules.json"),
 ):
     case(bad_input(_name, _args, _mention))
+
+
+# ---------------------------------------------------------------- whose data (captures.case_whose)
+def whose_flows(r):
+    """The four flows of whose.pcap by source port: book, lookup, e-mail, own number."""
+    by = {fl["src_port"]: fl["flow_id"] for fl in r.rep["flows"]}
+    return [by.get(p) for p in (47001, 47002, 47003, 47004)]
+
+
+@case
+def whose_address_book():
+    r = run(fx("whose.pcap"), ["--home", "IN"], identity=fx("identity-book.json"))
+    book, _, _, _ = whose_flows(r)
+    hits = r.leaks(flow_id=book)
+    check(len(hits) >= captures.BOOK_SIZE, "address book: %d hits" % len(hits))
+    check(all(h["kind"] == "contact" and h["subject"] == "third_party" for h in hits),
+          "address book hits %r" % sorted({(h["kind"], h["subject"]) for h in hits}))
+    fs = [f for f in r.rep["findings"] if f["flow_id"] == book]
+    check(len(fs) == 1, "address book: want one finding, got %d" % len(fs))
+    f = fs[0]
+    check((f["kind"], f["subject"], f["count"], f["confirmed"]) == ("contact", "third_party", captures.BOOK_SIZE, 2),
+          "address book finding %r" % {k: f[k] for k in ("kind", "subject", "count", "confirmed")})
+    check(f["hits"] == len(hits) and f["foreign"] is True and f["severity"] == "critical" and f["dest_port"] == 80,
+          "address book finding %r" % {k: f[k] for k in ("hits", "foreign", "severity", "dest_port")})
+    canaries = {captures.ident_contact_phone(captures.load_identity(fx("identity-book.json"))),
+                captures.CANARY2["phone"]}
+    masked = {"%s%s%s" % (v[:4], "x" * (len(v) - 8), v[-4:]) for v in canaries}
+    check(all(any(m in i for m in masked) for i in f["identifiers"][:2]) and
+          not any(m in i for m in masked for i in f["identifiers"][2:]),
+          "canaries not listed first: %r" % f["identifiers"][:4])
+    check(all(r.rep["leaks"][i]["confidence"] == "confirmed" for i in f["leaks"][:4]), "confirmed hits not first")
+    for lk in hits:  # no stranger's number unmasked in any evidence
+        check(not re.search(r"\+9198451\d{5}", lk["evidence"]), "unmasked number in evidence %r" % lk["evidence"])
+
+
+@case
+def whose_lookup_email_own():
+    r = run(fx("whose.pcap"), ["--home", "IN"], identity=fx("identity-book.json"))
+    _, lookup, mail, own = whose_flows(r)
+    lk = one(r, "caller-ID lookup", flow_id=lookup)
+    check((lk["kind"], lk["subject"], lk["confidence"]) == ("phone_number", "third_party", "suspected"),
+          "lookup %r" % [lk[k] for k in ("kind", "subject", "confidence")])
+    lk = one(r, "someone else's e-mail", flow_id=mail)
+    check((lk["kind"], lk["subject"]) == ("email", "third_party"), "e-mail %r" % [lk["kind"], lk["subject"]])
+    lk = one(r, "own number", flow_id=own)
+    check((lk["kind"], lk["subject"], lk["confidence"]) == ("phone_number", "device", "confirmed"),
+          "own number %r" % [lk[k] for k in ("kind", "subject", "confidence")])
+    check(len(r.rep["findings"]) == 4, "findings %d, want 4" % len(r.rep["findings"]))
+    want = ("the phone's number; the numbers of %d contacts and 2 of their names; another person's number; "
+            "another person's e-mail address sent in cleartext to servers in China" % captures.BOOK_SIZE)
+    check("Verdict: %s." % want in r.out, "verdict not %r in the summary:\n%s" % (want, r.out[-600:]))
+    check("Findings: 4 (1 of the phone's own identifiers, 3 of other people's data) from" in r.out,
+          "summary findings count:\n%s" % r.out[-900:])
+
+
+@case
+def whose_no_identity():
+    r = run(fx("whose.pcap"), ["--home", "IN"], identity=None)
+    check(r.rep["leaks"], "no rule hits without an identity file")
+    check(all(lk["subject"] is None for lk in r.rep["leaks"]), "subjects %r" % sorted(
+        {str(lk["subject"]) for lk in r.rep["leaks"]}))
+    check(all(f["subject"] is None for f in r.rep["findings"]), "finding subjects not null")
+    book, lookup, mail, own = whose_flows(r)
+    kinds = sorted({lk["kind"] for lk in r.leaks(flow_id=book)})
+    check(kinds == ["contact", "phone_number"], "address book kinds without identity %r" % kinds)
+    check(len(r.leaks(flow_id=book, kind="contact")) == 1, "address-book rule: one hit without identity")
+    check(len(r.leaks(flow_id=book, kind="phone_number")) == captures.BOOK_SIZE, "phone-key hits %d" %
+          len(r.leaks(flow_id=book, kind="phone_number")))
+    for fid, kind in ((lookup, "phone_number"), (mail, "email"), (own, "phone_number")):
+        check(one(r, "flow %s" % fid, flow_id=fid)["kind"] == kind, "flow %s kind" % fid)
 
 
 # ---------------------------------------------------------------- the sample

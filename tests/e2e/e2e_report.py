@@ -11,6 +11,7 @@ import ctypes
 import ctypes.util
 import glob
 import html.parser
+import html as html_mod
 import json
 import os
 import re
@@ -131,6 +132,12 @@ class Dom(html.parser.HTMLParser):
         return " ".join(self.texts)
 
 
+# The sample's verdict: the phone's own identifiers, then other people's data, in the same words
+# in the text summary, report.md and report.html.
+REDMI_VERDICT = ("IMEI, the phone's number and its carrier; the number and name of a contact; an SMS sender's "
+                 "number sent in cleartext to servers in China")
+
+
 def page_checks(dom, rep):
     """The verdict, the chart, the timeline and every leak are in the page."""
     d = Dom(dom)
@@ -147,6 +154,10 @@ def page_checks(dom, rep):
         len(rows), len(rep["leaks"])))
     check(len(d.tags("circle")) == len(rep["leaks"]), "timeline has %d dots for %d leaks" % (
         len(d.tags("circle")), len(rep["leaks"])))
+    found = d.tags("tr", **{"class": "finding"})
+    check(len(found) == len(rep.get("findings", [])), "page has %d finding rows, report.json %d findings" % (
+        len(found), len(rep.get("findings", []))))
+    check(len(d.tags("details")) == len(found), "want one <details> per finding, got %d" % len(d.tags("details")))
     return d
 
 
@@ -284,12 +295,41 @@ def report_dir_redmi():
     dom = browse(os.path.join(d, "report.html"), os.path.join(ART, "redmi1s.png"))
     page = page_checks(dom, rep)
     text = page.text()
-    verdict = "IMEI, phone number, carrier name, SMS sender and contact sent in cleartext to servers in China"
-    check(verdict in text, "verdict %r not in the page" % verdict)
+    check(REDMI_VERDICT in text, "verdict %r not in the page" % REDMI_VERDICT)
+    check(REDMI_VERDICT in html_mod.unescape(read(os.path.join(d, "report.md"))), "verdict not in report.md")
+    check("Verdict: %s." % REDMI_VERDICT in out, "verdict not in the text summary")
     check("China (CN)" in text and "India (IN)" in text, "chart countries missing")
     check("api.account.xiaomi.com" in text and "AS23724" in text or "IDC" in text, "destination details missing")
     check(rep["custody"]["analysis_time"] == "2023-11-14T22:13:20Z", "SOURCE_DATE_EPOCH not used: %r" %
           rep["custody"]["analysis_time"])
+
+
+@case
+def report_whose():
+    """Whose data: the address book is one finding row whose 36 hits open under <details>; the
+    verdict names the phone's number apart from other people's data, the same in all three."""
+    inp = fx("whose.pcap")
+    d, rep, out = report_dir(inp, "whose", identity=fx("identity-book.json"))
+    e2e.invariants(e2e.Run(0, out, "", rep), [inp])
+    want = ("the phone's number; the numbers of %d contacts and 2 of their names; another person's number; "
+            "another person's e-mail address sent in cleartext to servers in China" % captures.BOOK_SIZE)
+    check("Verdict: %s." % want in out, "text verdict:\n%s" % out[-500:])
+    md = html_mod.unescape(read(os.path.join(d, "report.md")))
+    check("**Verdict: %s.**" % want in md, "Markdown verdict")
+    check("## Findings: 4 (1 of the phone's own identifiers, 3 of other people's data) from" in md, "Markdown count")
+    check(md.count("| other people |") == 3 and md.count("| the phone |") == 1, "Markdown whose column")
+    check("| contact | other people | %d |" % captures.BOOK_SIZE in md, "Markdown address-book row")
+    dom = browse(os.path.join(d, "report.html"), os.path.join(ART, "whose.png"))
+    page = page_checks(dom, rep)
+    text = page.text()
+    check(want in text, "verdict %r not in the page" % want)
+    check("4 (1 of the phone's own identifiers, 3 of other people's data)" in text, "page findings count")
+    book = [f for f in rep["findings"] if f["kind"] == "contact"]
+    check(len(book) == 1 and book[0]["count"] == captures.BOOK_SIZE, "address-book finding %r" % book)
+    check(page.tags("tr", id="finding-%d" % book[0]["id"]), "no row for the address-book finding")
+    evs = [json.loads(x) for x in read(os.path.join(d, "events.json")).splitlines() if x]
+    subj = sorted({str(e["leak"].get("subject", "missing")) for e in evs if e["event_type"] == "leak"})
+    check(subj == ["device", "third_party"], "EVE leak subjects %r" % subj)
 
 
 @case
@@ -394,8 +434,9 @@ def format_md_stdout():
     rc, out, err = ph(base_args(fx("redmi1s.pcap")) + ["--format", "md"])
     check(rc == 0, "exit %d: %s" % (rc, err))
     check(out.startswith("# phonehome audit report"), "stdout is not the Markdown report: %r" % out[:80])
-    check("**Verdict: IMEI, phone number" in out, "verdict missing in Markdown")
-    check("| Time (UTC) |" in out and "## Chain of custody" in out, "Markdown sections missing")
+    check("**Verdict: %s.**" % REDMI_VERDICT in html_mod.unescape(out), "verdict missing in Markdown")
+    check("| Time (UTC) |" in out and "## Findings: 10 (8 of the phone's own identifiers, 2 of other people's data)"
+          in html_mod.unescape(out) and "## Chain of custody" in out, "Markdown sections missing")
     no_raw_identifiers(out, "--format md")
     rc, out, err = ph(base_args(fx("redmi1s.pcap")) + ["--format", "json"])
     check(rc == 0 and json.loads(out)["leaks"], "--format json: exit %d or no JSON on stdout" % rc)

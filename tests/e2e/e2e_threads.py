@@ -59,6 +59,8 @@ def compare(a, b, ea, eb):
     lb = [strip(l, APP_KEYS) for l in b["leaks"]]
     if la != lb:
         bad.append("leaks differ (%d vs %d)" % (len(la), len(lb)))
+    if a.get("findings") != b.get("findings"):  # built after the merge: identical, ids and all
+        bad.append("findings differ (%d vs %d)" % (len(a.get("findings", [])), len(b.get("findings", []))))
     sa, sb = strip(a["stats"], STAT_PER_WORKER), strip(b["stats"], STAT_PER_WORKER)
     if sa != sb:
         bad.append("stats differ: %s" % {k: (sa[k], sb.get(k)) for k in sa if sa[k] != sb.get(k)})

@@ -724,6 +724,48 @@ def case_hostile(out, ident):
 
 CASES.append(case_hostile)
 
+BOOK_SIZE = 34          # contacts in the address-book upload, two of them the identity's canaries
+CANARY2 = {"name": "Meera Iyer", "phone": "+919812300002"}
+OTHER_EMAIL = "arjun.mehta.friend@example.org"
+CALLER = "+919845012345"  # an unknown caller's number, looked up
+
+
+def book_identity(ident):
+    """The identity with a second canary contact (the address-book cases)."""
+    raw = json.loads(json.dumps(ident["_raw"]))
+    raw["contacts"] = list(raw["contacts"]) + [CANARY2]
+    return raw
+
+
+def case_whose(out, ident):
+    """Whose data: an address book of BOOK_SIZE contacts in one JSON POST (two canaries among
+    strangers), a caller-ID lookup of an unknown number, an e-mail that is not the phone's, and
+    the phone's own number; one flow each, in this order."""
+    raw = book_identity(ident)
+    with open(os.path.join(out, "identity-book.json"), "w") as f:
+        json.dump(raw, f, indent=2)
+    book = []
+    for i in range(BOOK_SIZE):
+        if i == 5:
+            book.append(dict(raw["contacts"][0]))
+        elif i == 20:
+            book.append(dict(CANARY2))
+        else:
+            book.append({"name": "Friend %02d" % i, "phone": "+9198451%05d" % (1000 + 37 * i)})
+    body = json.dumps({"device": "2014818", "contacts": book}).encode()
+    cap = Cap()
+    http_flow(cap, http_post("/api/contacts/upload", body, ctype="application/json"), sport=47001)
+    http_flow(cap, http_get("/api/callerid/lookup?number=%s" % urllib.parse.quote(CALLER, safe="")),
+              sport=47002)
+    http_flow(cap, http_post("/api/share/invite", json.dumps({"to": OTHER_EMAIL, "via": "mail"}).encode(),
+                             ctype="application/json"), sport=47003)
+    http_flow(cap, http_get("/api/user/profile?msisdn=%s" % urllib.parse.quote(ident["phone_number"],
+                                                                               safe="")), sport=47004)
+    cap.write(os.path.join(out, "whose.pcap"))
+
+
+CASES.append(case_whose)
+
 
 def _solicited(addr):
     """Solicited-node multicast address of addr (RFC 4291)."""
