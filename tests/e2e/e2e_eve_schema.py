@@ -243,8 +243,16 @@ def sample_checks(recs):
                 9100000 <= x["signature_id"] < 9100100 and len(x["metadata"]["tag"]) == 2):
             bad.append("alert fields: %s" % x)
     imei = [a for a in alerts if a["alert"]["metadata"]["tag"][0] == "imei"]
-    if not imei or any(a["alert"]["signature_id"] != 9100000 for a in imei):
-        bad.append("IMEI alerts without signature_id 9100000 (kind 0, subject unknown)")
+    if not imei or any(a["alert"]["signature_id"] != 9100001 for a in imei):
+        bad.append("IMEI alerts without signature_id 9100001 (kind 0, subject device)")
+    leaks = {(l["flow_id"], l["timestamp"], l["leak"]["kind"], l["leak"]["subject"]) for l in by_type(recs, "leak")}
+    subj = {None: 0, "device": 1, "third_party": 2}
+    for a in alerts:  # each alert's subject digit is its leak's subject
+        k = a["alert"]["metadata"]["tag"][0]
+        s = (a["alert"]["signature_id"] - 9100000) % 4
+        if not any(f == a["flow_id"] and t == a["timestamp"] and kk == k and subj[sb] == s
+                   for f, t, kk, sb in leaks):
+            bad.append("alert %s: no leak of that kind with subject digit %d" % (a["alert"]["signature_id"], s))
     answers = [d for d in by_type(recs, "dns") if d["dns"]["type"] == "answer"]
     if not answers or not any(d["dns"].get("answers") for d in answers):
         bad.append("no dns answer record with answers")
