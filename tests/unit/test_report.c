@@ -118,6 +118,8 @@ static void test_signature_ids(void **state)
 			assert_true(i >= 0 && i < ID__COUNT * 4 && !seen[i]);
 			seen[i] = 1;
 		}
+}
+
 /* A rule hit (found set) or an identity value (found NULL) in message msg of flow 7. */
 static void add_hit(struct report *r, uint32_t msg, uint8_t kind, uint8_t subject, const char *found, uint32_t vi,
 		    uint8_t sev)
