@@ -1,0 +1,919 @@
+/* diff.c - phonehome diff: reads two report.json files (jansson), groups their leaks by kind,
+ * subject and destination, pairs the groups and says what is gone, new, changed or the same. */
+#include "diff.h"
+#include "config.h"
+#include "escape.h"
+#include "identity.h"
+#include "report_json.h"
+#include "summary.h"
+#include "util.h"
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define DIFF_MAX_SHOWN 5000        /* items per section in the text and HTML; diff.json has them all */
+
+/* ---------------------------------------------------------------- registrable domain */
+
+/* Second-level labels under which a country code registry sells names (co.uk, com.cn,
+ * com.br, co.in, ne.jp ...): the registrable domain is then the last three labels. */
+static const char *const SLD[] = {
+	"ac", "co", "com", "edu", "gen", "go", "gob", "gouv", "gov", "govt", "in", "info", "lg", "ltd",
+	"mil", "ne", "net", "nic", "nom", "or", "org", "plc", "sch", "web",
+};
+
+static int is_sld(const char *label, size_t n)
+{
+	for (size_t i = 0; i < sizeof SLD / sizeof SLD[0]; i++)
+		if (strlen(SLD[i]) == n && !strncmp(SLD[i], label, n))
+			return 1;
+	return 0;
+}
+
+/* Lower case, no trailing dot, no ":port"; an address literal is kept as it is. */
+static void host_norm(const char *host, char *out, size_t outlen)
+{
+	size_t n = 0;
+	const char *colon = strchr(host, ':');
+	int port = colon && !strchr(colon + 1, ':') && host[0] != '[';  /* one colon: name:port */
+	for (const char *s = host; *s && n + 1 < outlen && !(port && s == colon); s++)
+		out[n++] = (char)tolower((unsigned char)*s);
+	while (n && out[n - 1] == '.')
+		n--;
+	out[n] = 0;
+}
+
+/* The rule: the last two labels, or the last three when the top level is a two-letter
+ * country code and the second level is one of SLD; an address or a one-label name is
+ * its own domain.  No public-suffix list: private suffixes (github.io) are not known. */
+const char *diff_domain(const char *host, char *out, size_t outlen)
+{
+	char h[256];
+	host_norm(host ? host : "", h, sizeof h);
+	size_t n = strlen(h);
+	int digits = 1;
+	for (size_t i = 0; i < n; i++)
+		digits &= isdigit((unsigned char)h[i]) || h[i] == '.';
+	if (strchr(h, ':') || h[0] == '[' || digits) {
+		snprintf(out, outlen, "%s", h);
+		return out;
+	}
+	const char *dot[3] = { NULL, NULL, NULL };  /* the last three dots, last first */
+	size_t nd = 0;
+	for (size_t i = n; i-- > 0 && nd < 3;)
+		if (h[i] == '.')
+			dot[nd++] = h + i;
+	const char *start = h;
+	if (nd >= 2) {
+		size_t tld = (size_t)(h + n - dot[0] - 1), sld = (size_t)(dot[0] - dot[1] - 1);
+		int three = tld == 2 && is_sld(dot[1] + 1, sld);
+		start = three ? (nd == 3 ? dot[2] + 1 : h) : dot[1] + 1;
+	}
+	snprintf(out, outlen, "%s", start);
+	return out;
+}
+
+/* ---------------------------------------------------------------- string sets */
+
+static void set_add(struct diff_set *s, const char *v)
+{
+	if (!v || !v[0])
+		return;
+	size_t lo = 0, hi = s->n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strcmp(s->v[mid], v);
+		if (!c)
+			return;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	s->v = util_xrealloc(s->v, (s->n + 1) * sizeof *s->v);
+	memmove(s->v + lo + 1, s->v + lo, (s->n - lo) * sizeof *s->v);
+	s->v[lo] = util_xstrdup(v);
+	s->n++;
+}
+
+static int set_equal(const struct diff_set *a, const struct diff_set *b)
+{
+	if (a->n != b->n)
+		return 0;
+	for (size_t i = 0; i < a->n; i++)
+		if (strcmp(a->v[i], b->v[i]))
+			return 0;
+	return 1;
+}
+
+static void set_free(struct diff_set *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->v[i]);
+	free(s->v);
+}
+
+void diff_set_join(const struct diff_set *s, char *out, size_t outlen)
+{
+	size_t n = 0;
+	out[0] = 0;
+	for (size_t i = 0; i < s->n && n < outlen; i++)
+		n += (size_t)snprintf(out + n, outlen - n, "%s%s", i ? ", " : "", s->v[i]);
+	if (!s->n)
+		snprintf(out, outlen, "-");
+}
+
+static json_t *set_json(const struct diff_set *s)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < s->n; i++)
+		json_array_append_new(a, json_string(s->v[i]));
+	return a;
+}
+
+/* ---------------------------------------------------------------- reading */
+
+/* One leak or finding as read, before grouping. */
+struct rec {
+	char *key;                     /* kind \x1f subject \x1f destination key */
+	size_t ord;                    /* position in the report: ties keep it */
+	const char *kind, *subject, *org, *dest_ip, *country, *proto, *encoding, *identifier;
+	char host[256];
+	json_int_t asn, port;
+	int encrypted, decrypted, foreign, severity;
+};
+
+static const char *jstr(const json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+	return s ? s : "";
+}
+
+static json_int_t jint(const json_t *o, const char *k)
+{
+	const json_t *v = json_object_get(o, k);
+	if (json_is_integer(v))
+		return json_integer_value(v);
+	const char *s = json_string_value(v);  /* "AS123" from another writer */
+	if (s && (s[0] == 'A' || s[0] == 'a') && (s[1] == 'S' || s[1] == 's'))
+		s += 2;
+	return s ? strtoll(s, NULL, 10) : 0;
+}
+
+static int severity_rank(const char *s)
+{
+	static const char *names[] = { "low", "medium", "high", "critical" };
+	for (int i = 0; i < 4; i++)
+		if (!strcmp(s, names[i]))
+			return i;
+	return -1;
+}
+
+static const char *severity_name(int s)
+{
+	static const char *names[] = { "low", "medium", "high", "critical" };
+	return s >= 0 && s < 4 ? names[s] : NULL;
+}
+
+/* Fills r from a leak object; from, when not NULL, is the leak a finding points at
+ * (asn, organisation, transport and encoding, which findings do not carry). */
+static int rec_fill(struct rec *r, const json_t *o, const json_t *from, size_t ord)
+{
+	const json_t *sub = json_object_get(o, "subject");
+	memset(r, 0, sizeof *r);
+	r->kind = json_string_value(json_object_get(o, "kind"));
+	if (!r->kind)  /* nothing to compare it by */
+		return -1;
+	r->subject = json_string_value(sub);
+	if (r->subject && !strcmp(r->subject, "unknown"))
+		r->subject = NULL;
+	const json_t *x = from ? from : o;
+	host_norm(jstr(o, "host"), r->host, sizeof r->host);
+	r->asn = jint(x, "asn");
+	r->org = jstr(x, "asn_org");
+	r->dest_ip = jstr(o, "dest_ip")[0] ? jstr(o, "dest_ip") : jstr(x, "dest_ip");
+	r->country = jstr(o, "country");
+	r->proto = jstr(x, "proto");
+	r->port = json_object_get(o, "dest_port") ? jint(o, "dest_port") : jint(x, "dest_port");
+	r->encoding = jstr(x, "encoding");
+	r->encrypted = json_is_true(json_object_get(o, "encrypted"));
+	r->decrypted = json_is_true(json_object_get(o, "decrypted"));
+	r->foreign = json_is_true(json_object_get(o, "foreign"));
+	r->severity = severity_rank(jstr(o, "severity"));
+	const json_t *ids = json_object_get(o, "identifiers");  /* a finding's */
+	r->identifier = json_is_array(ids) ? json_string_value(json_array_get(ids, 0))
+					   : json_string_value(json_object_get(o, "identifier"));
+	char dk[320];
+	if (r->host[0])
+		snprintf(dk, sizeof dk, "%s", r->host);
+	else if (r->asn > 0)
+		snprintf(dk, sizeof dk, "AS%lld", (long long)r->asn);
+	else if (r->org[0])
+		snprintf(dk, sizeof dk, "org:%s", r->org);
+	else
+		snprintf(dk, sizeof dk, "ip:%s", r->dest_ip);
+	size_t n = strlen(r->kind) + (r->subject ? strlen(r->subject) : 0) + strlen(dk) + 3;
+	r->key = util_xmalloc(n);
+	snprintf(r->key, n, "%s\x1f%s\x1f%s", r->kind, r->subject ? r->subject : "", dk);
+	r->ord = ord;
+	return 0;
+}
+
+static int cmp_rec(const void *x, const void *y)
+{
+	const struct rec *a = x, *b = y;
+	int c = strcmp(a->key, b->key);
+	return c ? c : a->ord < b->ord ? -1 : a->ord > b->ord;
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? util_xstrdup(s) : NULL;
+}
+
+static void item_start(struct diff_item *it, const struct rec *r)
+{
+	char dom[256];
+	memset(it, 0, sizeof *it);
+	it->kind = util_xstrdup(r->kind);
+	it->subject = dup_or_null(r->subject);
+	it->host = util_xstrdup(r->host);
+	it->domain = util_xstrdup(r->host[0] ? diff_domain(r->host, dom, sizeof dom) : "");
+	it->dkey = util_xstrdup(strrchr(r->key, '\x1f') + 1);
+	it->asn = r->asn > 0 && r->asn <= UINT32_MAX ? (uint32_t)r->asn : 0;
+	it->org = util_xstrdup(r->org);
+	it->dest_ip = util_xstrdup(r->dest_ip);
+	it->identifier = dup_or_null(r->identifier);
+	it->severity = -1;
+}
+
+static void item_add(struct diff_item *it, const struct rec *r)
+{
+	char t[64];
+	it->count++;
+	set_add(&it->encodings, r->encoding);
+	set_add(&it->countries, r->country);
+	if (r->proto[0] || r->port) {
+		snprintf(t, sizeof t, "%s/%lld", r->proto[0] ? r->proto : "?", (long long)r->port);
+		set_add(&it->transports, t);
+	}
+	it->cleartext |= !r->encrypted;
+	it->tls |= r->encrypted;
+	it->decrypted |= r->encrypted && r->decrypted;
+	it->foreign |= r->foreign;
+	if (r->severity > it->severity)
+		it->severity = r->severity;
+}
+
+static void item_free(struct diff_item *it)
+{
+	free(it->kind);
+	free(it->subject);
+	free(it->host);
+	free(it->domain);
+	free(it->dkey);
+	free(it->org);
+	free(it->dest_ip);
+	free(it->identifier);
+	set_free(&it->encodings);
+	set_free(&it->countries);
+	set_free(&it->transports);
+}
+
+/* Groups the records by key into items (key order). */
+static struct diff_item *group(struct rec *r, size_t n, size_t *nitems)
+{
+	struct diff_item *it = util_xcalloc(n + 1, sizeof *it);
+	size_t k = 0;
+	if (n)
+		qsort(r, n, sizeof *r, cmp_rec);
+	for (size_t i = 0; i < n; i++) {
+		if (!i || strcmp(r[i].key, r[i - 1].key))
+			item_start(&it[k++], &r[i]);
+		item_add(&it[k - 1], &r[i]);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(r[i].key);
+	free(r);
+	*nitems = k;
+	return it;
+}
+
+static struct diff_item *group_leaks(const json_t *leaks, size_t *nitems)
+{
+	size_t n = json_array_size(leaks), m = 0;
+	struct rec *r = util_xcalloc(n + 1, sizeof *r);
+	for (size_t i = 0; i < n; i++)
+		m += rec_fill(&r[m], json_array_get(leaks, i), NULL, i) == 0;
+	return group(r, m, nitems);
+}
+
+static struct diff_item *group_findings(const json_t *findings, const json_t *leaks, size_t *nitems)
+{
+	size_t n = json_array_size(findings), m = 0;
+	struct rec *r = util_xcalloc(n + 1, sizeof *r);
+	for (size_t i = 0; i < n; i++) {
+		const json_t *fd = json_array_get(findings, i);
+		const json_t *li = json_array_get(json_object_get(fd, "leaks"), 0);
+		const json_t *from = json_is_integer(li) ? json_array_get(leaks, (size_t)json_integer_value(li)) : NULL;
+		m += rec_fill(&r[m], fd, json_is_object(from) ? from : NULL, i) == 0;
+	}
+	return group(r, m, nitems);
+}
+
+/* First and last capture time over the inputs (ISO 8601 strings sort as times). */
+static void capture_span(struct diff_side *s, const json_t *inputs)
+{
+	const char *first = "", *last = "";
+	for (size_t i = 0; i < json_array_size(inputs); i++) {
+		const char *a = jstr(json_array_get(inputs, i), "first_seen");
+		const char *b = jstr(json_array_get(inputs, i), "last_seen");
+		if (a[0] && (!first[0] || strcmp(a, first) < 0))
+			first = a;
+		if (b[0] && strcmp(b, last) > 0)
+			last = b;
+	}
+	s->first_seen = util_xstrdup(first);
+	s->last_seen = util_xstrdup(last);
+}
+
+struct diff_side *diff_side_parse(const json_t *root, const char *name, char *errbuf, size_t errlen)
+{
+	const json_t *tool = json_object_get(root, "tool");
+	const json_t *leaks = json_object_get(root, "leaks"), *findings = json_object_get(root, "findings");
+	if (!json_is_object(root) || strcmp(jstr(tool, "name"), "phonehome") || !json_is_array(leaks)) {
+		snprintf(errbuf, errlen, "%s: not a phonehome report (no tool.name \"phonehome\" and leaks array)", name);
+		return NULL;
+	}
+	const json_t *fmt = json_object_get(tool, "report_format");
+	if (fmt && (!json_is_integer(fmt) || json_integer_value(fmt) != REPORT_JSON_FORMAT)) {
+		char *v = json_dumps(fmt, JSON_ENCODE_ANY | JSON_COMPACT);
+		snprintf(errbuf, errlen, "%s: report format %.40s is unknown to phonehome %s (it reads format %d)", name,
+			 v ? v : "?", PH_VERSION, REPORT_JSON_FORMAT);
+		free(v);
+		return NULL;
+	}
+	struct diff_side *s = util_xcalloc(1, sizeof *s);
+	s->path = util_xstrdup(name);
+	s->version = util_xstrdup(jstr(tool, "version")[0] ? jstr(tool, "version") : "?");
+	s->format = REPORT_JSON_FORMAT;  /* absent: written before the field, format 1 */
+	capture_span(s, json_object_get(root, "inputs"));
+	s->nleaks = json_array_size(leaks);
+	s->leaks = group_leaks(leaks, &s->nleak_items);
+	s->has_findings = json_is_array(findings);
+	s->nfindings = json_array_size(findings);
+	s->findings = s->has_findings ? group_findings(findings, leaks, &s->nfinding_items) : NULL;
+	return s;
+}
+
+struct diff_side *diff_side_read(const char *path, char *errbuf, size_t errlen)
+{
+	struct stat sb;
+	char file[PATH_MAX];
+	if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
+		snprintf(file, sizeof file, "%s%sreport.json", path, path[strlen(path) - 1] == '/' ? "" : "/");
+	else
+		snprintf(file, sizeof file, "%s", path);
+	FILE *f = fopen(file, "r");
+	if (!f) {
+		snprintf(errbuf, errlen, "%s: cannot read: %s", file, strerror(errno));
+		return NULL;
+	}
+	json_error_t je;
+	json_t *root = json_loadf(f, 0, &je);
+	int rerr = ferror(f);
+	fclose(f);
+	if (!root) {
+		if (rerr)
+			snprintf(errbuf, errlen, "%s: cannot read: %s", file, strerror(EIO));
+		else
+			snprintf(errbuf, errlen, "%s: not JSON (line %d: %s)", file, je.line, je.text);
+		return NULL;
+	}
+	struct diff_side *s = diff_side_parse(root, file, errbuf, errlen);
+	json_decref(root);
+	return s;
+}
+
+void diff_side_free(struct diff_side *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->nleak_items; i++)
+		item_free(&s->leaks[i]);
+	for (size_t i = 0; i < s->nfinding_items; i++)
+		item_free(&s->findings[i]);
+	free(s->leaks);
+	free(s->findings);
+	free(s->path);
+	free(s->version);
+	free(s->first_seen);
+	free(s->last_seen);
+	free(s);
+}
+
+/* ---------------------------------------------------------------- comparison */
+
+static int same_subject(const struct diff_item *a, const struct diff_item *b)
+{
+	return !strcmp(a->kind, b->kind) && (a->subject && b->subject ? !strcmp(a->subject, b->subject)
+								 : !a->subject && !b->subject);
+}
+
+/* Destination tiers: 0 the same key (host name, or ASN/organisation/address without one),
+ * 1 the same registrable domain, 2 one has no host name and the organisation is the same. */
+static int same_dest(const struct diff_item *a, const struct diff_item *b, int tier)
+{
+	switch (tier) {
+	case 0: return !strcmp(a->dkey, b->dkey);
+	case 1: return a->host[0] && b->host[0] && !strcmp(a->domain, b->domain);
+	default:
+		return (!a->host[0] || !b->host[0]) &&
+		       ((a->asn && a->asn == b->asn) || (a->org[0] && !strcasecmp(a->org, b->org)));
+	}
+}
+
+static unsigned changes_of(const struct diff_item *o, const struct diff_item *n)
+{
+	unsigned c = 0;
+	c |= strcmp(o->host, n->host) ? DF_HOST : 0;
+	c |= !set_equal(&o->countries, &n->countries) ? DF_COUNTRY : 0;
+	c |= strcmp(diff_item_transport_state(o), diff_item_transport_state(n)) ? DF_TLS : 0;
+	c |= !set_equal(&o->transports, &n->transports) ? DF_TRANSPORT : 0;
+	c |= !set_equal(&o->encodings, &n->encodings) ? DF_ENCODING : 0;
+	return c;
+}
+
+/* Foreign first, then the most severe, then key order. */
+static int cmp_item(const void *x, const void *y)
+{
+	const struct diff_item *a = *(const struct diff_item *const *)x, *b = *(const struct diff_item *const *)y;
+	if (a->foreign != b->foreign)
+		return b->foreign - a->foreign;
+	if (a->severity != b->severity)
+		return b->severity - a->severity;
+	return a < b ? -1 : a > b;
+}
+
+struct diff *diff_compare(const struct diff_side *old, const struct diff_side *new)
+{
+	struct diff *d = util_xcalloc(1, sizeof *d);
+	int fd = old->has_findings && new->has_findings;
+	const struct diff_item *a = fd ? old->findings : old->leaks, *b = fd ? new->findings : new->leaks;
+	size_t na = fd ? old->nfinding_items : old->nleak_items, nb = fd ? new->nfinding_items : new->nleak_items;
+	ssize_t *ma = util_xcalloc(na + 1, sizeof *ma), *mb = util_xcalloc(nb + 1, sizeof *mb);
+	d->old = old;
+	d->new = new;
+	d->unit = fd ? "findings" : "leaks";
+	for (size_t i = 0; i < na; i++)
+		ma[i] = -1;
+	for (size_t j = 0; j < nb; j++)
+		mb[j] = -1;
+	for (int tier = 0; tier < 3; tier++)
+		for (size_t i = 0; i < na; i++)
+			for (size_t j = 0; ma[i] < 0 && j < nb; j++)
+				if (mb[j] < 0 && same_subject(&a[i], &b[j]) && same_dest(&a[i], &b[j], tier)) {
+					ma[i] = (ssize_t)j;
+					mb[j] = (ssize_t)i;
+				}
+	d->gone = util_xcalloc(na + 1, sizeof *d->gone);
+	d->added = util_xcalloc(nb + 1, sizeof *d->added);
+	d->changed = util_xcalloc(na + 1, sizeof *d->changed);
+	d->same = util_xcalloc(na + 1, sizeof *d->same);
+	for (size_t i = 0; i < na; i++) {
+		if (ma[i] < 0) {
+			d->gone[d->ngone++] = &a[i];
+			continue;
+		}
+		struct diff_pair p = { &a[i], &b[ma[i]], changes_of(&a[i], &b[ma[i]]) };
+		if (p.changes)
+			d->changed[d->nchanged++] = p;
+		else
+			d->same[d->nsame++] = p;
+	}
+	for (size_t j = 0; j < nb; j++)
+		if (mb[j] < 0)
+			d->added[d->nadded++] = &b[j];
+	qsort(d->gone, d->ngone, sizeof *d->gone, cmp_item);
+	qsort(d->added, d->nadded, sizeof *d->added, cmp_item);
+	free(ma);
+	free(mb);
+	return d;
+}
+
+void diff_free(struct diff *d)
+{
+	if (!d)
+		return;
+	free(d->gone);
+	free(d->added);
+	free(d->changed);
+	free(d->same);
+	free(d);
+}
+
+int diff_new_foreign(const struct diff *d)
+{
+	for (size_t i = 0; i < d->nadded; i++)
+		if (d->added[i]->foreign)
+			return 1;
+	for (size_t i = 0; i < d->nchanged; i++)
+		if (d->changed[i].new->foreign && !d->changed[i].old->foreign)
+			return 1;
+	return 0;
+}
+
+/* ---------------------------------------------------------------- wording */
+
+void diff_item_label(const struct diff_item *it, char *out, size_t outlen)
+{
+	int k = identity_kind_parse(it->kind);
+	const char *label = k >= 0 ? summary_kind_label(k) : it->kind;
+	int third = it->subject && !strcmp(it->subject, "third_party");
+	snprintf(out, outlen, "%s%s", label, third ? " (third party)" : "");
+}
+
+void diff_item_dest(const struct diff_item *it, char *out, size_t outlen)
+{
+	if (it->host[0])
+		snprintf(out, outlen, "%s", it->host);
+	else if (it->asn)
+		snprintf(out, outlen, "AS%u%s%s", it->asn, it->org[0] ? " " : "", it->org);
+	else if (it->org[0])
+		snprintf(out, outlen, "%s", it->org);
+	else
+		snprintf(out, outlen, "%s", it->dest_ip[0] ? it->dest_ip : "an unknown destination");
+}
+
+const char *diff_item_transport_state(const struct diff_item *it)
+{
+	if (it->cleartext && it->tls)
+		return "cleartext and TLS";
+	if (it->tls)
+		return it->decrypted ? "TLS (decrypted)" : "TLS";
+	return "cleartext";
+}
+
+/* " in China" when the item went to one known country, else "". */
+static void in_country(const struct diff_item *it, char *out, size_t outlen)
+{
+	out[0] = 0;
+	if (it->countries.n == 1)
+		snprintf(out, outlen, " in %s", summary_country_name(it->countries.v[0]));
+}
+
+void diff_pair_changes(const struct diff_pair *p, char *out, size_t outlen)
+{
+	char a[512], b[512];
+	size_t n = 0;
+	out[0] = 0;
+#define CHANGE(bit, fmt, x, y) \
+	if ((p->changes & (bit)) && n < outlen) \
+		n += (size_t)snprintf(out + n, outlen - n, "%s" fmt, n ? "; " : "", x, y)
+	CHANGE(DF_HOST, "host %s -> %s", p->old->host[0] ? p->old->host : "none", p->new->host[0] ? p->new->host : "none");
+	diff_set_join(&p->old->countries, a, sizeof a);
+	diff_set_join(&p->new->countries, b, sizeof b);
+	CHANGE(DF_COUNTRY, "country %s -> %s", a, b);
+	CHANGE(DF_TLS, "%s -> %s", diff_item_transport_state(p->old), diff_item_transport_state(p->new));
+	diff_set_join(&p->old->transports, a, sizeof a);
+	diff_set_join(&p->new->transports, b, sizeof b);
+	CHANGE(DF_TRANSPORT, "transport %s -> %s", a, b);
+	diff_set_join(&p->old->encodings, a, sizeof a);
+	diff_set_join(&p->new->encodings, b, sizeof b);
+	CHANGE(DF_ENCODING, "encoding %s -> %s", a, b);
+#undef CHANGE
+}
+
+/* What the first change of a pair means, as the end of a sentence about it. */
+static void change_phrase(const struct diff_pair *p, char *out, size_t outlen)
+{
+	char c[64], t[512];
+	if (p->changes & DF_COUNTRY) {
+		in_country(p->new, c, sizeof c);
+		snprintf(out, outlen, "now goes%s", c[0] ? c : " to other countries");
+	} else if (p->changes & DF_TLS) {
+		snprintf(out, outlen, "moved from %s to %s", diff_item_transport_state(p->old),
+			 diff_item_transport_state(p->new));
+	} else if (p->changes & DF_TRANSPORT) {
+		diff_set_join(&p->new->transports, t, sizeof t);
+		snprintf(out, outlen, "now goes over %s", t);
+	} else if (p->changes & DF_ENCODING) {
+		diff_set_join(&p->new->encodings, t, sizeof t);
+		snprintf(out, outlen, "is now sent as %s", t);
+	} else {
+		snprintf(out, outlen, "now goes to %s", p->new->host[0] ? p->new->host : "another host");
+	}
+}
+
+void diff_verdict(const struct diff *d, char *out, size_t outlen)
+{
+	char parts[256] = "", label[128], dest[300], c[64], ph[600];
+	size_t n = 0;
+	if (d->ngone)
+		n += (size_t)snprintf(parts + n, sizeof parts - n, "%zu leak%s gone", d->ngone, d->ngone == 1 ? "" : "s");
+	if (d->nadded)
+		n += (size_t)snprintf(parts + n, sizeof parts - n, "%s%zu new", n ? ", " : "", d->nadded);
+	else if (d->ngone)
+		n += (size_t)snprintf(parts + n, sizeof parts - n, ", none new");
+	if (d->nchanged)
+		snprintf(parts + n, sizeof parts - n, "%s%zu changed", n ? ", " : "", d->nchanged);
+	if (d->nadded) {
+		const struct diff_item *it = d->added[0];
+		diff_item_label(it, label, sizeof label);
+		diff_item_dest(it, dest, sizeof dest);
+		in_country(it, c, sizeof c);
+		snprintf(out, outlen, "%s: the %s now goes to %s%s", parts, label, dest, c);
+	} else if (d->nchanged) {
+		diff_item_label(d->changed[0].old, label, sizeof label);
+		diff_item_dest(d->changed[0].new, dest, sizeof dest);
+		change_phrase(&d->changed[0], ph, sizeof ph);
+		snprintf(out, outlen, "%s: the %s to %s %s", parts, label, dest, ph);
+	} else if (d->ngone) {
+		snprintf(out, outlen, "%s", parts);
+	} else if (d->nsame) {
+		snprintf(out, outlen, "No change: the same %zu leak%s to the same destinations", d->nsame,
+			 d->nsame == 1 ? "" : "s");
+	} else {
+		snprintf(out, outlen, "No change: no leak before or after");
+	}
+}
+
+/* ---------------------------------------------------------------- text */
+
+static void put_term(FILE *f, const char *s)
+{
+	char b[1024];
+	fputs(escape_term(s, b, sizeof b), f);
+}
+
+/* "(China, AS23724 Org): 2 leaks, foreign, cleartext, TCP/80, plain" */
+static void item_facts(FILE *f, const struct diff_item *it, const char *unit)
+{
+	char t[600];
+	fputs(" (", f);
+	diff_set_join(&it->countries, t, sizeof t);
+	put_term(f, it->countries.n ? t : "country unknown");
+	if (it->host[0] && (it->asn || it->org[0])) {
+		snprintf(t, sizeof t, ", AS%u %s", it->asn, it->org);
+		put_term(f, t);
+	}
+	fprintf(f, "): %zu %.*s%s, %s", it->count, (int)strlen(unit) - 1, unit, it->count == 1 ? "" : "s",
+		diff_item_transport_state(it));
+	if (it->foreign)
+		fputs(", foreign", f);
+	diff_set_join(&it->transports, t, sizeof t);
+	fputs(", ", f);
+	put_term(f, t);
+	diff_set_join(&it->encodings, t, sizeof t);
+	fputs(", ", f);
+	put_term(f, t);
+	if (it->identifier) {
+		fputs(", ", f);
+		put_term(f, it->identifier);
+	}
+}
+
+static void item_line(FILE *f, char mark, const struct diff_item *it)
+{
+	char label[128], dest[300];
+	diff_item_label(it, label, sizeof label);
+	diff_item_dest(it, dest, sizeof dest);
+	fprintf(f, "  %c %s to ", mark, label);
+	put_term(f, dest);
+}
+
+static void side_line(FILE *f, const char *name, const struct diff_side *s, const char *unit)
+{
+	fprintf(f, "%s: ", name);
+	put_term(f, s->path);
+	fputs(" (phonehome ", f);
+	put_term(f, s->version);
+	fprintf(f, ", %zu %s", !strcmp(unit, "findings") ? s->nfindings : s->nleaks, unit);
+	if (s->first_seen[0]) {
+		fputs(", captured ", f);
+		put_term(f, s->first_seen);
+		fputs(" to ", f);
+		put_term(f, s->last_seen);
+	}
+	fputs(")\n", f);
+}
+
+void diff_print_text(FILE *f, const struct diff *d)
+{
+	char v[1200], t[2048];
+	diff_verdict(d, v, sizeof v);
+	put_term(f, v);
+	fputs(".\n", f);
+	side_line(f, "old", d->old, d->unit);
+	side_line(f, "new", d->new, d->unit);
+	fprintf(f, "compared: %s by kind, subject and destination (host name, registrable domain, organisation)\n",
+		d->unit);
+	fprintf(f, "\nGone (%zu)\n", d->ngone);
+	for (size_t i = 0; i < d->ngone && i < DIFF_MAX_SHOWN; i++) {
+		item_line(f, '-', d->gone[i]);
+		item_facts(f, d->gone[i], d->unit);
+		fputc('\n', f);
+	}
+	fprintf(f, "\nNew (%zu)\n", d->nadded);
+	for (size_t i = 0; i < d->nadded && i < DIFF_MAX_SHOWN; i++) {
+		item_line(f, '+', d->added[i]);
+		item_facts(f, d->added[i], d->unit);
+		fputc('\n', f);
+	}
+	fprintf(f, "\nChanged (%zu)\n", d->nchanged);
+	for (size_t i = 0; i < d->nchanged && i < DIFF_MAX_SHOWN; i++) {
+		item_line(f, '~', d->changed[i].old);
+		diff_pair_changes(&d->changed[i], t, sizeof t);
+		fputs(": ", f);
+		put_term(f, t);
+		fputc('\n', f);
+	}
+	fprintf(f, "\nUnchanged (%zu)\n", d->nsame);
+	for (size_t i = 0; i < d->nsame && i < DIFF_MAX_SHOWN; i++) {
+		item_line(f, '=', d->same[i].old);
+		fprintf(f, ": %zu before, %zu after\n", d->same[i].old->count, d->same[i].new->count);
+	}
+	if (d->ngone > DIFF_MAX_SHOWN || d->nadded > DIFF_MAX_SHOWN || d->nchanged > DIFF_MAX_SHOWN ||
+	    d->nsame > DIFF_MAX_SHOWN)
+		fprintf(f, "(sections cut at %d lines; diff.json has them all)\n", DIFF_MAX_SHOWN);
+}
+
+/* ---------------------------------------------------------------- JSON */
+
+static json_t *item_json(const struct diff_item *it)
+{
+	json_t *o = json_object(), *dst = json_object();
+	json_object_set_new(o, "kind", json_string(it->kind));
+	json_object_set_new(o, "subject", it->subject ? json_string(it->subject) : json_null());
+	json_object_set_new(dst, "host", it->host[0] ? json_string(it->host) : json_null());
+	json_object_set_new(dst, "domain", it->domain[0] ? json_string(it->domain) : json_null());
+	json_object_set_new(dst, "asn", it->asn ? json_integer(it->asn) : json_null());
+	json_object_set_new(dst, "asn_org", it->org[0] ? json_string(it->org) : json_null());
+	json_object_set_new(dst, "dest_ip", it->dest_ip[0] ? json_string(it->dest_ip) : json_null());
+	json_object_set_new(o, "destination", dst);
+	json_object_set_new(o, "count", json_integer((json_int_t)it->count));
+	json_object_set_new(o, "countries", set_json(&it->countries));
+	json_object_set_new(o, "transports", set_json(&it->transports));
+	json_object_set_new(o, "encodings", set_json(&it->encodings));
+	json_object_set_new(o, "encrypted", json_boolean(it->tls));
+	json_object_set_new(o, "decrypted", json_boolean(it->decrypted));
+	json_object_set_new(o, "cleartext", json_boolean(it->cleartext));
+	json_object_set_new(o, "transport_state", json_string(diff_item_transport_state(it)));
+	json_object_set_new(o, "foreign", json_boolean(it->foreign));
+	json_object_set_new(o, "severity", severity_name(it->severity) ? json_string(severity_name(it->severity))
+								       : json_null());
+	json_object_set_new(o, "identifier", it->identifier ? json_string(it->identifier) : json_null());
+	return o;
+}
+
+static json_t *pair_json(const struct diff_pair *p)
+{
+	json_t *o = json_object(), *ch = json_array();
+	static const struct { unsigned bit; const char *name; } F[] = {
+		{ DF_HOST, "host" }, { DF_COUNTRY, "country" }, { DF_TLS, "tls" },
+		{ DF_TRANSPORT, "transport" }, { DF_ENCODING, "encoding" },
+	};
+	for (size_t i = 0; i < sizeof F / sizeof F[0]; i++)
+		if (p->changes & F[i].bit)
+			json_array_append_new(ch, json_string(F[i].name));
+	char t[2048];
+	diff_pair_changes(p, t, sizeof t);
+	json_object_set_new(o, "kind", json_string(p->old->kind));
+	json_object_set_new(o, "subject", p->old->subject ? json_string(p->old->subject) : json_null());
+	json_object_set_new(o, "changes", ch);
+	json_object_set_new(o, "summary", json_string(t));
+	json_object_set_new(o, "old", item_json(p->old));
+	json_object_set_new(o, "new", item_json(p->new));
+	return o;
+}
+
+static json_t *side_json(const struct diff_side *s)
+{
+	return json_pack("{s:s,s:s,s:i,s:I,s:o,s:o,s:o}", "path", s->path, "tool_version", s->version,
+			 "report_format", s->format, "leaks", (json_int_t)s->nleaks,
+			 "findings", s->has_findings ? json_integer((json_int_t)s->nfindings) : json_null(),
+			 "first_seen", s->first_seen[0] ? json_string(s->first_seen) : json_null(),
+			 "last_seen", s->last_seen[0] ? json_string(s->last_seen) : json_null());
+}
+
+json_t *diff_json(const struct diff *d)
+{
+	char v[1200];
+	diff_verdict(d, v, sizeof v);
+	json_t *o = json_object(), *g = json_array(), *n = json_array(), *c = json_array(), *s = json_array();
+	json_object_set_new(o, "tool", json_pack("{s:s,s:s,s:i}", "name", "phonehome", "version", PH_VERSION,
+						  "diff_format", DIFF_FORMAT));
+	json_object_set_new(o, "old", side_json(d->old));
+	json_object_set_new(o, "new", side_json(d->new));
+	json_object_set_new(o, "compared", json_string(d->unit));
+	json_object_set_new(o, "verdict", json_string(v));
+	json_object_set_new(o, "new_foreign", json_boolean(diff_new_foreign(d)));
+	json_object_set_new(o, "counts", json_pack("{s:I,s:I,s:I,s:I}", "gone", (json_int_t)d->ngone, "new",
+						    (json_int_t)d->nadded, "changed", (json_int_t)d->nchanged,
+						    "unchanged", (json_int_t)d->nsame));
+	for (size_t i = 0; i < d->ngone; i++)
+		json_array_append_new(g, item_json(d->gone[i]));
+	for (size_t i = 0; i < d->nadded; i++)
+		json_array_append_new(n, item_json(d->added[i]));
+	for (size_t i = 0; i < d->nchanged; i++)
+		json_array_append_new(c, pair_json(&d->changed[i]));
+	for (size_t i = 0; i < d->nsame; i++) {
+		json_t *u = item_json(d->same[i].new);
+		json_object_set_new(u, "old_count", json_integer((json_int_t)d->same[i].old->count));
+		json_array_append_new(s, u);
+	}
+	json_object_set_new(o, "gone", g);
+	json_object_set_new(o, "new", n);
+	json_object_set_new(o, "changed", c);
+	json_object_set_new(o, "unchanged", s);
+	return o;
+}
+
+/* ---------------------------------------------------------------- files */
+
+#define DUMP_FLAGS (JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII)
+
+static int put_json(FILE *f, const struct diff *d)
+{
+	json_t *o = diff_json(d);
+	int ok = json_dumpf(o, f, DUMP_FLAGS) == 0 && fputc('\n', f) != EOF;
+	json_decref(o);
+	return ok ? 0 : -1;
+}
+
+/* Writes path through a temporary file beside it, fsync'd; renamed only when all went well. */
+static int put_file(const char *path, int (*fn)(FILE *, const struct diff *), const struct diff *d, char *tmp,
+		    size_t tmplen, char *errbuf, size_t errlen)
+{
+	const char *slash = strrchr(path, '/');
+	snprintf(tmp, tmplen, "%.*s.%s.tmpXXXXXX", slash ? (int)(slash - path + 1) : 0, path, slash ? slash + 1 : path);
+	int fd = mkstemp(tmp);
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	int ok = f && fn(f, d) == 0 && fflush(f) == 0 && fsync(fileno(f)) == 0;
+	int err = errno;
+	if (f && fclose(f) != 0 && ok) {
+		ok = 0;
+		err = errno;
+	} else if (!f && fd >= 0) {
+		close(fd);
+	}
+	if (!ok) {
+		if (fd >= 0)
+			unlink(tmp);
+		snprintf(errbuf, errlen, "%s: cannot write: %s", path, strerror(err));
+		return -1;
+	}
+	mode_t um = umask(0);  /* mkstemp made it 0600: the mode any new file would get */
+	umask(um);
+	chmod(tmp, 0666 & ~um);
+	return 0;
+}
+
+int diff_write_json(const struct diff *d, const char *path, char *errbuf, size_t errlen)
+{
+	char tmp[PATH_MAX];
+	if (!strcmp(path, "-")) {
+		if (put_json(stdout, d) < 0 || fflush(stdout) != 0) {
+			snprintf(errbuf, errlen, "-: cannot write JSON to stdout: %s", strerror(errno));
+			return -1;
+		}
+		return 0;
+	}
+	if (put_file(path, put_json, d, tmp, sizeof tmp, errbuf, errlen) < 0)
+		return -1;
+	if (rename(tmp, path) != 0) {
+		snprintf(errbuf, errlen, "%s: cannot write: %s", path, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+int diff_write_dir(const struct diff *d, const char *dir, char *errbuf, size_t errlen)
+{
+	char html[PATH_MAX], json[PATH_MAX], th[PATH_MAX], tj[PATH_MAX];
+	if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+		snprintf(errbuf, errlen, "-o %s: cannot create it: %s", dir, strerror(errno));
+		return -1;
+	}
+	snprintf(html, sizeof html, "%s/diff.html", dir);
+	snprintf(json, sizeof json, "%s/diff.json", dir);
+	if (put_file(html, diff_html_write, d, th, sizeof th, errbuf, errlen) < 0)
+		return -1;
+	if (put_file(json, put_json, d, tj, sizeof tj, errbuf, errlen) < 0) {
+		unlink(th);
+		return -1;
+	}
+	if (rename(th, html) != 0 || rename(tj, json) != 0) {
+		snprintf(errbuf, errlen, "-o %s: cannot write: %s", dir, strerror(errno));
+		unlink(th);
+		unlink(tj);
+		return -1;
+	}
+	return 0;
+}
