@@ -201,6 +201,8 @@ static int rec_fill(struct rec *r, const json_t *o, const json_t *from, size_t o
 	r->proto = jstr(x, "proto");
 	r->port = json_object_get(o, "dest_port") ? jint(o, "dest_port") : jint(x, "dest_port");
 	r->encoding = jstr(x, "encoding");
+	if (!strncmp(r->encoding, "tls>", 4))  /* the transport, compared on its own (DF_TLS) */
+		r->encoding += 4;
 	r->encrypted = json_is_true(json_object_get(o, "encrypted"));
 	r->decrypted = json_is_true(json_object_get(o, "decrypted"));
 	r->foreign = json_is_true(json_object_get(o, "foreign"));

@@ -107,7 +107,7 @@ static void test_gone_new_changed(void **state)
 	 * country, the advertising ID is new and foreign */
 	snprintf(l2, sizeof l2, "%s,%s,%s",
 		 leak(a, "imei", "api.account.xiaomi.com", "220.181.111.10", 443, "CN", 23724,
-		      ",\"encrypted\":true,\"decrypted\":true"),
+		      ",\"encrypted\":true,\"decrypted\":true,\"encoding\":\"tls>plain\""),
 		 leak(b, "android_id", "track.example.com", "103.1.0.10", 80, "SG", 131111, ""),
 		 leak(c, "advertising_id", "sdkconfig.ad.xiaomi.com", "220.181.111.20", 80, "CN", 23724, ""));
 	/* a later member wins in jansson: the "encrypted":true above overrides false */
