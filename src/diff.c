@@ -810,8 +810,7 @@ json_t *diff_json(const struct diff *d)
 	json_t *o = json_object(), *g = json_array(), *n = json_array(), *c = json_array(), *s = json_array();
 	json_object_set_new(o, "tool", json_pack("{s:s,s:s,s:i}", "name", "phonehome", "version", PH_VERSION,
 						  "diff_format", DIFF_FORMAT));
-	json_object_set_new(o, "old", side_json(d->old));
-	json_object_set_new(o, "new", side_json(d->new));
+	json_object_set_new(o, "reports", json_pack("{s:o,s:o}", "old", side_json(d->old), "new", side_json(d->new)));
 	json_object_set_new(o, "compared", json_string(d->unit));
 	json_object_set_new(o, "verdict", json_string(v));
 	json_object_set_new(o, "new_foreign", json_boolean(diff_new_foreign(d)));

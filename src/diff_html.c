@@ -50,7 +50,7 @@ static void item_cells(FILE *f, const struct diff_item *it)
 {
 	char t[600];
 	diff_item_label(it, t, sizeof t);
-	cell(f, NULL, t);
+	cell(f, "nw", t);
 	diff_item_dest(it, t, sizeof t);
 	cell(f, "host", t);
 	diff_set_join(&it->countries, t, sizeof t);
