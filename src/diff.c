@@ -247,6 +247,7 @@ static void item_start(struct diff_item *it, const struct rec *r)
 	it->host = util_xstrdup(r->host);
 	it->domain = util_xstrdup(r->host[0] ? diff_domain(r->host, dom, sizeof dom) : "");
 	it->dkey = util_xstrdup(strrchr(r->key, '\x1f') + 1);
+	it->key = util_xstrdup(r->key);
 	it->asn = r->asn > 0 && r->asn <= UINT32_MAX ? (uint32_t)r->asn : 0;
 	it->org = util_xstrdup(r->org);
 	it->dest_ip = util_xstrdup(r->dest_ip);
@@ -279,6 +280,7 @@ static void item_free(struct diff_item *it)
 	free(it->host);
 	free(it->domain);
 	free(it->dkey);
+	free(it->key);
 	free(it->org);
 	free(it->dest_ip);
 	free(it->identifier);
@@ -387,9 +389,15 @@ struct diff_side *diff_side_read(const char *path, char *errbuf, size_t errlen)
 		return NULL;
 	}
 	json_error_t je;
-	json_t *root = json_loadf(f, 0, &je);
+	size_t cap = 1 << 16, len = 0, got;  /* the whole file, then one parse: json_loadf reads a byte at a time */
+	char *buf = util_xmalloc(cap);
+	while ((got = fread(buf + len, 1, cap - len, f)) > 0)
+		if ((len += got) == cap)
+			buf = util_xrealloc(buf, cap *= 2);
 	int rerr = ferror(f);
 	fclose(f);
+	json_t *root = rerr ? NULL : json_loadb(buf, len, 0, &je);
+	free(buf);
 	if (!root) {
 		if (rerr)
 			snprintf(errbuf, errlen, "%s: cannot read: %s", file, strerror(EIO));
@@ -427,17 +435,64 @@ static int same_subject(const struct diff_item *a, const struct diff_item *b)
 								 : !a->subject && !b->subject);
 }
 
-/* Destination tiers: 0 the same key (host name, or ASN/organisation/address without one),
- * 1 the same registrable domain, 2 one has no host name and the organisation is the same. */
-static int same_dest(const struct diff_item *a, const struct diff_item *b, int tier)
+/* Tier 2, after the same key (tier 0) and the same registrable domain (tier 1): one of the
+ * two has no host name, and the ASN or the organisation's name is the same. */
+static int same_org(const struct diff_item *a, const struct diff_item *b)
 {
-	switch (tier) {
-	case 0: return !strcmp(a->dkey, b->dkey);
-	case 1: return a->host[0] && b->host[0] && !strcmp(a->domain, b->domain);
-	default:
-		return (!a->host[0] || !b->host[0]) &&
-		       ((a->asn && a->asn == b->asn) || (a->org[0] && !strcasecmp(a->org, b->org)));
+	return (!a->host[0] || !b->host[0]) && ((a->asn && a->asn == b->asn) || (a->org[0] && !strcasecmp(a->org, b->org)));
+}
+
+struct dom_ref {                   /* an unmatched new item with a host name, for tier 1 */
+	const char *kind, *subject, *domain;
+	size_t j;
+};
+
+static int cmp_dom_ref(const void *x, const void *y)
+{
+	const struct dom_ref *a = x, *b = y;
+	int c = strcmp(a->kind, b->kind);
+	c = c ? c : strcmp(a->subject, b->subject);
+	c = c ? c : strcmp(a->domain, b->domain);
+	return c ? c : a->j < b->j ? -1 : a->j > b->j;
+}
+
+/* Tier 1: each unmatched old item with a host takes the first unmatched new item of the same
+ * kind, subject and registrable domain (new items sorted by those; a cursor per run). */
+static void match_domains(const struct diff_item *a, size_t na, const struct diff_item *b, size_t nb, ssize_t *ma,
+			  ssize_t *mb)
+{
+	struct dom_ref *r = util_xcalloc(nb + 1, sizeof *r);
+	size_t n = 0;
+	for (size_t j = 0; j < nb; j++)
+		if (mb[j] < 0 && b[j].host[0])
+			r[n++] = (struct dom_ref){ b[j].kind, b[j].subject ? b[j].subject : "", b[j].domain, j };
+	if (n)
+		qsort(r, n, sizeof *r, cmp_dom_ref);
+	size_t *cur = util_xcalloc(n + 1, sizeof *cur);  /* at a run's first index: its next free one */
+	for (size_t k = 0; k < n; k++)
+		cur[k] = k;
+	for (size_t i = 0; i < na && n; i++) {
+		if (ma[i] >= 0 || !a[i].host[0])
+			continue;
+		struct dom_ref key = { a[i].kind, a[i].subject ? a[i].subject : "", a[i].domain, 0 };
+		size_t lo = 0, hi = n;
+		while (lo < hi) {
+			size_t mid = (lo + hi) / 2;
+			if (cmp_dom_ref(&r[mid], &key) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		size_t c = lo < n ? cur[lo] : n;
+		key.j = c < n ? r[c].j : 0;
+		if (c < n && !cmp_dom_ref(&r[c], &key)) {  /* still in the run: the same kind, subject and domain */
+			ma[i] = (ssize_t)r[c].j;
+			mb[r[c].j] = (ssize_t)i;
+			cur[lo] = c + 1;
+		}
 	}
+	free(cur);
+	free(r);
 }
 
 static unsigned changes_of(const struct diff_item *o, const struct diff_item *n)
@@ -476,13 +531,38 @@ struct diff *diff_compare(const struct diff_side *old, const struct diff_side *n
 		ma[i] = -1;
 	for (size_t j = 0; j < nb; j++)
 		mb[j] = -1;
-	for (int tier = 0; tier < 3; tier++)
-		for (size_t i = 0; i < na; i++)
-			for (size_t j = 0; ma[i] < 0 && j < nb; j++)
-				if (mb[j] < 0 && same_subject(&a[i], &b[j]) && same_dest(&a[i], &b[j], tier)) {
-					ma[i] = (ssize_t)j;
-					mb[j] = (ssize_t)i;
-				}
+	for (size_t i = 0; i < na; i++) {  /* tier 0, the same key: a binary search, both are sorted by it */
+		size_t lo = 0, hi = nb;
+		while (lo < hi) {
+			size_t mid = (lo + hi) / 2;
+			if (strcmp(b[mid].key, a[i].key) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo < nb && !strcmp(b[lo].key, a[i].key)) {
+			ma[i] = (ssize_t)lo;
+			mb[lo] = (ssize_t)i;
+		}
+	}
+	match_domains(a, na, b, nb, ma, mb);
+	size_t *ua = util_xcalloc(na + 1, sizeof *ua), *ub = util_xcalloc(nb + 1, sizeof *ub), nua = 0, nub = 0;
+	for (size_t i = 0; i < na; i++)  /* tier 2 among the few left */
+		if (ma[i] < 0)
+			ua[nua++] = i;
+	for (size_t j = 0; j < nb; j++)
+		if (mb[j] < 0)
+			ub[nub++] = j;
+	for (size_t x = 0; x < nua; x++)
+		for (size_t y = 0; ma[ua[x]] < 0 && y < nub; y++) {
+			size_t i = ua[x], j = ub[y];
+			if (mb[j] < 0 && same_subject(&a[i], &b[j]) && same_org(&a[i], &b[j])) {
+				ma[i] = (ssize_t)j;
+				mb[j] = (ssize_t)i;
+			}
+		}
+	free(ua);
+	free(ub);
 	d->gone = util_xcalloc(na + 1, sizeof *d->gone);
 	d->added = util_xcalloc(nb + 1, sizeof *d->added);
 	d->changed = util_xcalloc(na + 1, sizeof *d->changed);
@@ -632,7 +712,7 @@ void diff_verdict(const struct diff *d, char *out, size_t outlen)
 		snprintf(out, outlen, "%s: the %s now goes to %s%s", parts, label, dest, c);
 	} else if (d->nchanged) {
 		diff_item_label(d->changed[0].old, label, sizeof label);
-		diff_item_dest(d->changed[0].new, dest, sizeof dest);
+		diff_item_dest(d->changed[0].old, dest, sizeof dest);
 		change_phrase(&d->changed[0], ph, sizeof ph);
 		snprintf(out, outlen, "%s: the %s to %s %s", parts, label, dest, ph);
 	} else if (d->ngone) {

@@ -19,6 +19,7 @@ struct diff_item {                 /* the leaks (or findings) of one kind and su
 	char *kind, *subject;          /* subject NULL: not given (older report) */
 	char *host, *domain;           /* lower case; "" when the leak had no host name */
 	char *dkey;                    /* destination key: host, "AS123", "org:NAME" or "ip:ADDR" */
+	char *key;                     /* kind \x1f subject \x1f dkey: items are sorted by it */
 	uint32_t asn;                  /* of the first leak; 0 unknown */
 	char *org, *dest_ip;           /* of the first leak; "" unknown */
 	size_t count;                  /* leaks or findings in the group */
