@@ -72,15 +72,17 @@ void diff_free(struct diff *d);
 int diff_new_foreign(const struct diff *d);
 /* One sentence, e.g. "3 leaks gone, 1 new: the advertising ID now goes to x.cn in China". */
 void diff_verdict(const struct diff *d, char *out, size_t outlen);
-/* The verdict, then the sections Gone, New, Changed, Unchanged. */
-void diff_print_text(FILE *f, const struct diff *d);
+/* diff_report.c: the verdict, then the sections Gone, New, Changed, Unchanged. */
+void diff_report_text(FILE *f, const struct diff *d);
 /* The machine-readable diff (new reference). */
-json_t *diff_json(const struct diff *d);
-/* diff_json to path ('-' for stdout) through a temporary file and rename(2). */
-int diff_write_json(const struct diff *d, const char *path, char *errbuf, size_t errlen);
+json_t *diff_report_json(const struct diff *d);
+/* diff_report_json to path ('-' for stdout) through a temporary file and rename(2). */
+int diff_report_write_json(const struct diff *d, const char *path, char *errbuf, size_t errlen);
 /* DIR/diff.html and DIR/diff.json (DIR created if missing). */
-int diff_write_dir(const struct diff *d, const char *dir, char *errbuf, size_t errlen);
+int diff_report_write_dir(const struct diff *d, const char *dir, char *errbuf, size_t errlen);
 
+/* "low" .. "critical" for 0 .. 3, else NULL. */
+const char *diff_severity_name(int s);
 /* Registrable domain of a host name by the built-in rule (see diff.c); returns out. */
 const char *diff_domain(const char *host, char *out, size_t outlen);
 /* "IMEI", "advertising ID" ... with " (third party)" for that subject. */

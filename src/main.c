@@ -326,8 +326,8 @@ static int run_diff(int argc, char **argv)
 	struct diff *d = diff_compare(old, new);
 	int rc = fail_on_new && diff_new_foreign(d) ? 1 : 0;
 	if (!json || strcmp(json, "-"))
-		diff_print_text(stdout, d);
-	if ((json && diff_write_json(d, json, err, sizeof err) < 0) || (dir && diff_write_dir(d, dir, err, sizeof err) < 0)) {
+		diff_report_text(stdout, d);
+	if ((json && diff_report_write_json(d, json, err, sizeof err) < 0) || (dir && diff_report_write_dir(d, dir, err, sizeof err) < 0)) {
 		fprintf(stderr, "phonehome: diff: %s\n", err);
 		rc = 2;
 	}

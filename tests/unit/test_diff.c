@@ -133,7 +133,7 @@ static void test_gone_new_changed(void **state)
 	diff_verdict(d, v, sizeof v);
 	assert_string_equal(v, "1 leak gone, 1 new, 2 changed: the advertising ID now goes to sdkconfig.ad.xiaomi.com in China");
 	assert_int_equal(diff_new_foreign(d), 1);
-	json_t *j = diff_json(d);
+	json_t *j = diff_report_json(d);
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "counts"), "changed")), 2);
 	assert_true(json_is_true(json_object_get(j, "new_foreign")));
 	json_decref(j);
@@ -161,6 +161,39 @@ static void test_domain_and_subject(void **state)
 	assert_int_equal(d->nadded, 1);
 	assert_string_equal(d->added[0]->subject, "third_party");
 	assert_int_equal(diff_new_foreign(d), 0);  /* the new one stays in India */
+	diff_free(d);
+	diff_side_free(o);
+	diff_side_free(n);
+}
+
+static void test_tiers(void **state)
+{
+	(void)state;
+	char a[1024], b[1024], c[1024], l1[4000], l2[4000];
+	/* tier 0 takes b.x.com first, then tier 1 pairs a.x.com with c.x.com; the raw stream with no
+	 * host name before is paired by ASN with a named one after (tier 2) */
+	snprintf(l1, sizeof l1, "%s,%s,%s", leak(a, "imei", "a.x.com", "220.181.1.1", 80, "CN", 23724, ""),
+		 leak(b, "imei", "b.x.com", "220.181.1.2", 80, "CN", 23724, ""),
+		 leak(c, "serial", NULL, "142.250.1.1", 5228, "US", 15169, ""));
+	snprintf(l2, sizeof l2, "%s,%s,%s", leak(a, "imei", "c.x.com", "220.181.1.3", 80, "CN", 23724, ""),
+		 leak(b, "imei", "b.x.com", "220.181.1.9", 80, "CN", 23724, ""),
+		 leak(c, "serial", "mtalk.google.com", "142.251.1.1", 5228, "US", 15169, ""));
+	struct diff_side *o = side(l1, NULL, ""), *n = side(l2, NULL, "");
+	struct diff *d = diff_compare(o, n);
+	assert_int_equal(d->ngone + d->nadded, 0);
+	assert_int_equal(d->nsame, 1);
+	assert_string_equal(d->same[0].old->host, "b.x.com");
+	assert_int_equal(d->nchanged, 2);
+	for (size_t i = 0; i < 2; i++) {
+		assert_int_equal(d->changed[i].changes, DF_HOST);
+		if (!strcmp(d->changed[i].old->kind, "imei")) {
+			assert_string_equal(d->changed[i].old->host, "a.x.com");
+			assert_string_equal(d->changed[i].new->host, "c.x.com");
+		} else {
+			assert_string_equal(d->changed[i].old->host, "");
+			assert_string_equal(d->changed[i].new->host, "mtalk.google.com");
+		}
+	}
 	diff_free(d);
 	diff_side_free(o);
 	diff_side_free(n);
@@ -234,7 +267,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_domain_rule), cmocka_unit_test(test_cdn_and_org_are_same_destination),
-		cmocka_unit_test(test_gone_new_changed), cmocka_unit_test(test_domain_and_subject),
+		cmocka_unit_test(test_gone_new_changed), cmocka_unit_test(test_domain_and_subject), cmocka_unit_test(test_tiers),
 		cmocka_unit_test(test_findings_when_both_have_them), cmocka_unit_test(test_bad_input),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
