@@ -325,14 +325,16 @@ static int run_diff(int argc, char **argv)
 		die("diff: %s%s", err, "");
 	struct diff *d = diff_compare(old, new);
 	int rc = fail_on_new && diff_new_foreign(d) ? 1 : 0;
-	if (!json || strcmp(json, "-"))
-		diff_report_text(stdout, d);
-	if ((json && diff_report_write_json(d, json, err, sizeof err) < 0) || (dir && diff_report_write_dir(d, dir, err, sizeof err) < 0)) {
-		fprintf(stderr, "phonehome: diff: %s\n", err);
+	signal(SIGPIPE, SIG_IGN);  /* the reader of stdout gone: one line and exit 2, as the audit does */
+	if ((!json || strcmp(json, "-")) && (diff_report_text(stdout, d), fflush(stdout) != 0 || ferror(stdout))) {
+		snprintf(err, sizeof err, "-: cannot write to stdout: %s", strerror(errno));
 		rc = 2;
 	}
-	if (fflush(stdout) != 0)
+	if (rc != 2 && ((json && diff_report_write_json(d, json, err, sizeof err) < 0) ||
+			(dir && diff_report_write_dir(d, dir, err, sizeof err) < 0)))
 		rc = 2;
+	if (rc == 2)
+		fprintf(stderr, "phonehome: diff: %s\n", err);
 	diff_free(d);
 	diff_side_free(old);
 	diff_side_free(new);
