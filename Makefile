@@ -29,7 +29,7 @@ FUZZ_PKGS  := clang libclang-rt-14-dev
 BENCH_PKGS := tshark ngrep time valgrind
 
 .PHONY: all check deps-audit fuzz-deps unit e2e eve-schema threads live sweep crosscheck deps geoip demo clean install sample report-pdf deb deb-test
-.PHONY: bench bench-deps fuzz fuzz-corpus limits valgrind tls
+.PHONY: bench bench-deps fuzz fuzz-corpus limits valgrind tls diff
 all: phonehome
 
 phonehome: build/libphonehome.a build/obj/main.o
@@ -58,7 +58,7 @@ build/obj build/san/obj:
 
 # The README's test command: unit tests, end-to-end tests and the capture sweep,
 # all on the sanitizer build.
-check: deps-audit unit e2e eve-schema threads live tls sweep crosscheck limits valgrind precision
+check: deps-audit unit e2e eve-schema diff threads live tls sweep crosscheck limits valgrind precision
 
 # Every import, program, pkg-config name and Perl module the build and tests use comes from
 # a package declared here (or pulled in by one, or Priority required).
@@ -86,6 +86,10 @@ e2e: build/san/phonehome
 # the sample, the e2e captures, TLS decrypted with a key log, real captures with DNS, HTTP, TLS.
 eve-schema: build/san/phonehome build/test/test-city.mmdb
 	@PHONEHOME=build/san/phonehome /usr/bin/python3 tests/e2e/e2e_eve_schema.py
+
+# phonehome diff on a generated before/after pair (tests/gen/retest.py): diff.json, text, diff.html in Chromium.
+diff: build/san/phonehome build/test/test-city.mmdb
+	@PHONEHOME=build/san/phonehome /usr/bin/python3 tests/e2e/e2e_diff.py
 
 # One worker and three give the same report (the sample and the 40 largest shared captures).
 threads: build/san/phonehome

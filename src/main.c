@@ -6,6 +6,7 @@
 #include "decode.h"
 #include "live.h"
 #include "custody.h"
+#include "diff.h"
 #include "report_dir.h"
 #include "report_json.h"
 #include "shard.h"
@@ -49,6 +50,7 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: phonehome -r FILE [-r FILE ...] [options]\n"
 		"       phonehome -i IFACE [options]\n"
+		"       phonehome diff OLD NEW [--json FILE] [-o DIR] [--fail-on-new]\n"
 		"Audits what a phone sends: flows, app protocols (nDPI), destination countries\n"
 		"(MaxMind DB) and the phone's identifiers leaving it.\n\n"
 		"  -r, --read FILE        capture file (pcap or pcapng); repeatable\n"
@@ -95,6 +97,7 @@ static void usage(FILE *out)
 		"      --pdf              also print DIR/report.pdf with headless Chromium (needs -o)\n"
 		"  -h, --help             this help\n"
 		"  -V, --version          version\n\n"
+		"phonehome diff compares two reports (a re-test); see phonehome diff --help.\n"
 		"Exit status: 0 done (leaks or not), 2 bad option or input.\n",
 		PH_MAX_FLOWS, PH_REASM_MAX_OOO_BYTES, PH_MAX_REPORT_FLOWS, PH_MAX_THREADS);
 }
@@ -144,7 +147,7 @@ static const char *find_data(const char *const *dirs, const char *rel, char *out
 
 enum { O_LIST = 200, O_FILTER, O_NOPROMISC, O_DURATION, O_COUNT, O_IDENTITY = 256, O_DEVICE, O_HOME, O_ALLOW, O_GEOIP, O_ASN, O_NOGEO, O_PROTOS, O_JSON, O_MAXFLOWS, O_SHOWID,
        O_EVE, O_FORMAT, O_PDF, O_RULES, O_NORULES, O_MAXREASM, O_MAXREPORT, O_KEYLOG, O_THREADS,
-       O_EVEALERTS };
+       O_EVEALERTS, O_FAILNEW };
 
 /* A count option from 1 to max, or exit 2 naming it. */
 static size_t count_arg(const char *opt, const char *arg, unsigned long long max)
@@ -299,6 +302,77 @@ static void parse_args(struct options *o, int argc, char **argv)
 		die("--threads is for capture files (-r): a live capture is audited by one worker%s%s", "", "");
 }
 
+static void diff_usage(FILE *out)
+{
+	fputs("usage: phonehome diff OLD NEW [--json FILE] [-o DIR] [--fail-on-new]\n"
+	      "Compares two audits of the same phone (before and after a firmware update, a setting,\n"
+	      "another carrier): what leaked before and not now, what is new, what changed (encoding,\n"
+	      "country, transport or port, cleartext to TLS). OLD and NEW are report.json files or\n"
+	      "directories written by -o. Destinations are compared by host name, registrable domain\n"
+	      "and organisation (ASN), not by address; leaks by kind, subject and destination.\n\n"
+	      "      --json FILE        write the machine-readable diff to FILE ('-' for stdout)\n"
+	      "  -o, --report-dir DIR   write DIR/diff.html and DIR/diff.json (created if missing)\n"
+	      "      --fail-on-new      exit 1 when a new foreign leak appears\n"
+	      "  -h, --help             this help\n\n"
+	      "Exit status: 0 compared, 1 a new foreign leak with --fail-on-new, 2 bad option or input.\n",
+	      out);
+}
+
+/* phonehome diff OLD NEW: options, the two reports, the outputs; returns the exit status. */
+static int run_diff(int argc, char **argv)
+{
+	static const struct option longs[] = {
+		{ "json", required_argument, 0, O_JSON }, { "report-dir", required_argument, 0, 'o' },
+		{ "fail-on-new", no_argument, 0, O_FAILNEW }, { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
+	};
+	const char *json = NULL, *dir = NULL;
+	int fail_on_new = 0, c;
+	char err[1024];
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":o:h", longs, NULL)) != -1) {
+		if (c == 'h') {
+			diff_usage(stdout);
+			return 0;
+		}
+		if (c == '?')
+			die("diff: unknown option '%s' (see phonehome diff --help)%s", argv[optind - 1], "");
+		if (c == ':')
+			die("diff: option '%s' needs a value%s", argv[optind - 1], "");
+		if (c == O_JSON)
+			json = optarg;
+		else if (c == 'o')
+			dir = optarg;
+		else
+			fail_on_new = 1;
+	}
+	if (argc - optind != 2)
+		die("diff: give two reports, OLD and NEW (report.json files or -o directories)%s%s", "", "");
+	if (json && report_json_check_path(json, err, sizeof err) < 0)
+		die("diff: %s%s", err, "");
+	if (dir && report_dir_check(dir, err, sizeof err) < 0)
+		die("diff: %s%s", err, "");
+	struct diff_side *old = diff_side_read(argv[optind], err, sizeof err), *new = NULL;
+	if (!old || !(new = diff_side_read(argv[optind + 1], err, sizeof err)))
+		die("diff: %s%s", err, "");
+	struct diff *d = diff_compare(old, new);
+	int rc = fail_on_new && diff_new_foreign(d) ? 1 : 0;
+	signal(SIGPIPE, SIG_IGN);  /* the reader of stdout gone: one line and exit 2, as the audit does */
+	if ((!json || strcmp(json, "-")) && (diff_report_text(stdout, d), fflush(stdout) != 0 || ferror(stdout))) {
+		snprintf(err, sizeof err, "-: cannot write to stdout: %s", strerror(errno));
+		rc = 2;
+	}
+	if (rc != 2 && ((json && diff_report_write_json(d, json, err, sizeof err) < 0) ||
+			(dir && diff_report_write_dir(d, dir, err, sizeof err) < 0)))
+		rc = 2;
+	if (rc == 2)
+		fprintf(stderr, "phonehome: diff: %s\n", err);
+	diff_free(d);
+	diff_side_free(old);
+	diff_side_free(new);
+	return rc;
+}
+
+/* Default databases and rules from the source tree or the installed prefix. */
 /* Default databases and rules: from the source tree when run from one (its geoip/
  * and rules/), else the fetched databases in PH_GEOIPDIR, then PH_DATADIR. */
 static void resolve_defaults(struct options *o)
@@ -540,6 +614,8 @@ int main(int argc, char **argv)
 {
 	struct options o;
 	char err[1024];
+	if (argc > 1 && !strcmp(argv[1], "diff"))  /* a program of its own: phonehome diff OLD NEW */
+		return run_diff(argc - 1, argv + 1);
 	memset(&o, 0, sizeof o);
 	parse_args(&o, argc, argv);
 	if (o.list_ifaces) {

@@ -167,6 +167,8 @@ static const char CSS[] =
 	"table{font-size:8.5pt}code,.mono{font-size:8pt}"
 	".verdict,.dest{-webkit-print-color-adjust:exact;print-color-adjust:exact}}\n";
 
+const char *report_html_css(void) { return CSS; }
+
 static void html_head(FILE *f, const char *verdict)
 {
 	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"

@@ -19,6 +19,8 @@ struct report_dest {               /* leaks grouped by destination: same remote 
 size_t report_html_dests(const struct report *r, struct report_dest **out, size_t **idx);
 /* The HTTP request a leak was in ("GET /path HTTP" with identifiers masked), or "" when none. */
 void report_html_request(const struct audit *a, const struct report_leak *l, char *out, size_t outlen);
+/* The page's style sheet (also used by phonehome diff's diff.html). */
+const char *report_html_css(void);
 /* "2014-08-10 09:00:01 UTC". */
 void report_html_time(uint64_t us, char *out, size_t outlen);
 

@@ -646,7 +646,8 @@ int report_json_dump(const struct audit *a, FILE *f)
 	struct custody c;
 	custody_collect(a, &c);
 	int ok = fputs("{\n", f) >= 0 &&
-		 put_member(f, "tool", json_pack("{s:s,s:s}", "name", "phonehome", "version", PH_VERSION), 1, ind) &&
+		 put_member(f, "tool", json_pack("{s:s,s:s,s:i}", "name", "phonehome", "version", PH_VERSION,
+						  "report_format", REPORT_JSON_FORMAT), 1, ind) &&
 		 put_member(f, "inputs", inputs_json(r), 0, ind) && put_member(f, "options", options_json(a), 0, ind) &&
 		 put_member(f, "stats", stats_json(&r->st), 0, ind) && put_member(f, "warnings", warnings_json(r), 0, ind) &&
 		 put_member(f, "device_selection", device_selection_json(a), 0, ind) &&

@@ -7,6 +7,9 @@
 #include <stddef.h>
 #include <stdio.h>
 
+/* tool.report_format: bumped when a reader of report.json (phonehome diff) must change. */
+#define REPORT_JSON_FORMAT 1
+
 /* The whole report as one JSON document, streamed to f flow by flow; -1 on a write error. */
 int report_json_dump(const struct audit *a, FILE *f);
 /* Checks early that path can be written (its directory exists and is writable). */
