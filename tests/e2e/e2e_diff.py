@@ -74,7 +74,7 @@ def case(fn):
 def json_pair():
     d = diff_json(BEFORE, AFTER)
     check(d["tool"]["name"] == "phonehome" and d["tool"]["diff_format"] == 1, "tool %r" % d["tool"])
-    check(d["compared"] == "leaks", "compared %r" % d["compared"])
+    check(d["compared"] == "findings", "compared %r (both reports have findings[])" % d["compared"])
     check(d["counts"] == {"gone": 1, "new": 1, "changed": 2, "unchanged": 2}, "counts %r" % d["counts"])
     check(d["verdict"] + "." == VERDICT, "verdict %r" % d["verdict"])
     check(d["new_foreign"] is True, "new_foreign %r" % d["new_foreign"])
