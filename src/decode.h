@@ -43,6 +43,8 @@ struct packet {
 	uint8_t ip_proto;            /* upper-layer protocol number, also for non-TCP/UDP (58 ICMPv6) */
 	const uint8_t *l4;           /* upper-layer header, for ICMPv6 neighbour discovery */
 	size_t l4_len;
+	int32_t app_uid;             /* Android uid of the sending app (app.c), when app_source is set */
+	uint8_t app_source;          /* enum app_source: 0 none, PCAPdroid, NFLOG */
 };
 
 #define TCPF_FIN 0x01

@@ -31,6 +31,8 @@ struct report_flow {               /* a flow as it ended; side 0 client, side 1 
 	uint8_t tls_keys;               /* --keylog: enum tls_keys (decrypted, no key, failed), 0 not TLS */
 	uint8_t closed, end_reason;     /* FIN both ways or RST; enum flow_end_reason */
 	uint16_t tls_version;           /* as nDPI saw it negotiated (0x0304), 0 unknown */
+	int32_t app_uid;                /* the app of the flow's first attributed packet (app.c) */
+	uint8_t app_source;             /* enum app_source, 0: no app known */
 };
 
 struct report_leak {
@@ -100,6 +102,7 @@ struct report {
 	struct report_leak *leaks; size_t nleaks, capleaks;
 	char **warnings; size_t nwarnings;
 	struct report_stats st;
+	const struct apps *apps;        /* app names and counters (app.c), owned by the audit; or NULL */
 };
 
 struct report *report_new(void);

@@ -26,6 +26,8 @@ struct rec {                       /* a queued frame; its bytes follow, padded t
 	uint32_t caplen;
 	int32_t dlt;
 	uint32_t kind;
+	int32_t app_uid;           /* the app the reader found for the frame (app.c) */
+	uint32_t app_source;
 	uint32_t pad;
 };
 
@@ -82,6 +84,8 @@ static void run_batch(struct audit *a, const struct batch *b)
 		p.num = r.num;
 		if (decode_packet(r.dlt, bytes, r.caplen, &p) != DR_OK)
 			continue;  /* cannot happen: the reader decoded it the same way */
+		p.app_uid = r.app_uid;
+		p.app_source = (uint8_t)r.app_source;
 		if (r.kind == REC_NAMES)
 			audit_learn_names(a, &p);
 		else
@@ -189,7 +193,8 @@ void shard_dispatch(void *arg, int dlt, uint64_t ts_us, const uint8_t *bytes, si
 		for (size_t i = 0; i < s->n; i++)
 			push(&s->w[i], &t, NULL);
 	}
-	struct rec r = { .ts_us = ts_us, .num = p.num, .caplen = (uint32_t)caplen, .dlt = dlt };
+	struct rec r = { .ts_us = ts_us, .num = p.num, .caplen = (uint32_t)caplen, .dlt = dlt,
+			 .app_uid = p.app_uid, .app_source = p.app_source };
 	push(&s->w[k], &r, bytes);
 	if (p.sport == 53 || p.sport == 5353) {  /* what audit.c's learn_names reads */
 		r.kind = REC_NAMES;
