@@ -22,13 +22,14 @@ DEBIAN_PKGS := build-essential pkg-config libpcap-dev libndpi-dev libndpi-bin li
   mmdb-bin libjansson-dev libhyperscan-dev zlib1g-dev libssl-dev libcmocka-dev python3-scapy \
   libmaxmind-db-writer-perl libbrotli-dev libzstd-dev npm tcpdump iproute2 valgrind time chromium \
   openssl curl nghttp2-server nghttp2-client python3-brotli zstd python3-jsonschema
+DEBIAN_PKGS += tshark  # make apps: every generated app-attribution capture reads back in tshark
 DEBIAN_PKGS += dpkg-dev git lintian  # make deb(-test): dpkg-buildflags, dpkg-shlibdeps, the changelog from git, lintian
 
 # What `make fuzz` and `make bench` need beyond that (installed by their own -deps targets).
 FUZZ_PKGS  := clang libclang-rt-14-dev
 BENCH_PKGS := tshark ngrep time valgrind
 
-.PHONY: all check deps-audit fuzz-deps unit e2e eve-schema threads live sweep crosscheck deps geoip demo clean install sample report-pdf deb deb-test
+.PHONY: all check deps-audit fuzz-deps unit e2e apps eve-schema threads live sweep crosscheck deps geoip demo clean install sample report-pdf deb deb-test
 .PHONY: bench bench-deps fuzz fuzz-corpus limits valgrind tls diff
 all: phonehome
 
@@ -58,7 +59,7 @@ build/obj build/san/obj:
 
 # The README's test command: unit tests, end-to-end tests and the capture sweep,
 # all on the sanitizer build.
-check: deps-audit unit e2e eve-schema diff threads live tls sweep crosscheck limits valgrind precision
+check: deps-audit unit e2e apps eve-schema diff threads live tls sweep crosscheck limits valgrind precision
 
 # Every import, program, pkg-config name and Perl module the build and tests use comes from
 # a package declared here (or pulled in by one, or Priority required).
@@ -81,6 +82,10 @@ build/test/test-city.mmdb: tests/gen/mkmmdb.pl
 
 e2e: build/san/phonehome
 	@PHONEHOME=build/san/phonehome bash tests/e2e/run.sh
+
+# Which app sent it: PCAPdroid pcap trailers and pcapng, NFLOG (tests/gen/apps.py; tshark reads them).
+apps: build/san/phonehome
+	@PHONEHOME=build/san/phonehome /usr/bin/python3 tests/e2e/e2e_apps.py
 
 # Every EVE record validates against Suricata's schema (../shared/suricata/eve-schema.json):
 # the sample, the e2e captures, TLS decrypted with a key log, real captures with DNS, HTTP, TLS.

@@ -1,6 +1,7 @@
 /* audit.c - wires the stages for each packet and finishes each flow:
  * decode, flow, nDPI, DNS names, scan of what devices send, then geo and policy. */
 #include "audit.h"
+#include "app.h"
 #include "classify.h"
 #include "config.h"
 #include "dns.h"
@@ -85,6 +86,10 @@ int audit_open(struct audit *a, const struct audit_opts *o, char *errbuf, size_t
 			snprintf(errbuf, errlen, "--device: more than %d devices", PH_MAX_DEVICES);
 			return -1;
 		}
+	a->apps = apps_new();
+	a->rep->apps = a->apps;
+	for (size_t i = 0; i < o->napps; i++)
+		apps_add_filter(a->apps, o->apps[i]);
 	a->max_report_flows = o->max_report_flows ? o->max_report_flows : PH_MAX_REPORT_FLOWS;
 	return open_pipeline(a, o->max_flows ? o->max_flows : PH_MAX_FLOWS, errbuf, errlen);
 }
@@ -178,6 +183,17 @@ static void host_from_dns(struct audit *a, struct flow *f)
 	}
 }
 
+/* PCAPdroid captures on the phone itself: without --device, the phone is the side that sent the
+ * flow's first attributed packet (its VPN address), or received it when that was a SYN-ACK. */
+static void audit_app_device(struct audit *a, struct flow *f, const struct packet *p, int dir)
+{
+	if (p->app_source != APP_SRC_PCAPDROID || a->o.policy.ndev)
+		return;
+	int phone = p->proto == 6 && (p->tcp_flags & (TCPF_SYN | TCPF_ACK)) == (TCPF_SYN | TCPF_ACK) ? !dir : dir;
+	f->dev[phone] = 1;
+	f->dev[!phone] = 0;
+}
+
 /* Which sides are devices (from the packet: audit_decode decided), and where the other side
  * is (one geo look-up per flow, so live output can say it at once). At the flow's first
  * packet, and again if a device turns up later in a flow that had none. */
@@ -185,6 +201,7 @@ static void flow_attribute(struct audit *a, struct flow *f, const struct packet 
 {
 	f->dev[dir] = p->src_dev;
 	f->dev[!dir] = p->dst_dev;
+	audit_app_device(a, f, p, dir);
 	f->remote = f->dev[1] && !f->dev[0] ? 0 : 1;
 	if (a->geo)
 		geo_lookup(a->geo, f->family, f->addr[f->remote], &f->geo);
@@ -253,6 +270,20 @@ static void scan_stopped(struct flow *f, int dir, int at_gap)
 	f->scan_stopped_at = at_gap && r->truncated ? r->gap_at : r->delivered;
 }
 
+/* The app of a frame (app.c); a new input is told to apps when the report gains one. */
+static void audit_app_frame(struct audit *a, int dlt, const uint8_t *bytes, size_t caplen, struct packet *p, int ok)
+{
+	if (!a->apps)
+		return;
+	if (a->apps_input != a->rep->ninputs) {
+		a->apps_input = a->rep->ninputs;
+		size_t i = a->apps_input - 1;
+		int file = a->apps_input && i < a->o.ninputs && !strcmp(a->o.inputs[i], a->rep->inputs[i].path);
+		apps_begin_input(a->apps, file ? a->o.inputs[i] : NULL);
+	}
+	apps_frame(a->apps, dlt, bytes, caplen, p, ok);
+}
+
 int audit_decode(struct audit *a, int dlt, uint64_t ts_us, const uint8_t *bytes, size_t caplen, struct packet *p)
 {
 	struct report_stats *st = &a->rep->st;
@@ -261,6 +292,7 @@ int audit_decode(struct audit *a, int dlt, uint64_t ts_us, const uint8_t *bytes,
 	p->num = ++st->packets;
 	st->bytes += caplen;
 	enum decode_reason r = decode_packet(dlt, bytes, caplen, p);
+	audit_app_frame(a, dlt, bytes, caplen, p, r == DR_OK);
 	if (a->devs) {  /* learnt from this very frame first: a device's first flow is its own */
 		const struct device *d = devices_observe(a->devs, p);
 		if (d && a->on_device)
@@ -296,6 +328,10 @@ void audit_ip(struct audit *a, const struct packet *p)
 	audit_sweep(a, p->ts_us);
 	int dir;
 	struct flow *f = flow_lookup(a->ft, p, &dir);
+	if (!f->app_source && p->app_source) {  /* the app of its first attributed packet */
+		f->app_source = p->app_source;
+		f->app_uid = p->app_uid;
+	}
 	if (!f->pkts[0] && !f->pkts[1]) {
 		flow_attribute(a, f, p, dir);
 		host_from_dns(a, f);
@@ -363,6 +399,8 @@ static void flow_record(const struct flow *f, struct report_flow *rf)
 	rf->closed = f->closed;
 	rf->end_reason = f->end_reason;
 	rf->tls_version = f->tls_version;
+	rf->app_uid = f->app_uid;
+	rf->app_source = f->app_source;
 }
 
 /* A client address into the set of unscanned ones (allocated at the first, bounded). */
@@ -540,6 +578,28 @@ static void trim_flows(struct audit *a)
 	r->nflows = k;
 }
 
+/* --app: only the named apps' flows and their leaks stay in the report. */
+static void audit_app_filter(struct audit *a)
+{
+	struct report *r = a->rep;
+	if (!apps_filtering(a->apps))
+		return;
+	size_t k = 0;
+	for (size_t i = 0; i < r->nleaks; i++) {
+		const struct report_flow *f = report_flow_by_id(r, r->leaks[i].flow_id);
+		if (f && apps_match(a->apps, f->app_uid, f->app_source))
+			r->leaks[k++] = r->leaks[i];
+		else
+			free(r->leaks[i].evidence);
+	}
+	r->nleaks = k;
+	k = 0;
+	for (size_t i = 0; i < r->nflows; i++)
+		if (apps_match(a->apps, r->flows[i].app_uid, r->flows[i].app_source))
+			r->flows[k++] = r->flows[i];
+	r->nflows = k;
+}
+
 void audit_conclude(struct audit *a)
 {
 	report_sort(a->rep);
@@ -554,6 +614,7 @@ void audit_conclude(struct audit *a)
 			    (unsigned long long)a->unlisted_flows, a->max_report_flows);
 	warn_unscanned(a);
 	rate_leaks(a->rep);
+	audit_app_filter(a);
 	findings_build(a->rep, a->id, !a->o.show_identifiers);  /* after the merge: the same for any number of workers */
 }
 
@@ -615,6 +676,7 @@ void audit_close(struct audit *a)
 	audit_release(a);
 	devices_free(a->devs);
 	free(a->unscanned.addr);
+	apps_free(a->apps);
 	if (!a->shard) {  /* a shard borrows them */
 		rules_free(a->rules);
 		identity_free(a->id);

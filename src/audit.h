@@ -27,6 +27,8 @@ struct audit_opts {
 	const char *command_line;      /* as typed, shell-quoted (chain of custody) */
 	int64_t analysis_time;         /* wall clock of the run, or SOURCE_DATE_EPOCH */
 	size_t workers;                /* pipelines the flows were sharded over (--threads); 1 live */
+	const char *apps[64];          /* --app: only these apps' flows (package, name or uid) */
+	size_t napps;
 };
 
 /* Flows from a global address that no device rule covered: not scanned, counted for a warning. */
@@ -49,6 +51,8 @@ struct audit {
 	struct scan_ctx sc;
 	struct report *rep;
 	struct devices *devs;          /* who is on the LAN (DHCP, ARP, NDP) */
+	struct apps *apps;             /* which app sent what (app.c); the reader's, NULL in a shard */
+	size_t apps_input;             /* inputs begun in apps (the report's count when it changes) */
 	void (*on_device)(void *arg, const struct device *d);  /* a device appeared or changed */
 	void *device_arg;
 	uint64_t frames_mac, frames_nomac;  /* IP frames with and without the sender's MAC */

@@ -1,12 +1,16 @@
 /* decode.c - Ethernet/802.1Q/QinQ, Linux SLL and SLL2, raw IP, BSD NULL/LOOP, PPP, Cisco HDLC;
  * IPv4 (RFC 791), IPv6 with extension headers (RFC 8200), TCP (RFC 9293), UDP (RFC 768). */
 #include "decode.h"
+#include "app.h"
 #include "util.h"
 #include <pcap/dlt.h>
 #include <string.h>
 
 #ifndef DLT_LINUX_SLL2
 #define DLT_LINUX_SLL2 276
+#endif
+#ifndef DLT_NFLOG
+#define DLT_NFLOG 239
 #endif
 #define ETH_IPV4 0x0800
 #define ETH_IPV6 0x86dd
@@ -32,7 +36,7 @@ int decode_dlt_supported(int dlt)
 {
 	switch (dlt) {
 	case DLT_EN10MB: case DLT_LINUX_SLL: case DLT_LINUX_SLL2: case DLT_RAW: case DLT_PPP: case DLT_C_HDLC:
-	case DLT_IPV4: case DLT_IPV6: case DLT_NULL: case DLT_LOOP:
+	case DLT_IPV4: case DLT_IPV6: case DLT_NULL: case DLT_LOOP: case DLT_NFLOG:
 		return 1;
 	}
 	return 0;
@@ -51,6 +55,7 @@ const char *decode_dlt_name(int dlt)
 	case DLT_LOOP: return "LOOP";
 	case DLT_PPP: return "PPP";
 	case DLT_C_HDLC: return "C_HDLC";
+	case DLT_NFLOG: return "NFLOG";
 	}
 	return "unsupported";
 }
@@ -270,6 +275,24 @@ static void sll_sender(uint16_t hatype, uint16_t halen, const uint8_t *addr, str
 	pkt->has_mac = PKT_SMAC;
 }
 
+/* Linux NFLOG (LINKTYPE_NFLOG): the NFULA_PAYLOAD attribute is the IP packet, NFULA_UID the
+ * sending socket's uid (app.c reads the TLVs). */
+static enum decode_reason decode_nflog(const uint8_t *p, size_t len, struct packet *pkt)
+{
+	const uint8_t *ip;
+	size_t iplen = 0;
+	int32_t uid;
+	int has_uid;
+	enum app_parse r = app_nflog_parse(p, len, &ip, &iplen, &uid, &has_uid);
+	if (has_uid) {
+		pkt->app_uid = uid;
+		pkt->app_source = APP_SRC_NFLOG;
+	}
+	if (!ip)
+		return r == APP_TRUNCATED ? DR_TRUNCATED_LINK : DR_NOT_IP;
+	return decode_ip(ip, iplen, pkt);
+}
+
 enum decode_reason decode_packet(int dlt, const uint8_t *p, size_t caplen, struct packet *pkt)
 {
 	switch (dlt) {
@@ -295,6 +318,8 @@ enum decode_reason decode_packet(int dlt, const uint8_t *p, size_t caplen, struc
 		if (caplen < 4)
 			return DR_TRUNCATED_LINK;
 		return decode_ethertype(rd_be16(p + 2), p + 4, caplen - 4, pkt);
+	case DLT_NFLOG:
+		return decode_nflog(p, caplen, pkt);
 	}
 	return DR_NOT_IP;
 }

@@ -44,6 +44,8 @@ struct packet {
 	const uint8_t *l4;           /* upper-layer header, for ICMPv6 neighbour discovery */
 	size_t l4_len;
 	uint8_t src_dev, dst_dev;    /* the sender, the receiver is a device under test (audit_decode) */
+	int32_t app_uid;             /* Android uid of the sending app (app.c), when app_source is set */
+	uint8_t app_source;          /* enum app_source: 0 none, PCAPdroid, NFLOG */
 };
 
 #define PKT_SMAC 1

@@ -41,6 +41,8 @@ struct flow {
 	struct geo_info geo;           /* of the remote side, looked up once at creation */
 	uint8_t remote;                /* the side that is not a device under test */
 	uint8_t foreign;
+	uint8_t app_source;            /* enum app_source of the first attributed packet, 0 none */
+	int32_t app_uid;               /* and its Android uid */
 	struct flow *hnext;            /* hash chain */
 	struct flow *lprev, *lnext;    /* LRU: head is the least recently active */
 };

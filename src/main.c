@@ -67,7 +67,10 @@ static void usage(FILE *out)
 		"      --identity FILE    the phone's identifiers (JSON; see rules/identity-example.json)\n"
 		"      --device IP|MAC    the phone(s) under test; repeatable (default: every MAC\n"
 		"                         that acts as a host on the LAN, with all its addresses;\n"
-		"                         without a link layer, private, CGNAT, ULA, link-local)\n"
+		"                         without a link layer, private, CGNAT, ULA, link-local;\n"
+		"                         the phone itself for a PCAPdroid capture)\n"
+		"      --app PKG          audit only this app's flows (package, name or uid, from\n"
+		"                         PCAPdroid or NFLOG captures); repeatable\n"
 		"      --home CC          the auditor's country (ISO 3166 alpha-2, e.g. IN)\n"
 		"      --allow CC,CC      countries that are not foreign besides home\n"
 		"      --geoip FILE       country or city database (MMDB); default country.mmdb in\n"
@@ -147,7 +150,7 @@ static const char *find_data(const char *const *dirs, const char *rel, char *out
 
 enum { O_LIST = 200, O_FILTER, O_NOPROMISC, O_DURATION, O_COUNT, O_IDENTITY = 256, O_DEVICE, O_HOME, O_ALLOW, O_GEOIP, O_ASN, O_NOGEO, O_PROTOS, O_JSON, O_MAXFLOWS, O_SHOWID,
        O_EVE, O_FORMAT, O_PDF, O_RULES, O_NORULES, O_MAXREASM, O_MAXREPORT, O_KEYLOG, O_THREADS,
-       O_EVEALERTS, O_FAILNEW };
+       O_EVEALERTS, O_FAILNEW, O_APP };
 
 /* A count option from 1 to max, or exit 2 naming it. */
 static size_t count_arg(const char *opt, const char *arg, unsigned long long max)
@@ -160,6 +163,19 @@ static size_t count_arg(const char *opt, const char *arg, unsigned long long max
 		exit(2);
 	}
 	return (size_t)v;
+}
+
+/* --app PKG: a package name, app name or uid as the capture gives it; up to 64. */
+static void app_arg(struct options *o, const char *arg)
+{
+	if (o->ao.napps == sizeof o->ao.apps / sizeof o->ao.apps[0])
+		die("--app: more than %s apps%s", "64", "");
+	for (const char *c = arg; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			die("--app: \"%s\" is not a package name%s", "", "");
+	if (!arg[0] || strlen(arg) >= 128)
+		die("--app: \"%s\" is not a package name, app name or uid%s", arg, "");
+	o->ao.apps[o->ao.napps++] = arg;
 }
 
 static void parse_opt(struct options *o, int c, const char *arg)
@@ -194,6 +210,7 @@ static void parse_opt(struct options *o, int c, const char *arg)
 		o->ao.eve_no_alerts = !strcmp(arg, "no");
 		break;
 	case O_PDF: o->pdf = 1; break;
+	case O_APP: app_arg(o, arg); break;
 	case O_FORMAT:
 		if (strcmp(arg, "text") && strcmp(arg, "json") && strcmp(arg, "md"))
 			die("--format: \"%s\" is not text, json or md%s", arg, "");
@@ -267,7 +284,7 @@ static void parse_args(struct options *o, int argc, char **argv)
 		{ "threads", required_argument, 0, O_THREADS },
 		{ "show-identifiers", no_argument, 0, O_SHOWID }, { "help", no_argument, 0, 'h' },
 		{ "report-dir", required_argument, 0, 'o' }, { "eve", required_argument, 0, O_EVE },
-		{ "eve-alerts", required_argument, 0, O_EVEALERTS },
+		{ "eve-alerts", required_argument, 0, O_EVEALERTS }, { "app", required_argument, 0, O_APP },
 		{ "format", required_argument, 0, O_FORMAT }, { "pdf", no_argument, 0, O_PDF },
 		{ "version", no_argument, 0, 'V' }, { 0, 0, 0, 0 },
 	};

@@ -35,6 +35,8 @@ struct report_flow {               /* a flow as it ended; side 0 client, side 1 
 	uint8_t tls_keys;               /* --keylog: enum tls_keys (decrypted, no key, failed), 0 not TLS */
 	uint8_t closed, end_reason;     /* FIN both ways or RST; enum flow_end_reason */
 	uint16_t tls_version;           /* as nDPI saw it negotiated (0x0304), 0 unknown */
+	int32_t app_uid;                /* the app of the flow's first attributed packet (app.c) */
+	uint8_t app_source;             /* enum app_source, 0: no app known */
 };
 
 struct report_leak {
@@ -120,6 +122,7 @@ struct report {
 	struct report_stats st;
 	struct report_finding *findings; size_t nfindings;  /* built by findings_build after the merge */
 	size_t *fidx;                   /* leak indices of the findings' hits, finding by finding */
+	const struct apps *apps;        /* app names and counters (app.c), owned by the audit; or NULL */
 };
 
 struct report *report_new(void);

@@ -83,7 +83,14 @@ static json_t *phonehome_obj(const struct audit *a, const struct report_flow *f)
 	set(ph, "asn_org", f->geo.asn_org[0] ? json_string(f->geo.asn_org) : json_null());
 	set(ph, "foreign", json_boolean(f->foreign));
 	set(ph, "leaks", json_integer(f->nleaks));
+	set(ph, "app", report_json_app(a->rep, f));
 	return ph;
+}
+
+/* Leak and alert records: the phonehome object carries the app that sent it. */
+static json_t *phonehome_app(const struct audit *a, const struct report_flow *f)
+{
+	return json_pack("{s:o}", "app", report_json_app(a->rep, f));
 }
 
 static json_t *flow_event(const struct audit *a, const struct report_flow *f)
@@ -265,6 +272,7 @@ static json_t *leak_event(const struct audit *a, const struct report_leak *l)
 	}
 	set(x, "evidence", json_string(l->evidence ? l->evidence : ""));
 	set(o, "leak", x);
+	set(o, "phonehome", phonehome_app(a, f));
 	return o;
 }
 
@@ -308,6 +316,7 @@ static json_t *alert_event(const struct audit *a, const struct report_leak *l)
 	set(x, "severity", json_integer(alert_severity(l->severity)));
 	set(x, "metadata", json_pack("{s:[s,s]}", "tag", identity_kind_name(l->kind), chain));
 	set(o, "alert", x);
+	set(o, "phonehome", phonehome_app(a, f));
 	return o;
 }
 

@@ -1,6 +1,7 @@
 /* report_json.c - builds the JSON report with jansson and writes it atomically.
  * Times are ISO 8601 UTC from pcap timestamps; identifiers are masked unless asked. */
 #include "report_json.h"
+#include "app.h"
 #include "config.h"
 #include "custody.h"
 #include "escape.h"
@@ -74,13 +75,14 @@ struct flowbuf {
 	uint64_t hour;               /* capture hour whose "YYYY-MM-DDTHH:" is cached */
 	char hour_s[32];
 	size_t hour_len;             /* 0: nothing cached */
+	const struct apps *apps;     /* app names (app.c) */
 };
 
 /* Longest record flow_put writes: the strings escaped (6 bytes a byte at worst) plus
  * well under 1 KiB of names, numbers, addresses and times. */
 #define FLOW_STRS(f) (sizeof (f)->app_proto + sizeof (f)->category + sizeof (f)->host + \
 		      sizeof (f)->geo.country + sizeof (f)->geo.city + sizeof (f)->geo.asn_org)
-#define FLOW_MAX(f) (1024 + 6 * FLOW_STRS(f))
+#define FLOW_MAX(f) (1024 + 6 * FLOW_STRS(f) + APP_JSON_MAX)
 
 static char *put_lit(char *p, const char *s, size_t n)
 {
@@ -199,6 +201,7 @@ static char *flow_put(struct flowbuf *fb, char *p, const struct report_flow *fl)
 	if (fl->truncated)
 		p = put_dec(LIT(p, ",\"scan_stopped_at\":"), fl->scan_stopped_at);
 	p = put_dec(LIT(p, ",\"leaks\":"), fl->nleaks);
+	p = apps_put_json(fb->apps, fl->app_uid, fl->app_source, LIT(p, ",\"app\":"));
 	*p++ = '}';
 	return p;
 }
@@ -240,6 +243,15 @@ void report_json_endpoints(json_t *o, const struct report_flow *f, int src)
 	json_object_set_new(o, "app_proto", json_string(f->app_proto[0] ? f->app_proto : "Unknown"));
 }
 
+json_t *report_json_app(const struct report *r, const struct report_flow *f)
+{
+	char buf[APP_JSON_MAX + 1];
+	if (!f || !f->app_source)
+		return json_null();
+	*apps_put_json(r->apps, f->app_uid, f->app_source, buf) = 0;
+	return json_loads(buf, 0, NULL);
+}
+
 static json_t *leak_json(const struct audit *a, const struct report_leak *l)
 {
 	const struct report_flow *f = report_flow_by_id(a->rep, l->flow_id);
@@ -279,6 +291,7 @@ static json_t *leak_json(const struct audit *a, const struct report_leak *l)
 	}
 	json_object_set_new(o, "severity", json_string(policy_severity_name(l->severity)));
 	json_object_set_new(o, "evidence", json_string(l->evidence ? l->evidence : ""));
+	json_object_set_new(o, "app", report_json_app(a->rep, f));
 	return o;
 }
 
@@ -367,6 +380,26 @@ struct country_sum {
 };
 
 /* A country's slot: its two letters (country[2] is the NUL), 0 local, 1 unknown. */
+/* stats.apps: what the app attribution read (app.c), when any app or its trace was seen. */
+static json_t *report_json_app_stats(json_t *o, const struct report *r)
+{
+	const struct app_stats *s = r->apps ? apps_stats(r->apps) : NULL;
+	if (!s || !(s->trailers | s->trailers_malformed | s->custom_blocks | s->custom_blocks_malformed |
+		    s->comments | s->nflog_uids | s->nflog_no_uid))
+		return o;
+	json_t *ap = json_object();
+	SET_U64(ap, "packets_attributed", s->attributed);
+	SET_U64(ap, "pcapdroid_trailers", s->trailers);
+	SET_U64(ap, "pcapdroid_trailers_malformed", s->trailers_malformed);
+	SET_U64(ap, "pcapng_custom_blocks", s->custom_blocks);
+	SET_U64(ap, "pcapng_custom_blocks_malformed", s->custom_blocks_malformed);
+	SET_U64(ap, "pcapng_uid_comments", s->comments);
+	SET_U64(ap, "nflog_uids", s->nflog_uids);
+	SET_U64(ap, "nflog_without_uid", s->nflog_no_uid);
+	json_object_set_new(o, "apps", ap);
+	return o;
+}
+
 static size_t country_slot(const struct report_flow *f)
 {
 	const unsigned char *c = (const unsigned char *)f->geo.country;
@@ -530,6 +563,7 @@ static int put_flows(FILE *f, const struct report *r)
 	struct flowbuf *fb = util_xmalloc(sizeof *fb);
 	int ok = 1;
 	fb->hour_len = 0;
+	fb->apps = r->apps;
 	fb->len = (size_t)(LIT(fb->b, ",\n\"flows\": [") - fb->b);
 	for (size_t i = 0; i < r->nflows && ok; i++) {
 		if (FLOWS_BUF - fb->len < FLOW_MAX(r->flows) + 8)
@@ -649,7 +683,7 @@ int report_json_dump(const struct audit *a, FILE *f)
 		 put_member(f, "tool", json_pack("{s:s,s:s,s:i}", "name", "phonehome", "version", PH_VERSION,
 						  "report_format", REPORT_JSON_FORMAT), 1, ind) &&
 		 put_member(f, "inputs", inputs_json(r), 0, ind) && put_member(f, "options", options_json(a), 0, ind) &&
-		 put_member(f, "stats", stats_json(&r->st), 0, ind) && put_member(f, "warnings", warnings_json(r), 0, ind) &&
+		 put_member(f, "stats", report_json_app_stats(stats_json(&r->st), r), 0, ind) && put_member(f, "warnings", warnings_json(r), 0, ind) &&
 		 put_member(f, "device_selection", device_selection_json(a), 0, ind) &&
 		 put_member(f, "devices", devices_json(a), 0, ind) &&
 		 put_flows_leaks(f, a) && put_array(f, "findings", r->nfindings, finding_elem, a) &&

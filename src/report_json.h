@@ -18,6 +18,8 @@ int report_json_check_path(const char *path, char *errbuf, size_t errlen);
 int report_json_write(const struct audit *a, const char *path, char *errbuf, size_t errlen);
 /* src_ip, src_port, dest_ip, dest_port, proto, app_proto of f, side src as the source. */
 void report_json_endpoints(json_t *o, const struct report_flow *f, int src);
+/* A flow's app {uid, package, name, source} (app.c), or JSON null. */
+json_t *report_json_app(const struct report *r, const struct report_flow *f);
 /* Text form of an address. */
 void report_addr_str(int family, const uint8_t *addr, char *out, size_t outlen);
 

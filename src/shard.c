@@ -27,6 +27,8 @@ struct rec {                       /* a queued frame; its bytes follow, padded t
 	int32_t dlt;
 	uint32_t kind;
 	uint32_t devs;             /* 1: the sender is a device, 2: the receiver (the reader decided) */
+	int32_t app_uid;           /* the app the reader found for the frame (app.c) */
+	uint32_t app_source;
 };
 
 struct batch {
@@ -84,6 +86,8 @@ static void run_batch(struct audit *a, const struct batch *b)
 			continue;  /* cannot happen: the reader decoded it the same way */
 		p.src_dev = r.devs & 1;
 		p.dst_dev = (r.devs >> 1) & 1;
+		p.app_uid = r.app_uid;
+		p.app_source = (uint8_t)r.app_source;
 		if (r.kind == REC_NAMES)
 			audit_learn_names(a, &p);
 		else
@@ -192,7 +196,7 @@ void shard_dispatch(void *arg, int dlt, uint64_t ts_us, const uint8_t *bytes, si
 			push(&s->w[i], &t, NULL);
 	}
 	struct rec r = { .ts_us = ts_us, .num = p.num, .caplen = (uint32_t)caplen, .dlt = dlt,
-			 .devs = (uint32_t)(p.src_dev | p.dst_dev << 1) };
+			 .devs = (uint32_t)(p.src_dev | p.dst_dev << 1), .app_uid = p.app_uid, .app_source = p.app_source };
 	push(&s->w[k], &r, bytes);
 	if (p.sport == 53 || p.sport == 5353) {  /* what audit.c's learn_names reads */
 		r.kind = REC_NAMES;

@@ -1,6 +1,7 @@
 /* summary.c - the short table a tester reads first: foreign destinations,
  * then leaks (kind, host, country, encoding), then a one-line verdict. */
 #include "summary.h"
+#include "app.h"
 #include "util.h"
 #include <stdlib.h>
 #include "config.h"
@@ -237,6 +238,72 @@ static void print_findings(FILE *out, const struct audit *a)
 			where, fd->count, escape_term(il.text[0] ? il.text : "-", ids, sizeof ids));
 	}
 	print_more(out, SUMMARY_MAX_ROWS, r->nfindings, "findings");
+	free(v);
+}
+
+/* One row per app (app.c) when any flow has one: leaks by kind, foreign destinations, bytes. */
+struct app_row { int32_t uid; uint8_t src; uint64_t flows, foreign, bytes, leaks, kinds[ID__COUNT]; };
+
+static int app_row_cmp(const void *x, const void *y)
+{
+	const struct app_row *a = x, *b = y;
+	if (a->leaks != b->leaks)
+		return a->leaks > b->leaks ? -1 : 1;
+	return a->uid < b->uid ? -1 : a->uid > b->uid;
+}
+
+static struct app_row *app_row_of(struct app_row *v, size_t *n, int32_t uid, uint8_t src)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (v[i].uid == uid && v[i].src == src)
+			return &v[i];
+	v[*n].uid = uid;
+	v[*n].src = src;
+	return &v[(*n)++];
+}
+
+static void print_apps(FILE *out, const struct report *r)
+{
+	struct app_row *v = util_xcalloc(r->nflows + 1, sizeof *v);
+	size_t n = 0;
+	for (size_t i = 0; i < r->nflows; i++) {
+		const struct report_flow *f = &r->flows[i];
+		if (!f->app_source)
+			continue;
+		struct app_row *w = app_row_of(v, &n, f->app_uid, f->app_source);
+		w->flows++;
+		w->foreign += f->foreign;
+		w->bytes += f->bytes[!f->remote];
+	}
+	for (size_t i = 0; i < r->nleaks; i++) {
+		const struct report_flow *f = report_flow_by_id(r, r->leaks[i].flow_id);
+		if (f && f->app_source) {
+			struct app_row *w = app_row_of(v, &n, f->app_uid, f->app_source);
+			w->leaks++;
+			if (r->leaks[i].kind < ID__COUNT)
+				w->kinds[r->leaks[i].kind]++;
+		}
+	}
+	if (n) {
+		qsort(v, n, sizeof *v, app_row_cmp);
+		fprintf(out, "\nApps: %zu\n  %-7s %-40s %6s %8s %11s  %s\n", n, "UID", "APP", "FLOWS", "FOREIGN",
+			"BYTES OUT", "LEAKS");
+	}
+	for (size_t i = 0; i < n && i < SUMMARY_MAX_ROWS; i++) {
+		const struct app_info *e = apps_get(r->apps, v[i].uid, v[i].src);
+		char name[200], safe[200], kinds[256] = "";
+		snprintf(name, sizeof name, "%s%s%s%s", e && e->package[0] ? e->package : "",
+			 e && e->package[0] && e->name[0] ? " (" : "", e && e->name[0] ? e->name : e && e->package[0] ? "" : "-",
+			 e && e->package[0] && e->name[0] ? ")" : "");
+		for (int k = 0; k < ID__COUNT; k++)
+			if (v[i].kinds[k])
+				snprintf(kinds + strlen(kinds), sizeof kinds - strlen(kinds), "%s%s %llu", kinds[0] ? ", " : "",
+					 identity_kind_name(k), (unsigned long long)v[i].kinds[k]);
+		fprintf(out, "  %-7d %-40.40s %6llu %8llu %11llu  %s\n", (int)v[i].uid, escape_term(name, safe, sizeof safe),
+			(unsigned long long)v[i].flows, (unsigned long long)v[i].foreign, (unsigned long long)v[i].bytes,
+			kinds[0] ? kinds : "-");
+	}
+	print_more(out, SUMMARY_MAX_ROWS, n, "apps");
 	free(v);
 }
 
@@ -532,6 +599,7 @@ void summary_print(FILE *out, const struct audit *a)
 		fprintf(out, "No --identity given: flows only, no identifier matching.\n");
 	print_foreign(out, r);
 	print_findings(out, a);
+	print_apps(out, r);
 	print_not_inspected(out, r);
 	for (size_t i = 0; i < r->nwarnings; i++)
 		fprintf(out, "warning: %s\n", r->warnings[i]);

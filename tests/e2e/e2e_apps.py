@@ -1,0 +1,204 @@
+#!/usr/bin/python3
+"""e2e_apps.py - which app sent it: PCAPdroid pcap trailers, PCAPdroid pcapng (both byte orders),
+NFLOG; tshark reads every generated file; the JSON names the right app for every leak.
+
+Usage: PHONEHOME=build/san/phonehome e2e_apps.py   (fixtures from tests/gen/apps.py)
+Ends with the line "e2e-apps: N passed, M failed".
+"""
+import json
+import os
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "tests", "gen"))
+import apps as G  # noqa: E402
+
+PH = os.environ.get("PHONEHOME", os.path.join(ROOT, "build", "san", "phonehome"))
+FIX = os.path.join(ROOT, "build", "fixtures-apps")
+IDENT = os.path.join(FIX, "identity.json")
+PORTS = sorted(G.APPS)
+
+
+class Fail(Exception):
+    pass
+
+
+def check(cond, msg):
+    if not cond:
+        raise Fail(msg)
+
+
+def fx(name):
+    return os.path.join(FIX, name)
+
+
+def run(cap, *extra, fmt="json"):
+    args = [PH, "-r", fx(cap), "--identity", IDENT, "--no-geoip", "--format", fmt] + list(extra)
+    p = subprocess.run(args, capture_output=True, text=True)
+    if fmt != "json" or p.returncode:
+        return p, None
+    return p, json.loads(p.stdout)
+
+
+def leaks_by_port(rep):
+    out = {}
+    for l in rep["leaks"]:
+        check(l["kind"] == "imei", "unexpected leak kind %s" % l["kind"])
+        out[l["src_port"]] = l["app"]
+    return out
+
+
+def expect_pcapdroid(rep, with_package):
+    got = leaks_by_port(rep)
+    check(sorted(got) == PORTS, "leaks on ports %s, want %s" % (sorted(got), PORTS))
+    for port, app in G.APPS.items():
+        a = got[port]
+        if app is None:
+            check(a is None, "port %d: app %r, want null" % (port, a))
+            continue
+        uid, pkg, name = app
+        check(a and a["uid"] == uid and a["source"] == "pcapdroid", "port %d: app %r" % (port, a))
+        want_name = name or "unknown"
+        check(a["name"] == want_name, "port %d: name %r, want %r" % (port, a["name"], want_name))
+        want_pkg = (pkg or None) if with_package else None
+        check(a["package"] == want_pkg, "port %d: package %r, want %r" % (port, a["package"], want_pkg))
+    for f in rep["flows"]:
+        check("app" in f, "flow without an app member")
+        check(f["device_side"] == "src", "PCAPdroid: phone not the device in flow %s" % f["flow_id"])
+
+
+def t_tshark():
+    for name in sorted(os.listdir(FIX)):
+        if not name.endswith((".pcap", ".pcapng")):
+            continue
+        p = subprocess.run(["tshark", "-r", fx(name)], capture_output=True, text=True)
+        err = [l for l in p.stderr.splitlines() if "Running as user" not in l and l.strip()]
+        check(p.returncode == 0 and not err, "tshark -r %s: rc %d %s" % (name, p.returncode, err[:2]))
+        check(len(p.stdout.splitlines()) >= 40, "tshark -r %s: %d packets" % (name, len(p.stdout.splitlines())))
+
+
+def t_trailer():
+    p, rep = run("pcapdroid.pcap")
+    check(p.returncode == 0, p.stderr)
+    expect_pcapdroid(rep, False)
+    check(rep["stats"]["apps"]["pcapdroid_trailers"] == 30, "trailers %r" % rep["stats"]["apps"])
+    check(rep["stats"]["apps"]["pcapdroid_trailers_malformed"] == 0, "malformed trailers")
+
+
+def t_trailer_threads():
+    _, one = run("pcapdroid.pcap", "--threads", "1")
+    _, three = run("pcapdroid.pcap", "--threads", "3")
+    check(leaks_by_port(one) == leaks_by_port(three), "--threads 1 and 3 differ")
+    check([f["app"] for f in one["flows"]] == [f["app"] for f in three["flows"]], "flow apps differ")
+
+
+def t_pcapng_le():
+    p, rep = run("pcapdroid-le.pcapng")
+    check(p.returncode == 0, p.stderr)
+    expect_pcapdroid(rep, True)
+
+
+def t_pcapng_be():
+    p, rep = run("pcapdroid-be.pcapng")
+    check(p.returncode == 0, p.stderr)
+    expect_pcapdroid(rep, True)
+    check(rep["stats"]["apps"]["pcapng_custom_blocks"] == 3, "custom blocks %r" % rep["stats"]["apps"])
+
+
+def t_nflog():
+    p, rep = run("nflog.pcap")
+    check(p.returncode == 0, p.stderr)
+    check(rep["inputs"][0]["link_type"] == "NFLOG", "link type %r" % rep["inputs"][0]["link_type"])
+    got = leaks_by_port(rep)
+    check(sorted(got) == PORTS, "leaks on ports %s" % sorted(got))
+    check(got[40001] == {"uid": 10123, "package": None, "name": None, "source": "nflog"}, "40001: %r" % got[40001])
+    check(got[40002]["uid"] == 1000 and got[40002]["name"] == "Android system", "40002: %r" % got[40002])
+    check(got[40003] is None and got[40004] is None, "packets without NFULA_UID got an app")
+    check(rep["stats"]["apps"]["nflog_without_uid"] > 0, "nflog_without_uid not counted")
+
+
+def t_plain_same():
+    _, plain = run("plain.pcap")
+    _, droid = run("pcapdroid.pcap")
+    check(sorted(leaks_by_port(plain)) == sorted(leaks_by_port(droid)), "leaks differ from the PCAPdroid capture")
+    check(all(a is None for a in leaks_by_port(plain).values()), "plain pcap: an app that is not there")
+    check(all(f["app"] is None for f in plain["flows"]), "plain pcap: flow app not null")
+    check("apps" not in plain["stats"], "plain pcap: stats.apps")
+
+
+def t_bad_trailer():
+    p, rep = run("pcapdroid-bad.pcap")
+    check(p.returncode == 0, p.stderr)
+    got = leaks_by_port(rep)
+    check(sorted(got) == PORTS, "bad trailers: leaks on %s (the packets must still be audited)" % sorted(got))
+    check(rep["stats"]["apps"]["pcapdroid_trailers_malformed"] == 4, "malformed %r" % rep["stats"]["apps"])
+    check(got[40001]["uid"] == 10123, "flow keeps the app of its first attributed packet")
+
+
+def t_bad_custom_block():
+    p, rep = run("pcapdroid-bad.pcapng")
+    check(p.returncode == 0, p.stderr)
+    got = leaks_by_port(rep)
+    check(sorted(got) == PORTS, "leaks on %s" % sorted(got))
+    check(rep["stats"]["apps"]["pcapng_custom_blocks_malformed"] == 1, "malformed %r" % rep["stats"]["apps"])
+    check(got[40002] == {"uid": 10145, "package": None, "name": None, "source": "pcapdroid"}, "40002: %r" % got[40002])
+
+
+def t_app_filter():
+    _, rep = run("pcapdroid-le.pcapng", "--app", "com.example.weather", "--app", "-1")
+    got = leaks_by_port(rep)
+    check(sorted(got) == [40001, 40003], "--app: leaks on %s" % sorted(got))
+    check({f["app"]["uid"] for f in rep["flows"]} == {10123, -1}, "--app: flows of other apps")
+    _, rep = run("pcapdroid.pcap", "--app", "Flashlight")
+    check(sorted(leaks_by_port(rep)) == [40002], "--app by name")
+
+
+def t_app_bad_option():
+    p, _ = run("pcapdroid.pcap", "--app", "")
+    check(p.returncode == 2 and len(p.stderr.splitlines()) == 1 and "--app" in p.stderr,
+          "--app '': rc %d, %r" % (p.returncode, p.stderr))
+
+
+def t_summary():
+    p, _ = run("pcapdroid-le.pcapng", fmt="text")
+    check("\nApps: 3\n" in p.stdout and "com.example.weather (Weather)" in p.stdout and "imei 1" in p.stdout,
+          "summary apps table:\n" + p.stdout)
+    p, _ = run("plain.pcap", fmt="text")
+    check("Apps:" not in p.stdout, "plain pcap: apps table")
+
+
+def t_eve():
+    eve = os.path.join(ROOT, "build", "e2e-apps.eve.json")
+    p, _ = run("pcapdroid-le.pcapng", "--eve", eve)
+    check(p.returncode == 0, p.stderr)
+    recs = [json.loads(l) for l in open(eve)]
+    leaks = [r for r in recs if r["event_type"] in ("leak", "alert")]
+    check(leaks and all("app" in r["phonehome"] for r in leaks), "EVE leak/alert without phonehome.app")
+    apps = {r["src_port"]: r["phonehome"]["app"] for r in recs if r["event_type"] == "leak"}
+    check(apps[40001]["package"] == "com.example.weather", "EVE leak app %r" % apps.get(40001))
+    flows = [r for r in recs if r["event_type"] == "flow"]
+    check(flows and all("app" in r["phonehome"] for r in flows), "EVE flow without phonehome.app")
+
+
+def main():
+    G.main(FIX)
+    cases = [(n[2:], f) for n, f in sorted(globals().items()) if n.startswith("t_") and callable(f)]
+    sel = sys.argv[1:]
+    passed = failed = 0
+    for name, fn in cases:
+        if sel and not any(s in name for s in sel):
+            continue
+        try:
+            fn()
+            print("ok %s" % name)
+            passed += 1
+        except Fail as e:
+            print("FAIL %s: %s" % (name, e))
+            failed += 1
+    print("e2e-apps: %d passed, %d failed" % (passed, failed))
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
