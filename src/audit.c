@@ -72,6 +72,9 @@ int audit_open(struct audit *a, const struct audit_opts *o, char *errbuf, size_t
 		return -1;
 	if (o->identity_path && identity_load(o->identity_path, &a->id, errbuf, errlen) < 0)
 		return -1;
+	for (size_t i = 0; i < o->naccept; i++)
+		if (accept_load(&a->acc, o->accept_paths[i], errbuf, errlen) < 0)
+			return -1;
 	if (o->identity_path || a->rules) {
 		a->m = match_compile_rules(a->id, a->rules, errbuf, errlen);
 		if (!a->m)
@@ -616,6 +619,7 @@ void audit_conclude(struct audit *a)
 	rate_leaks(a->rep);
 	audit_app_filter(a);
 	findings_build(a->rep, a->id, !a->o.show_identifiers);  /* after the merge: the same for any number of workers */
+	accept_apply(&a->acc, a->rep, 1);
 }
 
 void audit_finish(struct audit *a)
@@ -648,6 +652,7 @@ int audit_snapshot(struct audit *a, struct report *snap)
 	rate_leaks(snap);
 	snap->findings = NULL, snap->fidx = NULL;
 	findings_build(snap, a->id, !a->o.show_identifiers);
+	accept_apply(&a->acc, snap, 0);  /* warnings are shared with the live report: none added */
 	return 0;
 }
 
@@ -680,6 +685,7 @@ void audit_close(struct audit *a)
 	if (!a->shard) {  /* a shard borrows them */
 		rules_free(a->rules);
 		identity_free(a->id);
+		accept_free(&a->acc);
 	}
 	report_free(a->rep);
 	memset(a, 0, sizeof *a);

@@ -2,6 +2,7 @@
  * and at flow end: geo and policy; results go to a struct report. */
 #ifndef PH_AUDIT_H
 #define PH_AUDIT_H
+#include "accept.h"
 #include "policy.h"
 #include "report.h"
 #include "scan.h"
@@ -18,6 +19,8 @@ struct audit_opts {
 	size_t max_reassembly;         /* out-of-order bytes per TCP direction; 0: PH_REASM_MAX_OOO_BYTES */
 	size_t max_report_flows;       /* flows without leaks listed; 0: PH_MAX_REPORT_FLOWS */
 	const char *keylog_paths[16];  /* --keylog: NSS key log files, to decrypt TLS */
+	const char *accept_paths[16];  /* --accept: accepted findings (accept.c) */
+	size_t naccept;
 	size_t nkeylog;
 	const char *const *inputs;     /* capture files: secrets in their pcapng Decryption Secrets Blocks are used too */
 	size_t ninputs;
@@ -50,6 +53,7 @@ struct audit {
 	struct rules *rules;           /* detector rules (rules.c), or NULL */
 	struct scan_ctx sc;
 	struct report *rep;
+	struct accept acc;              /* --accept entries (empty without); a shard has none */
 	struct devices *devs;          /* who is on the LAN (DHCP, ARP, NDP) */
 	struct apps *apps;             /* which app sent what (app.c); the reader's, NULL in a shard */
 	size_t apps_input;             /* inputs begun in apps (the report's count when it changes) */

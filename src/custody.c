@@ -103,6 +103,7 @@ json_t *custody_json(const struct audit *a, const struct custody *c)
 	if (c->rules_path)
 		json_array_append_new(rules, json_pack("{s:s,s:s}", "path", c->rules_path, "sha256", c->rules_sha256));
 	json_object_set_new(o, "rules", rules);
+	json_object_set_new(o, "accept_files", accept_files_json(&a->acc));
 	for (size_t i = 0; i < c->ndb; i++)
 		json_array_append_new(dbs, json_pack("{s:s,s:s,s:s,s:s}", "path", c->db[i].path, "type",
 						     c->db[i].type ? c->db[i].type : "", "layout",

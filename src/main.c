@@ -84,6 +84,8 @@ static void usage(FILE *out)
 		"                         " PH_DATADIR "/rules\n"
 		"      --no-rules         no detector rules: only the identity's values are searched\n"
 		"      --keylog FILE      NSS key log (SSLKEYLOGFILE) to decrypt TLS 1.2/1.3; repeatable\n"
+		"      --accept FILE      accepted findings (JSON: kind, destination, reason); they stay\n"
+		"                         in the report, out of the verdict; repeatable\n"
 		"      --json FILE        write the JSON report to FILE ('-' for stdout)\n"
 		"      --max-flows N      live flows kept in memory (default %d)\n"
 		"      --max-reassembly N out-of-order bytes queued per TCP direction (default %d)\n"
@@ -150,7 +152,7 @@ static const char *find_data(const char *const *dirs, const char *rel, char *out
 
 enum { O_LIST = 200, O_FILTER, O_NOPROMISC, O_DURATION, O_COUNT, O_IDENTITY = 256, O_DEVICE, O_HOME, O_ALLOW, O_GEOIP, O_ASN, O_NOGEO, O_PROTOS, O_JSON, O_MAXFLOWS, O_SHOWID,
        O_EVE, O_FORMAT, O_PDF, O_RULES, O_NORULES, O_MAXREASM, O_MAXREPORT, O_KEYLOG, O_THREADS,
-       O_EVEALERTS, O_FAILNEW, O_APP };
+       O_EVEALERTS, O_FAILNEW, O_APP, O_ACCEPT };
 
 /* A count option from 1 to max, or exit 2 naming it. */
 static size_t count_arg(const char *opt, const char *arg, unsigned long long max)
@@ -198,6 +200,11 @@ static void parse_opt(struct options *o, int c, const char *arg)
 		if (o->ao.nkeylog == sizeof o->ao.keylog_paths / sizeof o->ao.keylog_paths[0])
 			die("--keylog: more than %s files%s", "16", "");
 		o->ao.keylog_paths[o->ao.nkeylog++] = arg;
+		break;
+	case O_ACCEPT:
+		if (o->ao.naccept == sizeof o->ao.accept_paths / sizeof o->ao.accept_paths[0])
+			die("--accept: more than %s files%s", "16", "");
+		o->ao.accept_paths[o->ao.naccept++] = arg;
 		break;
 	case O_NORULES: o->no_rules = 1; break;
 	case O_JSON: o->json_path = arg; break;
@@ -277,7 +284,7 @@ static void parse_args(struct options *o, int argc, char **argv)
 		{ "asn-db", required_argument, 0, O_ASN }, { "no-geoip", no_argument, 0, O_NOGEO },
 		{ "protos", required_argument, 0, O_PROTOS }, { "json", required_argument, 0, O_JSON },
 		{ "rules", required_argument, 0, O_RULES }, { "no-rules", no_argument, 0, O_NORULES },
-		{ "keylog", required_argument, 0, O_KEYLOG },
+		{ "keylog", required_argument, 0, O_KEYLOG }, { "accept", required_argument, 0, O_ACCEPT },
 		{ "max-flows", required_argument, 0, O_MAXFLOWS },
 		{ "max-reassembly", required_argument, 0, O_MAXREASM },
 		{ "max-report-flows", required_argument, 0, O_MAXREPORT },

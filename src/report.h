@@ -61,6 +61,7 @@ struct report_leak {
 	uint8_t subject;                /* enum report_subject */
 	uint32_t msg;                   /* message of its flow direction it was in (HTTP request, stream piece, datagram) */
 	uint32_t finding;               /* its finding's id (findings.c, after the merge), 0 before */
+	uint32_t accepted;              /* 1 + index of the --accept entry that accepted it (accept.c), 0 none */
 };
 
 struct report_finding {            /* the hits of one kind and subject in one message */
@@ -72,6 +73,7 @@ struct report_finding {            /* the hits of one kind and subject in one me
 	uint32_t count;                 /* distinct identifiers (a contact's name and number are one) */
 	uint32_t confirmed;             /* of which identity-file values (the tester's canaries) */
 	size_t first, n;                /* its hits: report.fidx[first .. first+n), leak indices, confirmed first */
+	uint8_t accepted;               /* every hit accepted (--accept): out of the verdict */
 };
 
 struct report_stats {

@@ -314,7 +314,10 @@ static json_t *alert_event(const struct audit *a, const struct report_leak *l)
 	set(x, "signature", json_string(sig));
 	set(x, "category", json_string("Privacy leak"));
 	set(x, "severity", json_integer(alert_severity(l->severity)));
-	set(x, "metadata", json_pack("{s:[s,s]}", "tag", identity_kind_name(l->kind), chain));
+	json_t *tags = json_pack("[s,s]", identity_kind_name(l->kind), chain);
+	if (l->accepted)  /* --accept: judged and accepted */
+		json_array_append_new(tags, json_string("accepted"));
+	set(x, "metadata", json_pack("{s:o}", "tag", tags));
 	set(o, "alert", x);
 	set(o, "phonehome", phonehome_app(a, f));
 	return o;

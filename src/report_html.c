@@ -162,6 +162,7 @@ static const char CSS[] =
 	"details table{margin-left:12px;width:calc(100% - 12px)}.ids{overflow-wrap:anywhere}\n"
 	"svg{max-width:100%;height:auto}svg text{font:12px system-ui,'DejaVu Sans',sans-serif;fill:var(--ink)}\n"
 	".note{color:var(--mute);font-size:13px}\n"
+	".accepted{border:1px solid var(--mute);border-radius:3px;padding:0 4px;color:var(--mute);font-size:12px}\n"
 	"footer{margin-top:40px;color:var(--mute);font-size:12px;border-top:1px solid var(--line);padding-top:8px}\n"
 	"@media print{main{padding:0;max-width:none}h2{break-after:avoid}body{font-size:10pt}"
 	"table{font-size:8.5pt}code,.mono{font-size:8pt}"
@@ -307,6 +308,11 @@ static void section_header(FILE *f, const struct audit *a, const char *verdict)
 	fputs("<dt>Findings</dt><dd>", f);
 	esc(f, cnt);
 	fputs("</dd>\n", f);
+	if (summary_accepted(r, "appendix", cnt, sizeof cnt)) {
+		fputs("<dt>Accepted</dt><dd id=\"accepted-count\"><a href=\"#accepted\">", f);
+		esc(f, cnt);
+		fputs("</a> (judged and accepted, left out of the verdict)</dd>\n", f);
+	}
 	char what[1536];
 	summary_what(a, 0, what, sizeof what);
 	if (what[0]) {
@@ -407,6 +413,8 @@ static void finding_rows(FILE *f, const struct audit *a, const struct report_fin
 	findings_where(r, fd, where, sizeof where);
 	fprintf(f, "<tr id=\"finding-%u\" class=\"finding\"><td class=\"mono nw\">%.12s</td><td>", fd->id, t + 11);
 	esc(f, summary_kind_label(fd->kind));
+	if (fd->accepted)
+		fputs(" <span class=\"accepted\">accepted</span>", f);
 	fputs("</td><td>", f);
 	esc(f, summary_subject_label(fd->subject));
 	fprintf(f, "</td><td class=\"num\">%u</td><td class=\"mono ids\">", fd->count);
@@ -770,6 +778,10 @@ static void appendix_custody(FILE *f, const struct audit *a, const struct custod
 	}
 	kv_str(f, "identity file", c->identity_path);
 	kv_str(f, "&nbsp;&nbsp;SHA-256", c->identity_sha256);
+	for (size_t i = 0; i < a->acc.nfiles; i++) {
+		kv_str(f, "accept file", a->acc.files[i].path);
+		kv_str(f, "&nbsp;&nbsp;SHA-256", a->acc.files[i].sha256);
+	}
 	kv_str(f, "rules (nDPI host rules)", c->rules_path);
 	kv_str(f, "&nbsp;&nbsp;SHA-256", c->rules_sha256);
 	for (size_t i = 0; i < c->ndb; i++) {
@@ -780,6 +792,47 @@ static void appendix_custody(FILE *f, const struct audit *a, const struct custod
 	}
 	if (!c->ndb)
 		kv_str(f, "databases", "none (no geolocation)");
+	fputs("</table>\n", f);
+}
+
+/* --accept: each accepted finding, the entry that accepted it and why. */
+static void appendix_accepted(FILE *f, const struct audit *a)
+{
+	const struct report *r = a->rep;
+	if (!accept_count_findings(r))
+		return;
+	fputs("<h3 id=\"accepted\">E. Accepted findings</h3>\n<p class=\"note\">Judged and accepted (--accept): listed"
+	      " with the findings, left out of the verdict and its counts.</p>\n<table id=\"accepted-table\">\n<tr><th>#"
+	      "</th><th>Kind</th><th>Whose</th><th>Destination</th><th>Country</th><th>Reason</th><th>Accepted by</th>"
+	      "<th>Date</th><th>Entry</th></tr>\n", f);
+	for (size_t i = 0; i < r->nfindings; i++) {
+		const struct report_finding *fd = &r->findings[i];
+		const struct accept_entry *e = accept_of_finding(&a->acc, r, fd);
+		const struct report_flow *fl = report_flow_by_id(r, fd->flow_id);
+		if (!e)
+			continue;
+		fprintf(f, "<tr class=\"accepted-finding\"><td class=\"num\"><a href=\"#finding-%u\">%u</a></td><td>", fd->id,
+			fd->id);
+		esc(f, summary_kind_label(fd->kind));
+		fputs("</td><td>", f);
+		esc(f, summary_subject_label(fd->subject));
+		fputs("</td><td class=\"mono\">", f);
+		if (fl && fl->host[0])
+			esc_masked(f, a, fl->host);
+		else
+			fputs("-", f);
+		fputs("</td><td>", f);
+		esc(f, fl && fl->geo.country[0] ? fl->geo.country : "-");
+		fputs("</td><td class=\"reason\">", f);
+		esc(f, e->reason);
+		fputs("</td><td>", f);
+		esc(f, e->by ? e->by : "-");
+		fputs("</td><td class=\"nw\">", f);
+		esc(f, e->date ? e->date : "-");
+		fprintf(f, "</td><td>%zu of ", e->index);
+		esc(f, a->acc.files[e->file].path);
+		fputs("</td></tr>\n", f);
+	}
 	fputs("</table>\n", f);
 }
 
@@ -796,6 +849,7 @@ int report_html_write(FILE *f, const struct audit *a, const struct custody *c)
 	fputs("<section id=\"appendix\">\n<h2>Appendix</h2>\n", f);
 	appendix_stats(f, a->rep);
 	appendix_custody(f, a, c);
+	appendix_accepted(f, a);
 	fputs("</section>\n<footer>Made by phonehome " PH_VERSION " from capture files only; nothing was sent. "
 	      "Geolocation and ASN data: see the databases above (ip-location-db data is CC BY 4.0).</footer>\n"
 	      "</main>\n</body>\n</html>\n", f);

@@ -292,6 +292,7 @@ static json_t *leak_json(const struct audit *a, const struct report_leak *l)
 	json_object_set_new(o, "severity", json_string(policy_severity_name(l->severity)));
 	json_object_set_new(o, "evidence", json_string(l->evidence ? l->evidence : ""));
 	json_object_set_new(o, "app", report_json_app(a->rep, f));
+	json_object_set_new(o, "accepted", accept_leak_json(&a->acc, l));
 	return o;
 }
 
@@ -439,6 +440,7 @@ static json_t *summary_json(const struct report *r)
 	json_t *o = json_object();
 	json_object_set_new(o, "countries", countries);
 	json_object_set_new(o, "kinds", kinds);
+	SET_U64(o, "accepted_findings", accept_count_findings(r));  /* --accept: out of the verdict */
 	return o;
 }
 
@@ -620,6 +622,8 @@ static json_t *finding_elem(const struct audit *a, size_t i)
 	json_object_set_new(o, "encrypted", json_boolean(fd->encrypted));
 	json_object_set_new(o, "decrypted", json_boolean(fd->decrypted));
 	json_object_set_new(o, "severity", json_string(policy_severity_name(fd->severity)));
+	json_object_set_new(o, "accepted", fd->accepted ? accept_leak_json(&a->acc, &r->leaks[r->fidx[fd->first]])
+						       : json_null());
 	for (size_t k = 0; k < fd->n; k++)
 		json_array_append_new(leaks, json_integer((json_int_t)r->fidx[fd->first + k]));
 	json_object_set_new(o, "leaks", leaks);

@@ -56,6 +56,8 @@ static void findings_table(FILE *f, const struct audit *a)
 		const struct report_flow *fl = report_flow_by_id(r, fd->flow_id);
 		const struct report_leak *l = &r->leaks[r->fidx[fd->first]];
 		char t[40], where[64];
+		if (fd->accepted)  /* listed in the appendix with its reason */
+			continue;
 		report_html_time(fd->ts_us, t, sizeof t);
 		findings_where(r, fd, where, sizeof where);
 		fprintf(f, "| %u | %.19s | %s | ", fd->id, t, policy_severity_name(fd->severity));
@@ -170,6 +172,11 @@ static void custody_list(FILE *f, const struct audit *a, const struct custody *c
 		md(f, c->identity_path);
 		fprintf(f, " (SHA-256 `%s`)\n", c->identity_sha256);
 	}
+	for (size_t i = 0; i < a->acc.nfiles; i++) {
+		fputs("- Accept file: ", f);
+		md(f, a->acc.files[i].path);
+		fprintf(f, " (SHA-256 `%s`)\n", a->acc.files[i].sha256);
+	}
 	if (c->rules_path) {
 		fputs("- Rules: ", f);
 		md(f, c->rules_path);
@@ -184,6 +191,42 @@ static void custody_list(FILE *f, const struct audit *a, const struct custody *c
 	}
 }
 
+/* --accept: each accepted finding with the entry that accepted it and why. */
+static void accepted_list(FILE *f, const struct audit *a)
+{
+	const struct report *r = a->rep;
+	if (!accept_count_findings(r))
+		return;
+	fputs("## Appendix: accepted findings\n\nLeft out of the verdict: each was judged and accepted "
+	      "(--accept).\n\n| # | Kind | Whose | Host | Country | Reason | Accepted by | Date | Entry |\n"
+	      "|---|---|---|---|---|---|---|---|---|\n", f);
+	for (size_t i = 0; i < r->nfindings; i++) {
+		const struct report_finding *fd = &r->findings[i];
+		const struct accept_entry *e = accept_of_finding(&a->acc, r, fd);
+		const struct report_flow *fl = report_flow_by_id(r, fd->flow_id);
+		if (!e)
+			continue;
+		fprintf(f, "| %u | ", fd->id);
+		md(f, summary_kind_label(fd->kind));
+		fputs(" | ", f);
+		md(f, summary_subject_label(fd->subject));
+		fputs(" | ", f);
+		md_masked(f, a, fl && fl->host[0] ? fl->host : "-");
+		fputs(" | ", f);
+		md(f, fl && fl->geo.country[0] ? fl->geo.country : "-");
+		fputs(" | ", f);
+		md(f, e->reason);
+		fputs(" | ", f);
+		md(f, e->by ? e->by : "-");
+		fputs(" | ", f);
+		md(f, e->date ? e->date : "-");
+		fprintf(f, " | %zu of ", e->index);
+		md(f, a->acc.files[e->file].path);
+		fputs(" |\n", f);
+	}
+	fputs("\n", f);
+}
+
 int report_md_write(FILE *f, const struct audit *a, const struct custody *c)
 {
 	const struct report *r = a->rep;
@@ -192,6 +235,11 @@ int report_md_write(FILE *f, const struct audit *a, const struct custody *c)
 	fputs("# phonehome audit report\n\n**Verdict: ", f);
 	md(f, v);
 	fputs(".**\n\n", f);
+	char acc[96];
+	if (summary_accepted(r, "appendix", acc, sizeof acc)) {
+		md(f, acc);
+		fputs(" (judged and accepted, left out of the verdict).\n\n", f);
+	}
 	size_t foreign = 0;
 	for (size_t i = 0; i < r->nflows; i++)
 		foreign += r->flows[i].foreign;
@@ -203,6 +251,7 @@ int report_md_write(FILE *f, const struct audit *a, const struct custody *c)
 	findings_table(f, a);
 	foreign_table(f, a);
 	devices_list(f, a);
+	accepted_list(f, a);
 	custody_list(f, a, c);
 	return ferror(f) ? -1 : 0;
 }

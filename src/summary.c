@@ -194,12 +194,51 @@ void summary_findings_count(const struct report *r, char *out, size_t outlen)
 {
 	size_t n[SUBJECT__COUNT] = { 0 };
 	for (size_t i = 0; i < r->nfindings; i++)
-		n[r->findings[i].subject < SUBJECT__COUNT ? r->findings[i].subject : SUBJECT_UNKNOWN]++;
-	int len = snprintf(out, outlen, "%zu (%zu of the phone's own identifiers, %zu of other people's data", r->nfindings,
-			   n[SUBJECT_DEVICE], n[SUBJECT_THIRD_PARTY]);
+		if (!r->findings[i].accepted)
+			n[r->findings[i].subject < SUBJECT__COUNT ? r->findings[i].subject : SUBJECT_UNKNOWN]++;
+	int len = snprintf(out, outlen, "%zu (%zu of the phone's own identifiers, %zu of other people's data",
+			   r->nfindings - accept_count_findings(r), n[SUBJECT_DEVICE], n[SUBJECT_THIRD_PARTY]);
 	if (len > 0 && (size_t)len < outlen)
 		snprintf(out + len, outlen - (size_t)len, n[SUBJECT_UNKNOWN] ? ", %zu whose owner is unknown)" : ")",
 			 n[SUBJECT_UNKNOWN]);
+}
+
+int summary_accepted(const struct report *r, const char *where, char *out, size_t outlen)
+{
+	size_t n = accept_count_findings(r);
+	out[0] = 0;
+	if (n)
+		snprintf(out, outlen, "%zu accepted finding%s, see %s", n, n == 1 ? "" : "s", where);
+	return n > 0;
+}
+
+/* --accept: the accepted findings, each with the entry that accepted it and its reason. */
+static void print_accepted(FILE *out, const struct audit *a)
+{
+	const struct report *r = a->rep;
+	size_t n = accept_count_findings(r), shown = 0;
+	if (!n)
+		return;
+	fprintf(out, "\nAccepted findings: %zu (left out of the verdict)\n", n);
+	fprintf(out, "  %4s %-14s %-12s %-32s %-7s  %s\n", "#", "KIND", "WHOSE", "HOST OR ADDRESS", "COUNTRY",
+		"REASON (ENTRY OF FILE)");
+	char safe[PH_DNS_MAX_NAME], why[600];
+	for (size_t i = 0; i < r->nfindings && shown < SUMMARY_MAX_ROWS; i++) {
+		const struct report_finding *fd = &r->findings[i];
+		const struct accept_entry *e = accept_of_finding(&a->acc, r, fd);
+		if (!e)
+			continue;
+		const struct report_flow *f = report_flow_by_id(r, fd->flow_id);
+		char addr[INET6_ADDRSTRLEN] = "-";
+		if (f)
+			report_addr_str(f->family, f->addr[!fd->dir], addr, sizeof addr);
+		snprintf(why, sizeof why, "%s (entry %zu of %s)", e->reason, e->index, a->acc.files[e->file].path);
+		fprintf(out, "  %4u %-14s %-12s %-32.32s %-7s  %s\n", fd->id, identity_kind_name(fd->kind),
+			summary_subject_label(fd->subject), escape_term(f && f->host[0] ? f->host : addr, safe, sizeof safe),
+			or_dash(f ? f->geo.country : NULL), why);
+		shown++;
+	}
+	print_more(out, shown, n, "accepted findings");
 }
 
 /* One row per finding: the hits of one kind and subject in one message. */
@@ -207,18 +246,24 @@ static void print_findings(FILE *out, const struct audit *a)
 {
 	const struct report *r = a->rep;
 	char cnt[160];
+	char acc[96];
 	summary_findings_count(r, cnt, sizeof cnt);
-	fprintf(out, "\nFindings: %s from %zu leaks\n", cnt, r->nleaks);
-	if (!r->nfindings)
+	summary_accepted(r, "below", acc, sizeof acc);
+	fprintf(out, "\nFindings: %s from %zu leaks%s%s\n", cnt, r->nleaks, acc[0] ? "; " : "", acc);
+	if (r->nfindings == accept_count_findings(r))
 		return;
 	const struct report_finding **v = util_xcalloc(r->nfindings, sizeof *v);
 	for (size_t i = 0; i < r->nfindings; i++)
 		v[i] = &r->findings[i];
 	qsort(v, r->nfindings, sizeof *v, cmp_finding_rank);
+	size_t nv = 0;
+	for (size_t i = 0; i < r->nfindings; i++)  /* accepted ones are listed apart */
+		if (!v[i]->accepted)
+			v[nv++] = v[i];
 	fprintf(out, "  %-8s %-14s %-12s %-32s %-7s %-11s %5s  %s\n", "SEVERITY", "KIND", "WHOSE", "HOST OR ADDRESS", "COUNTRY",
 		"WHERE", "COUNT", "IDENTIFIERS (* the identity's)");
 	char safe[PH_DNS_MAX_NAME], ids[192], where[64];
-	for (size_t i = 0; i < r->nfindings && i < SUMMARY_MAX_ROWS; i++) {
+	for (size_t i = 0; i < nv && i < SUMMARY_MAX_ROWS; i++) {
 		const struct report_finding *fd = v[i];
 		const struct report_flow *f = report_flow_by_id(r, fd->flow_id);
 		char addr[INET6_ADDRSTRLEN] = "-";
@@ -237,7 +282,7 @@ static void print_findings(FILE *out, const struct audit *a)
 			escape_term(f && f->host[0] ? f->host : addr, safe, sizeof safe), or_dash(f ? f->geo.country : NULL),
 			where, fd->count, escape_term(il.text[0] ? il.text : "-", ids, sizeof ids));
 	}
-	print_more(out, SUMMARY_MAX_ROWS, r->nfindings, "findings");
+	print_more(out, SUMMARY_MAX_ROWS, nv, "findings");
 	free(v);
 }
 
@@ -364,7 +409,7 @@ static size_t count_distinct(const struct audit *a, int kind, int subject, size_
 	size_t n = 0, k = 0;
 	for (size_t i = 0; i < r->nleaks; i++) {
 		const struct report_leak *l = &r->leaks[i];
-		if (l->foreign && l->kind == kind && l->subject == subject)
+		if (l->foreign && l->kind == kind && l->subject == subject && !l->accepted)
 			v[n++] = (struct seen_value){ findings_value_key(a->id, l), 1 << findings_contact_field(a->id, l) };
 	}
 	qsort(v, n, sizeof *v, cmp_seen);
@@ -502,7 +547,7 @@ void summary_what(const struct audit *a, int foreign_only, char *out, size_t out
 	uint8_t seen[SUBJECT__COUNT][ID__COUNT] = { { 0 } };
 	for (size_t i = 0; i < r->nleaks; i++) {
 		const struct report_leak *l = &r->leaks[i];
-		if ((l->foreign || !foreign_only) && l->kind < ID__COUNT && l->subject < SUBJECT__COUNT)
+		if ((l->foreign || !foreign_only) && l->kind < ID__COUNT && l->subject < SUBJECT__COUNT && !l->accepted)
 			seen[l->subject][l->kind] = 1;
 	}
 	char words[ID__COUNT][192], dev[1024], unk[1024], t[160];
@@ -553,10 +598,13 @@ void summary_verdict(const struct audit *a, char *out, size_t outlen)
 {
 	const struct report *r = a->rep;
 	const char *ccs[64];
-	size_t nc = 0, clear = 0, enc = 0;
+	size_t nc = 0, clear = 0, enc = 0, nleaks = 0;
 	for (size_t i = 0; i < r->nleaks; i++) {
 		const struct report_leak *l = &r->leaks[i];
 		const struct report_flow *f = report_flow_by_id(r, l->flow_id);
+		if (l->accepted)  /* --accept: judged, counted apart */
+			continue;
+		nleaks++;
 		if (!l->foreign || !f || l->kind >= ID__COUNT)
 			continue;
 		l->encrypted ? enc++ : clear++;
@@ -571,14 +619,14 @@ void summary_verdict(const struct audit *a, char *out, size_t outlen)
 	for (size_t i = 0; i < nc; i++)
 		names[i] = summary_country_name(ccs[i]);
 	if (!a->o.policy.home[0]) {
-		snprintf(out, outlen, "%zu leak%s found; no --home given, so no destination is foreign", r->nleaks,
-			 r->nleaks == 1 ? "" : "s");
+		snprintf(out, outlen, "%zu leak%s found; no --home given, so no destination is foreign", nleaks,
+			 nleaks == 1 ? "" : "s");
 	} else if (!a->o.geoip_path) {
 		snprintf(out, outlen, "%zu leak%s found; no GeoIP database, so no destination is known to be foreign",
-			 r->nleaks, r->nleaks == 1 ? "" : "s");
+			 nleaks, nleaks == 1 ? "" : "s");
 	} else if (!clear && !enc) {
 		snprintf(out, outlen, "no identifier sent to servers outside %s%s", summary_country_name(a->o.policy.home),
-			 r->nleaks ? " (leaks to domestic or allowed servers are listed)" : "");
+			 nleaks ? " (leaks to domestic or allowed servers are listed)" : "");
 	} else {
 		summary_what(a, 1, k, sizeof k);
 		list_join(c, sizeof c, names, nc);
@@ -600,6 +648,7 @@ void summary_print(FILE *out, const struct audit *a)
 	print_foreign(out, r);
 	print_findings(out, a);
 	print_apps(out, r);
+	print_accepted(out, a);
 	print_not_inspected(out, r);
 	for (size_t i = 0; i < r->nwarnings; i++)
 		fprintf(out, "warning: %s\n", r->warnings[i]);

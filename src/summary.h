@@ -14,6 +14,8 @@ void summary_verdict(const struct audit *a, char *out, size_t outlen);
 void summary_what(const struct audit *a, int foreign_only, char *out, size_t outlen);
 /* "3 (2 of the phone's own identifiers, 1 of other people's data[, N whose owner is unknown])". */
 void summary_findings_count(const struct report *r, char *out, size_t outlen);
+/* --accept: "2 accepted findings, see WHERE" into out and 1, or "" and 0 when none is. */
+int summary_accepted(const struct report *r, const char *where, char *out, size_t outlen);
 /* "the phone", "other people", "unknown" for an enum report_subject. */
 const char *summary_subject_label(int subject);
 /* "IMEI", "phone number", "contact", ... for a kind (enum id_kind). */

@@ -299,10 +299,26 @@ def option_checks():
     return recs, bad
 
 
+def accept_checks():
+    """--accept: the accepted leaks' alerts carry the tag accepted, action still allowed."""
+    acc = os.path.join(OUT, "accepted.json")
+    with open(acc, "w") as f:
+        json.dump([{"kind": "*", "country": "IN", "reason": "domestic"}], f)
+    recs = run(SAMPLE, ["--accept", acc], identity=SAMPLE_IDENT, name="redmi1s-accept")
+    alerts = [a["alert"] for a in by_type(recs, "alert")]
+    tagged = [a for a in alerts if a["metadata"]["tag"][2:] == ["accepted"]]
+    bad = []
+    if not tagged or len(tagged) == len(alerts):
+        bad.append("--accept: %d of %d alerts tagged accepted" % (len(tagged), len(alerts)))
+    if any(a["action"] != "allowed" for a in alerts):
+        bad.append("--accept: an alert is not allowed")
+    return recs, bad
+
+
 def cases():
     """(name, thunk returning (records, content failures))."""
     out = [("redmi1s.pcap", lambda: check_one(SAMPLE, identity=SAMPLE_IDENT, extra_checks=sample_checks)),
-           ("redmi1s.pcap --eve-alerts", option_checks)]
+           ("redmi1s.pcap --eve-alerts", option_checks), ("redmi1s.pcap --accept", accept_checks)]
     for f in sorted(os.listdir(FIX)):
         if f.endswith((".pcap", ".pcapng")) and f not in NOT_CAPTURES and not f.startswith("tls1"):
             out.append((f, lambda p=os.path.join(FIX, f): check_one(p)))

@@ -482,6 +482,102 @@ def pdf_with_chromium():
     shutil.copy(pdf, os.path.join(ART, "redmi1s.pdf"))
 
 
+# ---------------------------------------------------------------- --accept
+# The carrier's domestic server (api.example.in, AS55836, IN) receiving the IMEI and carrier name, and
+# the SMS sender's number sent to xiaomi.com, judged and accepted; an IMSI entry that matches nothing.
+ACCEPT_ONE = [
+    {"kind": "imei", "subject": "device", "host": "api.example.*", "reason": "the carrier's own domestic server",
+     "accepted_by": "A. Auditor", "date": "2024-05-02"},
+    {"kind": "carrier", "country": "in", "reason": "carrier name to the carrier"},
+    {"kind": "imsi", "host": "*.jio.com", "reason": "carrier provisioning"},
+]
+ACCEPT_TWO = [{"kind": "sms", "subject": "third_party", "domain": "xiaomi.com", "encoding": "url",
+               "reason": "SMS backup the user turned on"}]
+
+
+def accept_file(name, entries):
+    os.makedirs(OUT, exist_ok=True)
+    path = os.path.join(OUT, name)
+    with open(path, "w") as f:
+        f.write(entries if isinstance(entries, str) else json.dumps(entries))
+    return path
+
+
+@case
+def accept_two_files():
+    """Two --accept files: the accepted leaks carry their reason, the verdict no longer names the SMS
+    sender, the accepted findings are counted apart and listed in the appendix (Markdown, and HTML as
+    Chromium renders it), the files are in the custody, the stale entry is a warning, EVE tags them."""
+    inp = fx("redmi1s.pcap")
+    a1, a2 = accept_file("accept-one.json", ACCEPT_ONE), accept_file("accept-two.json", ACCEPT_TWO)
+    d, rep, out = report_dir(inp, "accept", extra=["--accept", a1, "--accept", a2])
+    acc = [l for l in rep["leaks"] if l["accepted"]]
+    check(all("accepted" in l for l in rep["leaks"]), "a leak lacks the accepted member")
+    check(len(acc) == 3, "accepted leaks %r" % [(l["kind"], l["host"]) for l in acc])
+    by_kind = {l["kind"]: l["accepted"] for l in acc}
+    check(by_kind.get("imei") == {"reason": "the carrier's own domestic server", "by": "A. Auditor",
+                                  "date": "2024-05-02", "entry": 1, "file": a1}, "imei accepted %r" % by_kind)
+    check(by_kind.get("carrier", {}).get("entry") == 2 and by_kind["carrier"]["by"] is None, "carrier %r" % by_kind)
+    check(by_kind.get("sms", {}).get("file") == a2, "sms accepted %r" % by_kind)
+    check(all(l["host"] == "api.example.in" for l in acc if l["kind"] != "sms"), "accepted the wrong host")
+    fa = [f for f in rep["findings"] if f["accepted"]]
+    check(len(fa) == 3 and rep["summary"]["accepted_findings"] == 3, "accepted findings %r" % fa)
+    want = ("IMEI, the phone's number and its carrier; the number and name of a contact sent in cleartext to "
+            "servers in China")
+    check("Verdict: %s." % want in out, "text verdict:\n%s" % out[-600:])
+    check("SMS" not in out.split("Verdict:")[1], "the verdict still names the SMS sender")
+    check("Findings: 7 (6 of the phone's own identifiers, 1 of other people's data) from 12 leaks; "
+          "3 accepted findings, see below" in out, "text findings count:\n%s" % out)
+    check("Accepted findings: 3 (left out of the verdict)" in out and "SMS backup the user turned on" in out,
+          "text accepted list")
+    stale = "accept entry 3 of %s (IMSI to *.jio.com) matched nothing" % a1
+    check(stale in rep["warnings"], "stale warning %r not in %r" % (stale, rep["warnings"]))
+    check("warning: " + stale in out, "stale warning not in the summary")
+    check(rep["custody"]["accept_files"] == [{"path": a1, "sha256": sha256(a1)}, {"path": a2, "sha256": sha256(a2)}],
+          "custody accept_files %r" % rep["custody"]["accept_files"])
+    md = html_mod.unescape(read(os.path.join(d, "report.md")))
+    check("**Verdict: %s.**" % want in md, "Markdown verdict")
+    check("3 accepted findings, see appendix" in md and "## Appendix: accepted findings" in md, "Markdown appendix")
+    check("the carrier's own domestic server" in md and "| A. Auditor | 2024-05-02 |" in md, "Markdown reason")
+    check("## Findings: 7 (6 of the phone's own identifiers, 1 of other people's data)" in md, "Markdown count")
+    for p in (a1, a2):
+        check("SHA-256 `%s`" % sha256(p) in md, "Markdown custody lacks %s" % p)
+    dom = browse(os.path.join(d, "report.html"), os.path.join(ART, "accept.png"))
+    page = page_checks(dom, rep)
+    text = page.text()
+    check(want in text, "verdict %r not in the page" % want)
+    check("3 accepted findings, see appendix" in text, "page accepted count")
+    check(page.tags("table", id="accepted-table"), "no accepted-findings table in the appendix")
+    check(len(page.tags("tr", **{"class": "accepted-finding"})) == 3, "want 3 accepted rows")
+    check("SMS backup the user turned on" in text and "A. Auditor" in text, "page lacks the reasons")
+    check(sha256(a1) in text and sha256(a2) in text, "page custody lacks the accept files")
+    evs = [json.loads(x) for x in read(os.path.join(d, "events.json")).splitlines() if x]
+    alerts = [e["alert"] for e in evs if e["event_type"] == "alert"]
+    check(all(a["action"] == "allowed" for a in alerts), "an alert is not allowed")
+    check(sum("accepted" in a["metadata"]["tag"] for a in alerts) == 3, "EVE accepted tags")
+
+
+@case
+def accept_asn_country_all():
+    """Entries by ASN (every xiaomi leak) and by country (the domestic ones): nothing is left for the
+    verdict, which says so; every finding is accepted."""
+    inp = fx("redmi1s.pcap")
+    a = accept_file("accept-all.json", [
+        {"kind": "*", "asn": 23724, "reason": "vendor account service, reviewed"},
+        {"kind": "*", "country": "IN", "reason": "domestic"}])
+    j = os.path.join(OUT, "accept-all-report.json")
+    rc, out, err = ph(base_args(inp) + ["--accept", a, "--json", j])
+    check(rc == 0, "exit %d: %s" % (rc, err))
+    rep = json.loads(read(j))
+    check(rep["leaks"] and all(l["accepted"] for l in rep["leaks"]), "not every leak accepted")
+    check(all(f["accepted"] for f in rep["findings"]), "not every finding accepted")
+    check({l["accepted"]["entry"] for l in rep["leaks"] if l["country"] == "CN"} == {1}, "asn entry")
+    check({l["accepted"]["entry"] for l in rep["leaks"] if l["country"] == "IN"} == {2}, "country entry")
+    check("Verdict: no identifier sent to servers outside India." in out, "verdict:\n%s" % out[-400:])
+    check("%d accepted findings, see below" % len(rep["findings"]) in out, "count apart")
+    check(not rep["warnings"] or not any("matched nothing" in w for w in rep["warnings"]), "false stale warning")
+
+
 def bad(name, args, mention, env=None, must_not_exist=()):
     def fn():
         rc, out, err = ph(args, env)
@@ -516,6 +612,18 @@ def _bad_cases():
     yield bad("pdf_no_chromium", base_args(inp) + ["-o", nod, "--pdf"], "apt-get install chromium",
               env={"PATH": "/nonexistent"}, must_not_exist=[nod])
     yield bad("format_md_and_json_stdout", base_args(inp) + ["--format", "md", "--json", "-"], "--format")
+    nod = os.path.join(OUT, "report-accept-bad")
+    for name, text, why in (
+            ("no_reason", '[{"kind": "imei", "host": "x.com", "reason": "r"}, {"kind": "imei", "host": "x.com"}]',
+             "entry 2: no reason"),
+            ("empty_reason", '[{"kind": "imei", "host": "x.com", "reason": ""}]', "entry 1: no reason"),
+            ("malformed", '[{"kind": "imei",', "not JSON"),
+            ("unknown_key", '[{"kind": "imei", "host": "x.com", "reason": "r", "until": "2025"}]',
+             'entry 1: unknown key "until"'),
+            ("bad_country", '[{"kind": "imei", "country": "CHN", "reason": "r"}]', "entry 1: bad country code")):
+        path = accept_file("accept-bad-%s.json" % name, text)
+        yield bad("accept_" + name, base_args(inp) + ["--accept", path, "-o", nod, "--json", j],
+                  "--accept %s: %s" % (path, why), must_not_exist=[j, nod])
     if os.geteuid() != 0:  # root writes through mode bits
         ro = os.path.join(OUT, "readonly")
         os.makedirs(ro, exist_ok=True)
