@@ -93,7 +93,10 @@ int audit_open(struct audit *a, const struct audit_opts *o, char *errbuf, size_t
 	a->rep->apps = a->apps;
 	for (size_t i = 0; i < o->napps; i++)
 		apps_add_filter(a->apps, o->apps[i]);
-	a->max_report_flows = o->max_report_flows ? o->max_report_flows : PH_MAX_REPORT_FLOWS;
+	a->max_report_flows = o->max_report_flows;  /* 0: every flow */
+	a->rep->max_quiet = a->max_report_flows;
+	if (o->spill && report_spill_open(a->rep, errbuf, errlen) < 0)
+		return -1;
 	return open_pipeline(a, o->max_flows ? o->max_flows : PH_MAX_FLOWS, errbuf, errlen);
 }
 
@@ -113,6 +116,8 @@ int audit_open_shard(struct audit *s, const struct audit *a, size_t nshards, cha
 	s->max_report_flows = a->max_report_flows / 4 * 5 / nshards + 1;
 	if (s->max_report_flows > a->max_report_flows)
 		s->max_report_flows = a->max_report_flows;
+	if (a->o.spill && report_spill_open(s->rep, errbuf, errlen) < 0)
+		return -1;
 	return open_pipeline(s, max_flows / nshards ? max_flows / nshards : 1, errbuf, errlen);
 }
 
@@ -455,8 +460,16 @@ static void on_flow_end(void *arg, struct flow *f)
 		a->first_truncated = f->id;  /* the earliest, whatever order flows end in */
 		a->first_truncated_at = f->scan_stopped_at;
 	}
-	if (!f->nleaks && a->rep->nflows >= a->max_report_flows) {
-		a->unlisted_flows++;  /* counted in stats.flows, not listed: memory stays bounded */
+	if (!f->nleaks && !report_spill_keeps(a->rep, f->id)) {  /* no leak, no event: out of memory */
+		struct report_flow rf;
+		memset(&rf, 0, sizeof rf);
+		flow_record(f, &rf);
+		rf.tls_keys = (uint8_t)tls_keys;
+		report_spill_flow(a->rep, &rf);
+		return;
+	}
+	if (!f->nleaks && !a->rep->spill && a->max_report_flows && a->rep->nflows >= a->max_report_flows) {
+		a->unlisted_flows++;  /* no spill (live): counted in stats.flows, not listed */
 		return;
 	}
 	struct report_flow *rf = report_add_flow(a->rep);
@@ -561,11 +574,22 @@ static void warn_unscanned(struct audit *a)
 	a->unscanned_warning = a->rep->nwarnings;
 }
 
-/* Merged shards may list more flows without leaks than --max-report-flows: the latest go. */
+/* Merged shards may list more flows without leaks than --max-report-flows: the latest go
+ * (spilled: the flows are there, the readers' iterator leaves them out). */
 static void trim_flows(struct audit *a)
 {
 	struct report *r = a->rep;
 	size_t quiet = 0, k = 0;
+	if (!a->max_report_flows)
+		return;
+	if (r->spill) {
+		quiet = report_spill_quiet(r);
+		for (size_t i = 0; i < r->nflows; i++)
+			quiet += !r->flows[i].nleaks;
+		if (quiet > a->max_report_flows)
+			a->unlisted_flows += quiet - a->max_report_flows;
+		return;
+	}
 	for (size_t i = 0; i < r->nflows; i++)
 		quiet += !r->flows[i].nleaks;
 	for (size_t i = r->nflows; i-- > 0 && quiet > a->max_report_flows;) {

@@ -17,7 +17,8 @@ struct audit_opts {
 	const char *rules_path;        /* detector rules (file or directory), NULL: none */
 	size_t max_flows;
 	size_t max_reassembly;         /* out-of-order bytes per TCP direction; 0: PH_REASM_MAX_OOO_BYTES */
-	size_t max_report_flows;       /* flows without leaks listed; 0: PH_MAX_REPORT_FLOWS */
+	size_t max_report_flows;       /* flows without leaks listed; 0: all */
+	int spill;                     /* ended flows to temporary files (report_spill.c): capture files */
 	const char *keylog_paths[16];  /* --keylog: NSS key log files, to decrypt TLS */
 	const char *accept_paths[16];  /* --accept: accepted findings (accept.c) */
 	size_t naccept;

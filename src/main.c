@@ -34,6 +34,7 @@ struct options {
 	int pdf;
 	int no_geoip;
 	int no_rules;                  /* --no-rules */
+	int max_report_given;          /* --max-report-flows given (else all, or a cap for live capture) */
 	const char *geo_missing;       /* no default GeoIP database: how to get one */
 	struct audit_opts ao;
 	const char *iface, *user;      /* -i, -Z */
@@ -89,7 +90,8 @@ static void usage(FILE *out)
 		"      --json FILE        write the JSON report to FILE ('-' for stdout)\n"
 		"      --max-flows N      live flows kept in memory (default %d)\n"
 		"      --max-reassembly N out-of-order bytes queued per TCP direction (default %d)\n"
-		"      --max-report-flows N  ended flows without leaks listed in the report (default %d)\n"
+		"      --max-report-flows N  ended flows without leaks listed in the report (default 0:\n"
+		"                         all; ended flows wait in a temporary file in $TMPDIR)\n"
 		"      --threads N        workers auditing capture files (default: one per processor,\n"
 		"                         at most %d; 1: no threads); live capture uses one\n"
 		"      --show-identifiers do not mask identifiers in the report\n"
@@ -104,7 +106,7 @@ static void usage(FILE *out)
 		"  -V, --version          version\n\n"
 		"phonehome diff compares two reports (a re-test); see phonehome diff --help.\n"
 		"Exit status: 0 done (leaks or not), 2 bad option or input.\n",
-		PH_MAX_FLOWS, PH_REASM_MAX_OOO_BYTES, PH_MAX_REPORT_FLOWS, PH_MAX_THREADS);
+		PH_MAX_FLOWS, PH_REASM_MAX_OOO_BYTES, PH_MAX_THREADS);
 }
 
 static void die(const char *fmt, const char *a, const char *b)
@@ -267,7 +269,10 @@ static void parse_opt(struct options *o, int c, const char *arg)
 		break;
 	}
 	case O_MAXREASM: o->ao.max_reassembly = count_arg("--max-reassembly", arg, 1ull << 31); break;
-	case O_MAXREPORT: o->ao.max_report_flows = count_arg("--max-report-flows", arg, 100000000ull); break;
+	case O_MAXREPORT:
+		o->ao.max_report_flows = strcmp(arg, "0") ? count_arg("--max-report-flows", arg, 100000000ull) : 0;
+		o->max_report_given = 1;
+		break;
 	case O_THREADS: o->threads = count_arg("--threads", arg, 64); break;
 	}
 }
@@ -658,6 +663,9 @@ int main(int argc, char **argv)
 	o.ao.inputs = o.inputs;
 	o.ao.ninputs = o.ninputs;
 	o.ao.workers = o.iface ? 1 : o.threads ? o.threads : shard_default_count();
+	o.ao.spill = !o.iface;  /* capture files: ended flows wait on disk, not in memory */
+	if (o.iface && !o.max_report_given)  /* live: nothing spilled, so memory stays bounded */
+		o.ao.max_report_flows = PH_MAX_REPORT_FLOWS_LIVE;
 	if (audit_open(&a, &o.ao, err, sizeof err) < 0)
 		die("%s%s", err, "");
 	if (o.geo_missing)
@@ -674,6 +682,8 @@ int main(int argc, char **argv)
 		run_files(&a, &o);
 	}
 	audit_finish(&a);
+	if (report_spill_error(a.rep))  /* before any report: nothing half-written */
+		die("%s%s", report_spill_error(a.rep), "");
 	if (a.unscanned_warning)  /* traffic nobody looked at: said before any report */
 		fprintf(stderr, "phonehome: warning: %s\n", a.rep->warnings[a.unscanned_warning - 1]);
 	int rc = finish_outputs(&a, &o);

@@ -34,6 +34,7 @@ void report_free(struct report *r)
 	free(r->warnings);
 	free(r->findings);
 	free(r->fidx);
+	report_spill_free(r);
 	free(r);
 }
 
@@ -141,6 +142,7 @@ static void sort_events(void *v, size_t *n, size_t sz, int (*cmp)(const void *, 
 
 void report_sort(struct report *r)
 {
+	report_spill_seal(r);
 	sort(r->flows, r->nflows, sizeof *r->flows, cmp_flow);
 	sort(r->leaks, r->nleaks, sizeof *r->leaks, cmp_leak);
 	sort_events(r->http, &r->nhttp, sizeof *r->http, cmp_http, &r->events_dropped);
@@ -188,6 +190,7 @@ void report_merge(struct report *dst, struct report *src)
 {
 	report_sort(dst);  /* cheap when sorted already (a shard sorts itself) */
 	report_sort(src);
+	report_spill_merge(dst, src);
 	dst->flows = merge(dst->flows, &dst->nflows, &dst->capflows, src->flows, src->nflows, sizeof *src->flows, cmp_flow);
 	dst->leaks = merge(dst->leaks, &dst->nleaks, &dst->capleaks, src->leaks, src->nleaks, sizeof *src->leaks, cmp_leak);
 	dst->http = merge(dst->http, &dst->nhttp, &dst->caphttp, src->http, src->nhttp, sizeof *src->http, cmp_http);
@@ -249,6 +252,7 @@ struct report_http *report_add_http(struct report *r, uint64_t flow_id, uint64_t
 	snprintf(h->uri, sizeof h->uri, "%s", uri ? uri : "");
 	snprintf(h->user_agent, sizeof h->user_agent, "%s", user_agent ? user_agent : "");
 	h->length = -1;
+	report_spill_note_event(r, flow_id);
 	return h;
 }
 
@@ -303,4 +307,5 @@ void report_add_dns(struct report *r, int type, const char *rrname, int family, 
 	if (family)
 		memcpy(d->addr, addr, family == 4 ? 4 : 16);
 	snprintf(d->rrname, sizeof d->rrname, "%s", rrname);
+	report_spill_note_event(r, r->dns_flow);
 }

@@ -85,7 +85,8 @@ struct report_stats {
 	uint64_t tls_bytes_skipped, tls_not_tls;
 	uint64_t tls_decrypted_flows, tls_nokey_flows, tls_failed_flows;  /* --keylog: flows decrypted, without a key, failing authentication */
 	uint64_t tls_records_decrypted, tls_records_failed, tls_bytes_decrypted, tls_key_updates;
-	uint64_t kernel_dropped;       /* live capture: pcap_stats drops */  /* ciphertext not inspected; streams that stopped parsing as TLS */
+	uint64_t kernel_dropped;       /* live capture: pcap_stats drops */
+	uint64_t spill_bytes;          /* ended flows written to temporary files (report_spill.c) */  /* ciphertext not inspected; streams that stopped parsing as TLS */
 	size_t patterns;
 };
 
@@ -122,6 +123,8 @@ struct report {
 	struct report_leak *leaks; size_t nleaks, capleaks;
 	char **warnings; size_t nwarnings;
 	struct report_stats st;
+	struct report_spill *spill;     /* ended flows out of memory (report_spill.c), or NULL */
+	uint64_t max_quiet;             /* flows without leaks listed (--max-report-flows), 0 all */
 	struct report_finding *findings; size_t nfindings;  /* built by findings_build after the merge */
 	size_t *fidx;                   /* leak indices of the findings' hits, finding by finding */
 	const struct apps *apps;        /* app names and counters (app.c), owned by the audit; or NULL */
@@ -158,5 +161,34 @@ void report_dns_head(struct report *r, uint16_t id, uint16_t qtype, uint8_t rcod
 /* One record of that message: a query (family 0), a response without A/AAAA answers (family 0),
  * or one answer, rrname resolved to addr for ttl seconds. */
 void report_add_dns(struct report *r, int type, const char *rrname, int family, const uint8_t *addr, uint32_t ttl);
+
+/* Spilling (report_spill.c): ended flows without leaks or events leave memory in sorted runs
+ * in an unlinked temporary file in $TMPDIR (default /tmp); r->flows keeps the others. Readers
+ * that need every flow walk them in id order with report_flows_begin/next/end. */
+int report_spill_open(struct report *r, char *errbuf, size_t errlen);
+void report_spill_free(struct report *r);
+/* Flow flow_id has an HTTP or DNS event (its record stays in memory, for report_flow_by_id). */
+void report_spill_note_event(struct report *r, uint64_t flow_id);
+/* 1 when a flow ending now must stay in r->flows: no spill, or it has events. */
+int report_spill_keeps(const struct report *r, uint64_t flow_id);
+/* A copy of f to the spill (r->spill set). */
+void report_spill_flow(struct report *r, const struct report_flow *f);
+/* The batch still in memory becomes a run (report_sort does it). */
+void report_spill_seal(struct report *r);
+/* src's runs move to dst (report_merge does it). */
+void report_spill_merge(struct report *dst, struct report *src);
+/* The first write error ("...: No space left on device"), or NULL. */
+const char *report_spill_error(const struct report *r);
+uint64_t report_spill_count(const struct report *r);
+uint64_t report_spill_quiet(const struct report *r);
+/* Every listed flow, in id order (r->flows and the runs merged; max_quiet applied): the flow
+ * is the iterator's, valid until the next call. */
+struct report_iter *report_flows_begin(const struct report *r);
+const struct report_flow *report_flows_next(struct report_iter *it);
+void report_flows_end(struct report_iter *it);
+/* How many flows report_flows_next gives. */
+size_t report_nflows(const struct report *r);
+/* All of them in one array (for writers that index flows); free it. */
+struct report_flow *report_flows_load(const struct report *r, size_t *n);
 
 #endif

@@ -371,11 +371,13 @@ static json_t *stats_json(const struct report_stats *s)
 		SET_U64(o, "tls_key_updates", s->tls_key_updates);
 	}
 	SET_U64(o, "leaks_dropped", s->leaks_dropped);
+	if (s->spill_bytes)  /* ended flows that waited in a temporary file */
+		SET_U64(o, "spill_bytes", s->spill_bytes);
 	return o;
 }
 
 struct country_sum {
-	const char *cc;
+	char cc[8];
 	uint64_t flows, bytes, leaks;
 	int foreign;                 /* of the first flow */
 };
@@ -412,14 +414,14 @@ static size_t country_slot(const struct report_flow *f)
 static json_t *summary_json(const struct report *r)
 {
 	uint32_t *slot = util_xcalloc(1u << 16, sizeof *slot);  /* index + 1 into sum */
-	struct country_sum *sum = util_xcalloc(r->nflows < (1u << 16) ? r->nflows + 1 : 1u << 16, sizeof *sum);
-	size_t n = 0;
-	for (size_t i = 0; i < r->nflows; i++) {
-		const struct report_flow *f = &r->flows[i];
+	size_t nflows = report_nflows(r), n = 0;
+	struct country_sum *sum = util_xcalloc(nflows < (1u << 16) ? nflows + 1 : 1u << 16, sizeof *sum);
+	struct report_iter *it = report_flows_begin(r);
+	for (const struct report_flow *f; (f = report_flows_next(it));) {
 		size_t k = country_slot(f);
 		if (!slot[k]) {
-			sum[n] = (struct country_sum){ .foreign = f->foreign, .cc = f->geo.country[0] ? f->geo.country :
-							k == 0 ? "local" : "unknown" };
+			sum[n] = (struct country_sum){ .foreign = f->foreign };
+			snprintf(sum[n].cc, sizeof sum[n].cc, "%s", f->geo.country[0] ? f->geo.country : k == 0 ? "local" : "unknown");
 			slot[k] = (uint32_t)++n;
 		}
 		struct country_sum *c = &sum[slot[k] - 1];
@@ -427,6 +429,7 @@ static json_t *summary_json(const struct report *r)
 		c->bytes += f->bytes[0] + f->bytes[1];
 		c->leaks += f->nleaks;
 	}
+	report_flows_end(it);
 	json_t *countries = json_object(), *kinds = json_object();
 	for (size_t i = 0; i < n; i++)
 		json_object_set_new(countries, sum[i].cc, json_pack("{s:I,s:I,s:I,s:b}", "flows", (json_int_t)sum[i].flows,
@@ -567,15 +570,18 @@ static int put_flows(FILE *f, const struct report *r)
 	fb->hour_len = 0;
 	fb->apps = r->apps;
 	fb->len = (size_t)(LIT(fb->b, ",\n\"flows\": [") - fb->b);
-	for (size_t i = 0; i < r->nflows && ok; i++) {
-		if (FLOWS_BUF - fb->len < FLOW_MAX(r->flows) + 8)
+	struct report_iter *it = report_flows_begin(r);
+	size_t i = 0;
+	for (const struct report_flow *fl; ok && (fl = report_flows_next(it)); i++) {
+		if (FLOWS_BUF - fb->len < FLOW_MAX(fl) + 8)
 			ok = flows_flush(f, fb);
 		char *p = fb->b + fb->len;
 		p = i ? LIT(p, ",\n  ") : LIT(p, "\n  ");
-		fb->len = (size_t)(flow_put(fb, p, &r->flows[i]) - fb->b);
+		fb->len = (size_t)(flow_put(fb, p, fl) - fb->b);
 	}
+	report_flows_end(it);
 	char *p = fb->b + fb->len;
-	fb->len = (size_t)(r->nflows ? LIT(p, "\n]") - fb->b : LIT(p, "]") - fb->b);
+	fb->len = (size_t)(i ? LIT(p, "\n]") - fb->b : LIT(p, "]") - fb->b);
 	ok = ok && flows_flush(f, fb);
 	free(fb);
 	return ok && !ferror(f);

@@ -129,25 +129,72 @@ static void print_more(FILE *out, size_t shown, size_t n, const char *what)
 		fprintf(out, "  ... and %zu more %s (all of them are in the JSON report)\n", n - shown, what);
 }
 
+/* Distinct strings, each kept once: rows outlive the flow they were read from. */
+struct strtab { char **slot; size_t n, cap; };
+
+static const char *intern(struct strtab *t, const char *str)
+{
+	if (2 * (t->n + 1) > t->cap) {
+		struct strtab old = *t;
+		t->cap = old.cap ? old.cap * 2 : 256;
+		t->slot = util_xcalloc(t->cap, sizeof *t->slot);
+		t->n = 0;
+		for (size_t i = 0; i < old.cap; i++)
+			if (old.slot[i]) {
+				size_t j = (size_t)hash_str(0, old.slot[i]) & (t->cap - 1);
+				while (t->slot[j])
+					j = (j + 1) & (t->cap - 1);
+				t->slot[j] = old.slot[i];
+				t->n++;
+			}
+		free(old.slot);
+	}
+	size_t j = (size_t)hash_str(0, str) & (t->cap - 1);
+	while (t->slot[j] && strcmp(t->slot[j], str))
+		j = (j + 1) & (t->cap - 1);
+	if (!t->slot[j]) {
+		t->slot[j] = util_xstrdup(str);
+		t->n++;
+	}
+	return t->slot[j];
+}
+
+static void strtab_free(struct strtab *t)
+{
+	for (size_t i = 0; i < t->cap; i++)
+		free(t->slot[i]);
+	free(t->slot);
+}
+
 static void print_foreign(FILE *out, const struct report *r)
 {
-	struct row *v = util_xcalloc(r->nflows + 1, sizeof *v);
-	size_t n = 0, nflows = 0;
-	for (size_t i = 0; i < r->nflows; i++) {
-		const struct report_flow *f = &r->flows[i];
+	size_t cap = 4096, n = 0, nflows = 0;
+	struct row *v = util_xcalloc(cap, sizeof *v);
+	struct strtab strs = { 0 };
+	struct report_iter *it = report_flows_begin(r);
+	for (const struct report_flow *f; (f = report_flows_next(it));) {
 		if (!f->foreign)
 			continue;
+		if (n == cap) {  /* merged as they come: as many rows as destinations, not flows */
+			n = rows_dedup(v, n);
+			if (2 * n > cap) {
+				cap *= 2;
+				v = util_xrealloc(v, cap * sizeof *v);
+			}
+		}
 		struct row *w = &v[n++];
-		w->cc = f->geo.country;
-		w->host = f->host[0] ? f->host : NULL;
+		memset(w, 0, sizeof *w);
+		w->cc = intern(&strs, f->geo.country);
+		w->host = f->host[0] ? intern(&strs, f->host) : NULL;
 		if (!w->host)  /* no name: the address is the destination */
 			report_addr_str(f->family, f->addr[f->remote], w->addr, sizeof w->addr);
-		w->app = f->app_proto;
+		w->app = intern(&strs, f->app_proto);
 		w->flows = 1;
 		w->bytes = f->bytes[!f->remote];
 		w->leaks = f->nleaks;
 		nflows++;
 	}
+	report_flows_end(it);
 	n = rows_merge(v, n);
 	fprintf(out, "\nForeign destinations: %zu flow%s to %zu destination%s\n", nflows, nflows == 1 ? "" : "s", n,
 		n == 1 ? "" : "s");
@@ -161,6 +208,7 @@ static void print_foreign(FILE *out, const struct report *r)
 			(unsigned long long)v[i].leaks);
 	print_more(out, SUMMARY_MAX_ROWS, n, "destinations");
 	free(v);
+	strtab_free(&strs);
 }
 
 /* Most severe first, then in order of discovery. */
@@ -498,8 +546,8 @@ static void print_not_inspected(FILE *out, const struct report *r)
 {
 	size_t n = 0, tls = 0;
 	unsigned long long bytes = 0, tls_bytes = 0;
-	for (size_t i = 0; i < r->nflows; i++) {
-		const struct report_flow *f = &r->flows[i];
+	struct report_iter *it = report_flows_begin(r);
+	for (const struct report_flow *f; (f = report_flows_next(it));) {
 		if (!f->tls_keys)
 			continue;
 		tls++;
@@ -509,6 +557,7 @@ static void print_not_inspected(FILE *out, const struct report *r)
 			bytes += f->bytes[!f->remote];
 		}
 	}
+	report_flows_end(it);
 	if (!n)
 		return;
 	fprintf(out, "\nHTTPS that could not be inspected: %zu of %zu TLS flows, %llu of %llu bytes sent (%.0f%%)\n", n, tls,
@@ -516,8 +565,8 @@ static void print_not_inspected(FILE *out, const struct report *r)
 	fprintf(out, "  %-32s %-39s %10s  %s\n", "HOST", "ADDRESS", "BYTES OUT", "WHY");
 	size_t shown = 0, nf = 0;
 	char safe[PH_DNS_MAX_NAME];
-	for (size_t i = 0; i < r->nflows; i++) {
-		const struct report_flow *f = &r->flows[i];
+	it = report_flows_begin(r);
+	for (const struct report_flow *f; (f = report_flows_next(it));) {
 		if (!f->tls_keys || f->tls_keys == 1 || nf++ >= SUMMARY_MAX_ROWS)
 			continue;
 		char addr[INET6_ADDRSTRLEN];
@@ -527,6 +576,7 @@ static void print_not_inspected(FILE *out, const struct report *r)
 			f->tls_keys == 2 ? "no key in the key log" : "keys fail authentication");
 		shown++;
 	}
+	report_flows_end(it);
 	print_more(out, shown, nf, "flows");
 	fprintf(out, "  What these flows carry is unknown: export their keys, or report them as not audited.\n");
 }
@@ -638,11 +688,13 @@ void summary_verdict(const struct audit *a, char *out, size_t outlen)
 void summary_print(FILE *out, const struct audit *a)
 {
 	const struct report *r = a->rep;
-	size_t foreign = 0;
-	for (size_t i = 0; i < r->nflows; i++)
-		foreign += r->flows[i].foreign;
+	size_t foreign = 0, nflows = 0;
+	struct report_iter *it = report_flows_begin(r);
+	for (const struct report_flow *f; (f = report_flows_next(it)); nflows++)
+		foreign += f->foreign;
+	report_flows_end(it);
 	fprintf(out, "phonehome %s: %zu input%s, %llu packets, %zu flows (%zu foreign), %zu leaks\n", PH_VERSION,
-		r->ninputs, r->ninputs == 1 ? "" : "s", (unsigned long long)r->st.packets, r->nflows, foreign, r->nleaks);
+		r->ninputs, r->ninputs == 1 ? "" : "s", (unsigned long long)r->st.packets, nflows, foreign, r->nleaks);
 	if (!a->id)
 		fprintf(out, "No --identity given: flows only, no identifier matching.\n");
 	print_foreign(out, r);

@@ -84,6 +84,14 @@ if d:
     check("syn flood: unlisted flows said", any("not listed" in w for w in d["warnings"]), d["warnings"])
 check(f"syn flood: peak RSS {rss:.0f} MiB < {CAP_SYN}", 0 < rss < CAP_SYN)
 
+# every flow listed by default: ended flows wait in a temporary file, not in memory
+rc, d, rss, se = audit(gen("syn", 200000), ["--max-flows", "50000"], "syn-all")
+check("syn flood, no report cap: every flow listed", d is not None and len(d["flows"]) == 200000,
+      d and len(d["flows"]))
+check("syn flood, no report cap: spill counted", d is not None and d["stats"].get("spill_bytes", 0) > 0,
+      d and d["stats"].get("spill_bytes"))
+check(f"syn flood, no report cap: peak RSS {rss:.0f} MiB < {CAP_SYN}", 0 < rss < CAP_SYN)
+
 rc, d, rss, se = audit(gen("body", 300), [], "body")
 check("2 GB-style body: completes", rc == 0 and d is not None, se[-300:])
 if d:
@@ -178,6 +186,17 @@ if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", mnt], capt
         check("full disk: exit 2 with one line", rc == 2 and se.count(b"\n") == 1 and b"report" in se, (rc, se))
         check("full disk: previous report intact", before and open(rep, "rb").read() == before)
         check("full disk: no temporary file left", os.listdir(mnt) == ["report.json"], os.listdir(mnt))
+    finally:
+        subprocess.run(["umount", mnt])
+    # a full $TMPDIR while ended flows are spilled: one line, exit 2, no report, nothing left
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", mnt], check=True)
+    try:
+        rep = os.path.join(tmp, "spill-report.json")
+        rc, so, se, _ = run(BASE + ["-r", gen("syn", 200000), "--max-flows", "50000", "--json", rep],
+                            env=dict(os.environ, TMPDIR=mnt))
+        check("full TMPDIR: exit 2 with one line", rc == 2 and se.count(b"\n") == 1 and b"temporary" in se, (rc, se))
+        check("full TMPDIR: no report written", not os.path.exists(rep))
+        check("full TMPDIR: no temporary file left", os.listdir(mnt) == [], os.listdir(mnt))
     finally:
         subprocess.run(["umount", mnt])
     ro = os.path.join(tmp, "ro")

@@ -1,0 +1,106 @@
+/* test_spill.c - unit tests of report_spill.c: flows written in sorted runs to a temporary
+ * file come back whole and in id order, merged with the ones in memory and with other
+ * workers' runs; --max-report-flows leaves out the latest flows without leaks. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include "report.h"
+
+/* A flow whose every field follows from its id. */
+static struct report_flow mkflow(uint64_t id)
+{
+	struct report_flow f;
+	memset(&f, 0, sizeof f);
+	f.id = id;
+	f.family = 4;
+	f.proto = 6;
+	f.addr[0][0] = 10, f.addr[1][3] = (uint8_t)id;
+	f.port[0] = (uint16_t)(40000 + id), f.port[1] = 443;
+	f.first_us = id * 10, f.last_us = id * 10 + 5;
+	f.bytes[1] = id * 3;
+	snprintf(f.app_proto, sizeof f.app_proto, "TLS.%llu", (unsigned long long)id);
+	memset(f.host, 'h', id % 255);  /* up to the longest host */
+	snprintf(f.geo.country, sizeof f.geo.country, "CN");
+	f.geo.latitude = 1.5 * (double)id;
+	snprintf(f.geo.asn_org, sizeof f.geo.asn_org, "org %llu", (unsigned long long)id);
+	f.tls_version = 0x0304;
+	return f;
+}
+
+static void spill(struct report *r, uint64_t id)
+{
+	struct report_flow f = mkflow(id);
+	report_spill_flow(r, &f);
+}
+
+static void test_runs_merged_in_order(void **state)
+{
+	(void)state;
+	char err[256];
+	setenv("PHONEHOME_SPILL_BATCH", "7", 1);  /* many runs */
+	struct report *a = report_new(), *b = report_new();
+	assert_int_equal(report_spill_open(a, err, sizeof err), 0);
+	assert_int_equal(report_spill_open(b, err, sizeof err), 0);
+	for (uint64_t id = 1000; id > 0; id--) {
+		if (id % 50 == 0) {  /* a flow with a leak stays in memory */
+			*report_add_flow(id % 100 ? a : b) = mkflow(id);
+			(id % 100 ? a : b)->flows[(id % 100 ? a : b)->nflows - 1].nleaks = 1;
+		} else {
+			spill(id % 3 ? a : b, id);
+		}
+	}
+	report_merge(a, b);
+	assert_null(report_spill_error(a));
+	assert_true(a->st.spill_bytes > 0);
+	assert_int_equal(report_nflows(a), 1000);
+	struct report_iter *it = report_flows_begin(a);
+	uint64_t want = 1;
+	for (const struct report_flow *f; (f = report_flows_next(it)); want++) {
+		struct report_flow g = mkflow(want);
+		g.nleaks = want % 50 == 0;
+		assert_memory_equal(f, &g, sizeof g);  /* whole, padding included: both zeroed */
+	}
+	report_flows_end(it);
+	assert_int_equal(want, 1001);
+	a->max_quiet = 100;  /* --max-report-flows 100: the first 100 without leaks, every one with */
+	size_t n;
+	struct report_flow *v = report_flows_load(a, &n);
+	assert_int_equal(n, 100 + 20);
+	assert_int_equal(report_nflows(a), 120);
+	assert_int_equal(v[0].id, 1);
+	assert_int_equal(v[n - 1].id, 1000);
+	free(v);
+	report_free(a);
+	report_free(b);
+	unsetenv("PHONEHOME_SPILL_BATCH");
+}
+
+static void test_events_keep_flows(void **state)
+{
+	(void)state;
+	char err[256];
+	struct report *r = report_new();
+	assert_int_equal(report_spill_keeps(r, 5), 1);  /* no spill: everything stays */
+	assert_int_equal(report_spill_open(r, err, sizeof err), 0);
+	report_add_http(r, 5, 1, "GET", "h", "/", "ua");
+	report_dns_begin(r, 9, 2);
+	report_add_dns(r, REPORT_DNS_QUERY, "x.example", 0, NULL, 0);
+	assert_int_equal(report_spill_keeps(r, 5), 1);
+	assert_int_equal(report_spill_keeps(r, 9), 1);
+	assert_int_equal(report_spill_keeps(r, 6), 0);
+	report_free(r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_runs_merged_in_order),
+		cmocka_unit_test(test_events_keep_flows),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
