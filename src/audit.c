@@ -237,8 +237,8 @@ static int is_device(const struct audit *a, int family, const uint8_t *addr, con
 	const struct device *o = devices_by_addr(a->devs, family, addr);
 	if (pol->ndev)
 		return policy_is_device(pol, family, addr, mac, mac != NULL) || (o && o->option);
-	if (v && v->role == DEV_ROLE_GATEWAY)
-		return 0;  /* the gateway carries the internet's addresses, and its own */
+	if (v && v->role == DEV_ROLE_GATEWAY)  /* the internet's addresses are never devices behind it; */
+		return geo_is_private(family, addr);  /* a private one is (one fake MAC on a tun capture) */
 	if (v && v->role == DEV_ROLE_DEVICE)
 		return 1;
 	if (o && devices_is_device(o))
