@@ -39,7 +39,10 @@ struct h3_field { uint32_t off, nl, vl; };
 
 struct h3_conn {
 	struct http_stats *stats;
-	nghttp3_qpack_decoder *dec[2]; /* of each direction's encoder: [0] decodes the requests */
+	nghttp3_qpack_decoder *dec[2]; /* of each direction's encoder: [0] decodes the requests; made on first use */
+	uint64_t dmax[2];              /* their table capacity from the other side's SETTINGS */
+	uint8_t dmax_known[2];
+	uint8_t efed[2];               /* encoder-stream bytes went into dec[d] */
 	uint8_t *dbuf;                 /* decoder stream instructions, written and dropped */
 	size_t dcap;
 	struct h3_stream st[PH_H3_MAX_STREAMS];
@@ -66,10 +69,6 @@ struct h3_conn *h3_new(struct http_stats *stats)
 	static struct http_stats dummy;
 	struct h3_conn *h = util_xcalloc(1, sizeof *h);
 	h->stats = stats ? stats : &dummy;
-	for (int d = 0; d < 2; d++)
-		if (nghttp3_qpack_decoder_new(&h->dec[d], PH_H3_QPACK_MAX_TABLE, PH_H3_QPACK_MAX_BLOCKED,
-					      nghttp3_mem_default()))
-			abort();  /* out of memory, as util_xmalloc */
 	h->arena = util_xmalloc(H3_MAX_BLOCK);
 	return h;
 }
@@ -91,7 +90,8 @@ void h3_free(struct h3_conn *h)
 	for (int i = 0; i < PH_H3_MAX_STREAMS; i++)
 		stream_clear(&h->st[i]);
 	for (int d = 0; d < 2; d++)
-		nghttp3_qpack_decoder_del(h->dec[d]);
+		if (h->dec[d])
+			nghttp3_qpack_decoder_del(h->dec[d]);
 	free(h->dbuf);
 	free(h->arena);
 	decomp_free(h->decomp);
@@ -112,10 +112,23 @@ static void emit(http_unit_fn fn, void *arg, enum http_where w, const char *name
 		fn(arg, &u);
 }
 
+/* Direction d's decoder. libnghttp3 reads a block's Required Insert Count (RFC 9204 4.5.1.1)
+ * against the capacity it was made with, so that is the peer's SETTINGS value, or the cap
+ * until SETTINGS come (right until the insert count first wraps). */
+static nghttp3_qpack_decoder *dec_get(struct h3_conn *h, int d)
+{
+	if (!h->dec[d] && nghttp3_qpack_decoder_new(&h->dec[d], h->dmax_known[d] ? h->dmax[d] : PH_H3_QPACK_MAX_TABLE,
+						    PH_H3_QPACK_MAX_BLOCKED, nghttp3_mem_default()))
+		abort();  /* out of memory, as util_xmalloc */
+	return h->dec[d];
+}
+
 /* The decoder's acknowledgements are written out and dropped: unread, they pile up until
  * libnghttp3 fails the decoder (NGHTTP3_ERR_QPACK_FATAL). */
 static void drain(struct h3_conn *h, int d)
 {
+	if (!h->dec[d])
+		return;
 	size_t n = nghttp3_qpack_decoder_get_decoder_streamlen(h->dec[d]);
 	if (!n)
 		return;
@@ -294,7 +307,7 @@ static void block_decode(struct h3_conn *h, struct h3_stream *s, http_unit_fn fn
 	for (;;) {
 		nghttp3_qpack_nv nv;
 		uint8_t fl = 0;
-		nghttp3_ssize r = nghttp3_qpack_decoder_read_request(h->dec[0], s->sctx, &nv, &fl, s->fbuf + s->hboff,
+		nghttp3_ssize r = nghttp3_qpack_decoder_read_request(dec_get(h, 0), s->sctx, &nv, &fl, s->fbuf + s->hboff,
 								     s->hblen - s->hboff, 1);
 		if (r < 0) {
 			h->stats->parse_errors++;  /* not QPACK: the fields so far are still reported */
@@ -348,7 +361,7 @@ static void held_replay(struct h3_conn *h, struct h3_stream *s, http_unit_fn fn,
 /* After encoder-stream bytes: blocked blocks now decodable, lowest stream first. */
 static void unblock(struct h3_conn *h, http_unit_fn fn, void *arg)
 {
-	uint64_t icnt = nghttp3_qpack_decoder_get_icnt(h->dec[0]);
+	uint64_t icnt = nghttp3_qpack_decoder_get_icnt(dec_get(h, 0));
 	for (;;) {
 		struct h3_stream *s = NULL;
 		for (int i = 0; i < PH_H3_MAX_STREAMS; i++) {
@@ -365,6 +378,21 @@ static void unblock(struct h3_conn *h, http_unit_fn fn, void *arg)
 	}
 }
 
+/* The table capacity direction d's encoder may use: its decoder is made anew with it when
+ * its encoder stream said nothing yet (requests decoded before only used the static table). */
+static void settings_table(struct h3_conn *h, int d, uint64_t v)
+{
+	h->dmax[d] = v;
+	h->dmax_known[d] = 1;
+	if (!h->dec[d] || h->efed[d])
+		return;
+	for (int i = 0; i < PH_H3_MAX_STREAMS; i++)
+		if (h->st[i].age && h->st[i].blocked)
+			return;  /* their Required Insert Counts were read against the old capacity */
+	nghttp3_qpack_decoder_del(h->dec[d]);
+	h->dec[d] = NULL;
+}
+
 /* SETTINGS (RFC 9114 7.2.4): the QPACK table this side lets the other side's encoder use. */
 static void settings(struct h3_conn *h, struct h3_stream *s)
 {
@@ -378,8 +406,7 @@ static void settings(struct h3_conn *h, struct h3_stream *s)
 			return;
 		}
 		if (id == SET_QPACK_MAX_TABLE)
-			nghttp3_qpack_decoder_set_max_dtable_capacity(h->dec[!s->dir],
-								      v < PH_H3_QPACK_MAX_TABLE ? v : PH_H3_QPACK_MAX_TABLE);
+			settings_table(h, !s->dir, v < PH_H3_QPACK_MAX_TABLE ? v : PH_H3_QPACK_MAX_TABLE);
 		/* SET_QPACK_BLOCKED: the decoder takes up to PH_H3_QPACK_MAX_BLOCKED whatever it says */
 	}
 }
@@ -432,7 +459,8 @@ static int hold(struct h3_conn *h, struct h3_stream *s, const uint8_t *p, size_t
 static void encoder_bytes(struct h3_conn *h, struct h3_stream *s, const uint8_t *p, size_t len,
 			  http_unit_fn fn, void *arg)
 {
-	nghttp3_ssize r = nghttp3_qpack_decoder_read_encoder(h->dec[s->dir], p, len);
+	nghttp3_ssize r = nghttp3_qpack_decoder_read_encoder(dec_get(h, s->dir), p, len);
+	h->efed[s->dir] = 1;
 	drain(h, s->dir);
 	if (r < 0) {
 		h->stats->parse_errors++;  /* the encoder's table is lost */
