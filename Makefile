@@ -147,7 +147,7 @@ fuzz: fuzz-deps $(FUZZ:%=build/fuzz/fuzz_%) fuzz-corpus
 fuzz-deps:
 	@bash tests/deps.sh $(FUZZ_PKGS)
 
-fuzz-corpus:
+fuzz-corpus: build/san/test_h3
 	@bash tests/fuzz/corpus.sh build/fuzz/corpus
 
 build/fuzz/obj/%.o: src/%.c $(wildcard src/*.h) | build/fuzz/obj

@@ -109,12 +109,40 @@ static void encode(nghttp3_qpack_encoder *e, int64_t sid, const nghttp3_nv *nva,
 	nghttp3_buf_free(&eb, nghttp3_mem_default());
 }
 
+/* PH_H3_SEEDS=DIR: each connection's feeds are written to DIR/test-N as fuzz_h3 records
+ * (stream id byte, flags: 1 fin 2 server->client, 16-bit length, bytes), its seed corpus. */
+static FILE *seed;
+static int nseed;
+
+static void seed_next(void)
+{
+	const char *dir = getenv("PH_H3_SEEDS");
+	if (seed)
+		fclose(seed);
+	seed = NULL;
+	if (!dir)
+		return;
+	char path[512];
+	snprintf(path, sizeof path, "%s/test-%d", dir, nseed++);
+	seed = fopen(path, "wb");
+}
+
+static void seed_feed(int dir, uint64_t sid, const uint8_t *p, size_t n, int fin)
+{
+	if (!seed || sid > 255 || n > 65535)
+		return;
+	uint8_t h[4] = { (uint8_t)sid, (uint8_t)(fin | dir << 1), (uint8_t)(n >> 8), (uint8_t)n };
+	fwrite(h, 1, 4, seed);
+	fwrite(p, 1, n, seed);
+}
+
 /* Bytes fed from an exact-size copy, so a read past len is caught by the sanitizer. */
 static int feed(struct h3_conn *h, int dir, uint64_t sid, const uint8_t *p, size_t n, int fin, struct log *l)
 {
 	uint8_t *c = malloc(n ? n : 1);
 	if (n)
 		memcpy(c, p, n);
+	seed_feed(dir, sid, c, n, fin);
 	int r = h3_stream(h, dir, sid, c, n, fin, on_unit, l);
 	free(c);
 	return r;
@@ -124,6 +152,7 @@ static struct h3_conn *conn(struct http_stats *st, struct log *l)
 {
 	struct h3_conn *h = h3_new(st);
 	h3_on_request(h, on_req, l);
+	seed_next();
 	return h;
 }
 
@@ -407,5 +436,8 @@ int main(void)
 		cmocka_unit_test(test_truncated_and_oversized),
 		cmocka_unit_test(test_two_requests),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	int r = cmocka_run_group_tests(tests, NULL, NULL);
+	if (seed)
+		fclose(seed);
+	return r;
 }
