@@ -25,6 +25,7 @@ struct h3_stream {
 	uint8_t vb[8], vbn;            /* varint being gathered */
 	uint64_t ftype, flen, fgot;    /* frame being read */
 	uint8_t *fbuf;                 /* HEADERS or SETTINGS payload */
+	size_t fcap;
 	uint8_t has_req, blocked, nsettings;
 	size_t hblen, hboff;           /* header block in fbuf, bytes decoded (while blocked) */
 	nghttp3_qpack_stream_context *sctx;
@@ -515,7 +516,10 @@ static void stream_bytes(struct h3_conn *h, struct h3_stream *s, const uint8_t *
 					s->kind = K_SKIP;
 					return;
 				}
-				s->fbuf = util_xrealloc(s->fbuf, s->flen ? s->flen : 1);
+				if (s->flen > s->fcap) {
+					s->fbuf = util_xrealloc(s->fbuf, s->flen);
+					s->fcap = s->flen;
+				}
 			}
 			if (s->flen)
 				break;
