@@ -398,6 +398,25 @@ static void test_truncated_and_oversized(void **state)
 	nghttp3_qpack_encoder_del(e);
 }
 
+/* A field cut by a QPACK error (a bad Huffman value after a literal name): the decoder is
+ * failed for good, the connection stops, nothing leaks (fuzz_h3: crashes/h3/leak-field-cut-by-error). */
+static void test_qpack_error(void **state)
+{
+	(void)state;
+	static const uint8_t blk[] = { 0x00, 0x00, 0x23, 'a', 'b', 'c', 0x81, 0xff };
+	struct bytes s = { .n = 0 };
+	put_frame(&s, 0x01, blk, sizeof blk);
+	struct http_stats st = { 0 };
+	static struct log l;
+	memset(&l, 0, sizeof l);
+	struct h3_conn *h = conn(&st, &l);
+	assert_int_equal(feed(h, 0, 0, s.b, s.n, 0, &l), -1);
+	assert_int_equal(st.parse_errors, 1);
+	assert_int_equal(feed(h, 0, 4, s.b, s.n, 1, &l), -1);
+	h3_finish(h, on_unit, &l);
+	h3_free(h);
+}
+
 static void test_two_requests(void **state)
 {
 	(void)state;
@@ -434,6 +453,7 @@ int main(void)
 		cmocka_unit_test(test_settings_and_table_wrap),
 		cmocka_unit_test(test_skipped_frames_and_streams),
 		cmocka_unit_test(test_truncated_and_oversized),
+		cmocka_unit_test(test_qpack_error),
 		cmocka_unit_test(test_two_requests),
 	};
 	int r = cmocka_run_group_tests(tests, NULL, NULL);
