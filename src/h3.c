@@ -517,9 +517,9 @@ static void stream_bytes(struct h3_conn *h, struct h3_stream *s, const uint8_t *
 					s->kind = K_SKIP;
 					return;
 				}
-				if (s->flen > s->fcap) {
-					s->fbuf = util_xrealloc(s->fbuf, s->flen);
-					s->fcap = s->flen;
+				if (s->flen > s->fcap || !s->fbuf) {  /* never NULL: an empty block is read too */
+					s->fcap = s->flen ? s->flen : 1;
+					s->fbuf = util_xrealloc(s->fbuf, s->fcap);
 				}
 			}
 			if (s->flen)

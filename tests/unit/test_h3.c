@@ -404,7 +404,8 @@ static void test_qpack_error(void **state)
 {
 	(void)state;
 	static const uint8_t blk[] = { 0x00, 0x00, 0x23, 'a', 'b', 'c', 0x81, 0xff };
-	struct bytes s = { .n = 0 };
+	struct bytes s = { .n = 0 }, empty = { .n = 0 };
+	put_frame(&empty, 0x01, "", 0);  /* an empty HEADERS: not QPACK either */
 	put_frame(&s, 0x01, blk, sizeof blk);
 	struct http_stats st = { 0 };
 	static struct log l;
@@ -412,6 +413,10 @@ static void test_qpack_error(void **state)
 	struct h3_conn *h = conn(&st, &l);
 	assert_int_equal(feed(h, 0, 0, s.b, s.n, 0, &l), -1);
 	assert_int_equal(st.parse_errors, 1);
+	h3_free(h);
+	h = conn(&st, &l);
+	assert_int_equal(feed(h, 0, 0, empty.b, empty.n, 0, &l), -1);
+	assert_int_equal(st.parse_errors, 2);
 	assert_int_equal(feed(h, 0, 4, s.b, s.n, 1, &l), -1);
 	h3_finish(h, on_unit, &l);
 	h3_free(h);
