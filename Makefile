@@ -2,7 +2,7 @@
 PREFIX   ?= /usr/local
 GEOIPDIR ?= /var/lib/phonehome
 CC       ?= cc
-PKGS     := libpcap libndpi libmaxminddb jansson libhs zlib libcrypto libbrotlidec libzstd
+PKGS     := libpcap libndpi libmaxminddb jansson libhs zlib libcrypto libbrotlidec libzstd libnghttp3
 OPT      ?= -O2 -g
 CFLAGS   += -std=gnu11 -Wall -Wextra $(OPT) -D_GNU_SOURCE \
             -DPH_DATADIR='"$(PREFIX)/share/phonehome"' \
@@ -21,7 +21,7 @@ UBIN     := $(UNIT:tests/unit/%.c=build/san/%)
 DEBIAN_PKGS := build-essential pkg-config libpcap-dev libndpi-dev libndpi-bin libmaxminddb-dev \
   mmdb-bin libjansson-dev libhyperscan-dev zlib1g-dev libssl-dev libcmocka-dev python3-scapy \
   libmaxmind-db-writer-perl libbrotli-dev libzstd-dev npm tcpdump iproute2 valgrind time chromium \
-  openssl curl nghttp2-server nghttp2-client python3-brotli zstd python3-jsonschema
+  openssl curl nghttp2-server nghttp2-client python3-brotli zstd python3-jsonschema libnghttp3-dev
 DEBIAN_PKGS += tshark  # make apps: every generated app-attribution capture reads back in tshark
 DEBIAN_PKGS += dpkg-dev git lintian  # make deb(-test): dpkg-buildflags, dpkg-shlibdeps, the changelog from git, lintian
 
@@ -142,7 +142,7 @@ build/bench/flowtable build/bench/hsscan: build/bench/%: bench/%.c build/libphon
 	$(CC) $(CFLAGS) -Isrc -o $@ $< build/libphonehome.a $(LDLIBS)
 
 # libFuzzer targets (clang); FUZZ_SECONDS per target, corpus seeded from fixtures and real captures.
-FUZZ        := decode reasm http dns identity decomp h2 tls keylog tlsdec
+FUZZ        := decode reasm http dns identity decomp h2 tls keylog tlsdec h3
 FUZZ_SECONDS ?= 60
 FUZZ_FLAGS  := -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
 FOBJ        := $(SRC:src/%.c=build/fuzz/obj/%.o)
@@ -152,7 +152,7 @@ fuzz: fuzz-deps $(FUZZ:%=build/fuzz/fuzz_%) fuzz-corpus
 fuzz-deps:
 	@bash tests/deps.sh $(FUZZ_PKGS)
 
-fuzz-corpus:
+fuzz-corpus: build/san/test_h3
 	@bash tests/fuzz/corpus.sh build/fuzz/corpus
 
 build/fuzz/obj/%.o: src/%.c $(wildcard src/*.h) | build/fuzz/obj

@@ -30,6 +30,13 @@
 #define PH_HTTP_MAX_DECODED (4u << 20) /* decompressed body bytes kept */
 #define PH_HTTP_MAX_FIELD 256          /* host, method, uri copies kept per request */
 
+/* HTTP/3 (RFC 9114), per QUIC connection */
+#define PH_H3_MAX_FRAME 65536          /* HEADERS or SETTINGS frame buffered; a larger one stops its stream */
+#define PH_H3_MAX_STREAMS 32           /* streams tracked; the oldest request stream is flushed beyond */
+#define PH_H3_MAX_HELD 262144          /* bytes of a request stream held while its header block waits for the encoder stream */
+#define PH_H3_QPACK_MAX_TABLE 65536    /* QPACK dynamic table accepted; the peer's SETTINGS sets it lower */
+#define PH_H3_QPACK_MAX_BLOCKED 100    /* header blocks waiting for the encoder stream (RFC 9204 2.1.2) */
+
 /* DNS */
 #define PH_DNS_CACHE_SIZE 65536        /* address -> name entries */
 #define PH_DNS_MAX_NAME 256            /* longest name kept (RFC 1035: 255) */

@@ -4,6 +4,7 @@
 #include "config.h"
 #include "decomp.h"
 #include "hpack.h"
+#include "http_body.h"
 #include "util.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,10 +22,7 @@ struct h2_stream {
 	uint32_t id;                   /* 0: free */
 	uint64_t age;
 	struct http_request req;
-	uint8_t *body;
-	size_t blen, bcap;
-	enum decomp_coding cod[DECOMP_MAX_CHAIN];
-	int ncod, cod_over;
+	struct http_body body;
 };
 
 struct h2_field { uint32_t off, nl, vl; };
@@ -50,7 +48,6 @@ struct h2_conn {
 	uint64_t clock;
 	uint32_t nreq;
 	struct decomp *dec;
-	char enc[64];
 	int bad;                       /* not HTTP/2: bytes go out as PAYLOAD */
 	void (*on_req)(void *arg, const struct http_request *r);
 	void *on_req_arg;
@@ -74,7 +71,7 @@ void h2_free(struct h2_conn *h)
 		return;
 	hpack_free(&h->hp);
 	for (int i = 0; i < H2_MAX_STREAMS; i++)
-		free(h->st[i].body);
+		http_body_free(&h->st[i].body);
 	free(h->fbuf);
 	free(h->hb);
 	free(h->arena);
@@ -112,42 +109,9 @@ static struct h2_stream *stream_find(struct h2_conn *h, uint32_t id)
 	return NULL;
 }
 
-/* The body of stream s as it came, then decoded by its codings (as http.c does). */
-static void body_flush(struct h2_conn *h, struct h2_stream *s, int cut, http_unit_fn fn, void *arg)
-{
-	if (!s->blen)
-		return;
-	if (!s->ncod) {
-		emit(fn, arg, HTTP_WHERE_BODY, NULL, NULL, s->body, s->blen, &s->req);
-		s->blen = 0;
-		return;
-	}
-	enum decomp_coding dc[DECOMP_MAX_CHAIN];
-	size_t el = 0;
-	h->enc[0] = 0;
-	for (int i = 0; i < s->ncod; i++) {
-		dc[i] = s->cod[s->ncod - 1 - i];  /* the last coding applied is undone first */
-		el += (size_t)snprintf(h->enc + el, sizeof h->enc - el, "%s%s", i ? ">" : "", decomp_coding_name(dc[i]));
-		if (el >= sizeof h->enc)
-			el = sizeof h->enc - 1;
-	}
-	if (!h->dec)
-		h->dec = decomp_new(PH_HTTP_MAX_DECODED);
-	const uint8_t *out = NULL;
-	size_t outlen = 0;
-	int ok = !s->cod_over &&
-		 decomp_chain(h->dec, dc, s->ncod, s->body, s->blen, cut || s->req.body_truncated, &out, &outlen) == 0;
-	if (!ok) {
-		h->stats->decode_errors++;
-		emit(fn, arg, HTTP_WHERE_BODY, NULL, NULL, s->body, s->blen, &s->req);
-	}
-	emit(fn, arg, HTTP_WHERE_BODY, NULL, h->enc, out, outlen, &s->req);
-	s->blen = 0;
-}
-
 static void stream_end(struct h2_conn *h, struct h2_stream *s, int cut, http_unit_fn fn, void *arg)
 {
-	body_flush(h, s, cut, fn, arg);
+	http_body_flush(&s->body, &h->dec, &s->req, h->stats, cut, fn, arg);
 	s->id = 0;
 }
 
@@ -167,32 +131,8 @@ static struct h2_stream *stream_new(struct h2_conn *h, uint32_t id, http_unit_fn
 	memset(&s->req, 0, sizeof s->req);
 	s->id = id;
 	s->age = ++h->clock;
-	s->blen = 0;
-	s->ncod = s->cod_over = 0;
+	http_body_reset(&s->body);
 	return s;
-}
-
-static void body_add(struct h2_conn *h, struct h2_stream *s, const uint8_t *p, size_t n)
-{
-	s->req.body_len += n;
-	if (s->blen + n > PH_HTTP_MAX_BODY) {
-		n = PH_HTTP_MAX_BODY - s->blen;
-		if (!s->req.body_truncated) {
-			s->req.body_truncated = 1;
-			h->stats->bodies_truncated++;
-		}
-	}
-	if (!n)
-		return;
-	if (s->blen + n > s->bcap) {
-		size_t nc = s->bcap ? s->bcap : 4096;
-		while (nc < s->blen + n)
-			nc *= 2;
-		s->body = util_xrealloc(s->body, nc);
-		s->bcap = nc;
-	}
-	memcpy(s->body + s->blen, p, n);
-	s->blen += n;
 }
 
 /* hpack.c: one field, copied out (the decoder's buffers move). */
@@ -215,28 +155,6 @@ static void field_set(char *dst, size_t cap, const uint8_t *v, size_t n)
 	n = n < cap - 1 ? n : cap - 1;
 	memcpy(dst, v, n);
 	dst[n] = 0;
-}
-
-/* content-encoding tokens, in the order applied. */
-static void codings(struct h2_stream *s, const uint8_t *v, size_t vl)
-{
-	size_t i = 0;
-	while (i < vl) {
-		while (i < vl && (v[i] == ' ' || v[i] == ','))
-			i++;
-		size_t b = i;
-		while (i < vl && v[i] != ',' && v[i] != ' ')
-			i++;
-		if (i == b)
-			break;
-		enum decomp_coding c = decomp_coding_parse((const char *)v + b, i - b);
-		if (c == DECOMP_IDENTITY)
-			continue;
-		if (s->ncod == DECOMP_MAX_CHAIN || c == DECOMP_UNKNOWN)
-			s->cod_over = 1;
-		else
-			s->cod[s->ncod++] = c;
-	}
 }
 
 /* A complete header block: the request (or trailers) and its units. */
@@ -267,7 +185,7 @@ static void block_done(struct h2_conn *h, http_unit_fn fn, void *arg)
 		else if (IS("content-type"))
 			field_set(s->req.content_type, sizeof s->req.content_type, v, f->vl);
 		else if (IS("content-encoding"))
-			codings(s, v, f->vl);
+			http_body_codings(&s->body, v, f->vl);
 #undef IS
 	}
 	if (!trailers) {
@@ -350,7 +268,7 @@ static void data_bytes(struct h2_conn *h, const uint8_t *p, size_t n)
 	uint32_t lo = a > start ? a : start, hi = b < end ? b : end;
 	struct h2_stream *s = stream_find(h, h->sid);
 	if (s && hi > lo)
-		body_add(h, s, p + (lo - a), hi - lo);
+		http_body_add(&s->body, &s->req, h->stats, p + (lo - a), hi - lo);
 	h->fgot = b;
 }
 
