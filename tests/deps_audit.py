@@ -132,7 +132,7 @@ def shell_commands(text):
 def plausible_program(w, functions):
     return (re.match(r"^[A-Za-z0-9_./+-]+$", w) and w not in SHELL_WORDS and w not in functions
             and w not in ("STR", "true", "false") and not w.startswith((".", "-", "build/", "tests/",
-            "bench/", "geoip/", "src/")) and not w.endswith((".py", ".sh", ".pl"))
+            "bench/", "geoip/", "src/")) and not w.endswith((".py", ".sh", ".pl", ".pcap", ".pcapng", ".json", ".csv", ".txt", ".html", ".log"))
             and "=" not in w and not w.isdigit() and (not w.startswith("/") or w.startswith(("/usr/", "/bin/", "/sbin/")))
             and w not in OWN_PROGRAMS)
 
