@@ -1,9 +1,13 @@
 /* app.c - app attribution: PCAPdroid's pcap trailer (pcap_dump.c) and pcapng uid-mapping Custom
- * Blocks with "u-<uid>" packet comments, DLT_NFLOG's NFULA_UID; names of Android's fixed uids. */
+ * Blocks with "u-<uid>" packet comments, DLT_NFLOG's NFULA_UID, PCAPdroid's connections CSV
+ * export (ConnectionsAdapter.dumpConnectionsCsv), hints; names of Android's fixed uids. */
 #include "app.h"
 #include "decode.h"
 #include "escape.h"
 #include "util.h"
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +19,19 @@
 #define APP_BLOCK_MAX (16u << 20)      /* pcapng blocks read beside libpcap; larger ones skipped */
 #define NFULA_PAYLOAD 9                /* linux/netfilter/nfnetlink_log.h */
 #define NFULA_UID 11
+#define APP_CSV_MAX_ROWS (1u << 20)    /* connections read from --apps */
+#define APP_HINT_UID0 (1 << 30)        /* hint apps' uids: past Android's, never a fixed one */
+#define APP_CSV_LIST 3                 /* unmatched rows named in the warning */
+
+struct csv_row {                       /* one connection of PCAPdroid's CSV */
+	uint64_t key;                  /* hash of protocol and both ends, either order */
+	uint64_t first_ms, last_ms;    /* FirstSeen, LastSeen (ms since the epoch); 0 unknown */
+	uint32_t line;
+	int32_t uid;
+	uint8_t proto, family, matched;
+	uint8_t addr[2][16];
+	uint16_t port[2];
+};
 
 struct apps {
 	struct app_info *tab;          /* open addressing, APP_MAX * 2 slots */
@@ -26,6 +43,11 @@ struct apps {
 	char *filters[APP_MAX_FILTERS];
 	size_t nfilters;
 	struct app_stats st;
+	struct csv_row *csv;           /* --apps rows, sorted by key then FirstSeen */
+	size_t ncsv;
+	int csv_loaded;
+	char *csv_path;
+	int32_t hint_next;             /* uid given to the next hint app */
 };
 
 static const struct { int32_t uid; const char *name; } fixed[] = {
@@ -44,7 +66,8 @@ const char *app_fixed_name(int32_t uid)
 
 const char *apps_source_name(uint8_t source)
 {
-	return source == APP_SRC_PCAPDROID ? "pcapdroid" : source == APP_SRC_NFLOG ? "nflog" : NULL;
+	static const char *names[] = { NULL, "pcapdroid", "nflog", "csv", "hint" };
+	return source < sizeof names / sizeof names[0] ? names[source] : NULL;
 }
 
 /* Printable ASCII of (p, n) up to the first NUL into out (cap bytes); others as '?'. */
@@ -160,6 +183,8 @@ void apps_free(struct apps *a)
 		return;
 	free(a->tab);
 	free(a->frame_uid);
+	free(a->csv);
+	free(a->csv_path);
 	for (size_t i = 0; i < a->nfilters; i++)
 		free(a->filters[i]);
 	free(a);
@@ -381,7 +406,7 @@ int apps_match(const struct apps *a, int32_t uid, uint8_t source)
 	snprintf(num, sizeof num, "%d", (int)uid);
 	for (size_t i = 0; i < a->nfilters; i++) {
 		const char *f = a->filters[i];
-		if (!strcmp(f, num) || (e && ((e->package[0] && !strcmp(f, e->package)) || (e->name[0] && !strcmp(f, e->name)))))
+		if ((source != APP_SRC_HINT && !strcmp(f, num)) || (e && ((e->package[0] && !strcmp(f, e->package)) || (e->name[0] && !strcmp(f, e->name)))))
 			return 1;
 	}
 	return 0;
@@ -402,7 +427,10 @@ char *apps_put_json(const struct apps *a, int32_t uid, uint8_t source, char *out
 	const char *fx = app_fixed_name(uid);
 	const char *pkg = e && e->package[0] ? e->package : NULL;
 	const char *name = e && e->name[0] ? e->name : fx;
-	out += sprintf(out, "{\"uid\":%d,\"package\":", (int)uid);
+	if (source == APP_SRC_HINT)
+		out = put(out, "{\"uid\":null,\"package\":");  /* a hint's uid is phonehome's own */
+	else
+		out += sprintf(out, "{\"uid\":%d,\"package\":", (int)uid);
 	if (pkg)
 		out += escape_json(pkg, out);
 	else
@@ -412,6 +440,420 @@ char *apps_put_json(const struct apps *a, int32_t uid, uint8_t source, char *out
 		out += escape_json(name, out);
 	else
 		out = put(out, "null");
-	out += sprintf(out, ",\"source\":\"%s\"}", apps_source_name(source));
-	return out;
+	const char *sn = apps_source_name(source), *hint = e ? app_hint_origin_name(e->hint) : NULL;
+	out += sprintf(out, ",\"source\":\"%s\"", sn ? sn : "unknown");
+	if (source == APP_SRC_HINT && hint)
+		out += sprintf(out, ",\"hint\":\"%s\"", hint);
+	return put(out, "}");
+}
+
+/* --apps: PCAPdroid's connections CSV ----------------------------------------------------------- */
+
+static uint64_t fnv(uint64_t h, const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 0x100000001b3ull;
+	return h;
+}
+
+/* Protocol and both ends, the lower end first: the same key for either direction. */
+static uint64_t csv_key(uint8_t proto, uint8_t family, const uint8_t *a0, uint16_t p0, const uint8_t *a1, uint16_t p1)
+{
+	size_t al = family == 6 ? 16 : 4;
+	int c = memcmp(a0, a1, al);
+	if (c > 0 || (c == 0 && p0 > p1)) {
+		const uint8_t *t = a0;
+		a0 = a1;
+		a1 = t;
+		uint16_t tp = p0;
+		p0 = p1;
+		p1 = tp;
+	}
+	uint8_t pp[6] = { proto, family, (uint8_t)(p0 >> 8), (uint8_t)p0, (uint8_t)(p1 >> 8), (uint8_t)p1 };
+	uint64_t h = fnv(0xcbf29ce484222325ull, pp, sizeof pp);
+	h = fnv(h, a0, al);
+	return fnv(h, a1, al);
+}
+
+static int cmp_csv(const void *x, const void *y)
+{
+	const struct csv_row *a = x, *b = y;
+	if (a->key != b->key)
+		return a->key < b->key ? -1 : 1;
+	if (a->first_ms != b->first_ms)
+		return a->first_ms < b->first_ms ? -1 : 1;
+	return a->line < b->line ? -1 : a->line > b->line;
+}
+
+static int parse_u64(const char *s, uint64_t max, uint64_t *v)
+{
+	if (!*s)
+		return -1;
+	errno = 0;
+	char *end;
+	unsigned long long x = strtoull(s, &end, 10);
+	if (*end || errno || x > max || *s == '-' || *s == '+' || isspace((unsigned char)*s))
+		return -1;
+	*v = x;
+	return 0;
+}
+
+static int parse_proto(const char *s, uint8_t *proto)
+{
+	static const struct { const char *n; uint8_t p; } names[] = {
+		{ "TCP", 6 }, { "UDP", 17 }, { "ICMP", 1 }, { "ICMPv6", 58 }, { "ICMPV6", 58 },
+	};
+	uint64_t v;
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (!strcasecmp(s, names[i].n)) {
+			*proto = names[i].p;
+			return 0;
+		}
+	if (parse_u64(s, 255, &v) < 0)
+		return -1;
+	*proto = (uint8_t)v;
+	return 0;
+}
+
+static int parse_addr(const char *s, uint8_t *family, uint8_t out[16])
+{
+	memset(out, 0, 16);
+	if (inet_pton(AF_INET, s, out) == 1) {
+		*family = 4;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, s, out) == 1) {
+		*family = 6;
+		return 0;
+	}
+	return -1;
+}
+
+/* Splits line (modified) at commas into f (at most cap fields); returns the count. */
+static size_t csv_split(char *line, char **f, size_t cap)
+{
+	size_t n = 0;
+	line[strcspn(line, "\r\n")] = 0;
+	for (char *p = line;; p++) {
+		if (n < cap)
+			f[n] = p;
+		n++;
+		p += strcspn(p, ",");
+		if (!*p)
+			break;
+		*p = 0;
+	}
+	return n;
+}
+
+enum { C_PROTO, C_SRC, C_SPORT, C_DST, C_DPORT, C_UID, C_APP, C_INFO, C_FIRST, C_LAST, C__N };
+
+int apps_load_csv(struct apps *a, const char *path, char *errbuf, size_t errlen)
+{
+	static const char *cols[C__N] = { "IPProto", "SrcIP", "SrcPort", "DstIp", "DstPort", "UID", "App", "Info",
+					  "FirstSeen", "LastSeen" };
+	FILE *fp = fopen(path, "r");
+	if (!fp) {
+		snprintf(errbuf, errlen, "--apps %s: %s", path, strerror(errno));
+		return -1;
+	}
+	char *line = NULL, *f[64];
+	size_t cap = 0, lineno = 0, nh = 0;
+	int idx[C__N];
+	ssize_t got;
+	int rc = -1;
+	while ((got = getline(&line, &cap, fp)) >= 0) {
+		lineno++;
+		if (lineno == 1 && got >= 3 && !memcmp(line, "\xef\xbb\xbf", 3))
+			memmove(line, line + 3, (size_t)got - 2);  /* a byte-order mark */
+		if (!line[strspn(line, " \t\r\n")])
+			continue;  /* a blank line */
+		size_t n = csv_split(line, f, 64);
+		if (!nh) {  /* the header names the columns; PCAPdroid may add Malicious and others */
+			nh = n > 64 ? 64 : n;
+			for (int c = 0; c < C__N; c++) {
+				idx[c] = -1;
+				for (size_t i = 0; i < nh; i++)
+					if (!strcasecmp(f[i], cols[c]))
+						idx[c] = (int)i;
+				if (idx[c] < 0 && c <= C_UID) {
+					snprintf(errbuf, errlen, "--apps %s: line %zu: no %s column (not PCAPdroid's connections CSV)",
+						 path, lineno, cols[c]);
+					goto out;
+				}
+			}
+			continue;
+		}
+		if (n < nh || n > 64) {
+			snprintf(errbuf, errlen, "--apps %s: line %zu: %zu fields, the header has %zu", path, lineno, n, nh);
+			goto out;
+		}
+		/* App and Info are written unquoted: their commas add fields, given to App (Info is a
+		 * host name; an app's name may be "Notes, Lists") */
+		int text = idx[C_APP] >= 0 ? idx[C_APP] : idx[C_INFO];
+		size_t extra = n - nh;
+		for (size_t k = 0; text >= 0 && k < extra; k++)  /* the commas split_csv cut back in */
+			f[text + k][strlen(f[text + k])] = ',';
+		const char *v[C__N];
+		for (int c = 0; c < C__N; c++)
+			v[c] = idx[c] < 0 ? "" : f[idx[c] + (extra && text >= 0 && idx[c] > text ? (int)extra : 0)];
+		if (extra && (text < 0 || idx[C_UID] > text || idx[C_DPORT] > text)) {
+			snprintf(errbuf, errlen, "--apps %s: line %zu: %zu fields, the header has %zu", path, lineno, n, nh);
+			goto out;
+		}
+		if (a->ncsv == APP_CSV_MAX_ROWS) {
+			snprintf(errbuf, errlen, "--apps %s: line %zu: more than %u connections", path, lineno, APP_CSV_MAX_ROWS);
+			goto out;
+		}
+		struct csv_row r = { .line = (uint32_t)lineno };
+		uint8_t fam2;
+		uint64_t sp, dp, t0 = 0, t1 = 0;
+		int64_t uid = 0;
+		char *end;
+		const char *bad = NULL;
+		if (parse_proto(v[C_PROTO], &r.proto) < 0)
+			bad = cols[C_PROTO];
+		else if (parse_addr(v[C_SRC], &r.family, r.addr[0]) < 0)
+			bad = cols[C_SRC];
+		else if (parse_u64(v[C_SPORT], 65535, &sp) < 0)
+			bad = cols[C_SPORT];
+		else if (parse_addr(v[C_DST], &fam2, r.addr[1]) < 0 || fam2 != r.family)
+			bad = cols[C_DST];
+		else if (parse_u64(v[C_DPORT], 65535, &dp) < 0)
+			bad = cols[C_DPORT];
+		else if (errno = 0, uid = strtoll(v[C_UID], &end, 10), !v[C_UID][0] || *end || errno || uid < INT32_MIN || uid > INT32_MAX)
+			bad = cols[C_UID];
+		else if (v[C_FIRST][0] && parse_u64(v[C_FIRST], UINT64_MAX / 1000, &t0) < 0)
+			bad = cols[C_FIRST];
+		else if (v[C_LAST][0] && parse_u64(v[C_LAST], UINT64_MAX / 1000, &t1) < 0)
+			bad = cols[C_LAST];
+		if (bad) {
+			snprintf(errbuf, errlen, "--apps %s: line %zu: bad %s", path, lineno, bad);
+			goto out;
+		}
+		r.port[0] = (uint16_t)sp;
+		r.port[1] = (uint16_t)dp;
+		r.uid = (int32_t)uid;
+		r.first_ms = t0;
+		r.last_ms = t1;
+		r.key = csv_key(r.proto, r.family, r.addr[0], r.port[0], r.addr[1], r.port[1]);
+		a->csv = util_xrealloc(a->csv, (a->ncsv + 1) * sizeof *a->csv);
+		a->csv[a->ncsv++] = r;
+		learn(a, r.uid, APP_SRC_CSV, NULL, v[C_APP]);
+	}
+	if (!nh) {
+		snprintf(errbuf, errlen, "--apps %s: line 1: no header (not PCAPdroid's connections CSV)", path);
+		goto out;
+	}
+	if (ferror(fp)) {
+		snprintf(errbuf, errlen, "--apps %s: %s", path, strerror(errno));
+		goto out;
+	}
+	qsort(a->csv, a->ncsv, sizeof *a->csv, cmp_csv);
+	a->st.csv_rows = a->ncsv;
+	a->csv_loaded = 1;
+	free(a->csv_path);
+	a->csv_path = util_xstrdup(path);
+	rc = 0;
+out:
+	free(line);
+	fclose(fp);
+	return rc;
+}
+
+int apps_csv_loaded(const struct apps *a)
+{
+	return a && a->csv_loaded;
+}
+
+static int row_is(const struct csv_row *r, uint8_t proto, uint8_t family, const uint8_t *a0, uint16_t p0,
+		  const uint8_t *a1, uint16_t p1)
+{
+	size_t al = family == 6 ? 16 : 4;
+	if (r->proto != proto || r->family != family)
+		return 0;
+	return (!memcmp(r->addr[0], a0, al) && r->port[0] == p0 && !memcmp(r->addr[1], a1, al) && r->port[1] == p1) ||
+	       (!memcmp(r->addr[0], a1, al) && r->port[0] == p1 && !memcmp(r->addr[1], a0, al) && r->port[1] == p0);
+}
+
+int apps_csv_match(struct apps *a, uint8_t proto, uint8_t family, const uint8_t *addr0, uint16_t port0,
+		   const uint8_t *addr1, uint16_t port1, uint64_t first_us, int32_t *uid)
+{
+	if (!a || !a->ncsv)
+		return 0;
+	uint64_t key = csv_key(proto, family, addr0, port0, addr1, port1);
+	size_t lo = 0, hi = a->ncsv;
+	while (lo < hi) {  /* the first row with the key */
+		size_t mid = lo + (hi - lo) / 2;
+		if (a->csv[mid].key < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	struct csv_row *only = NULL, *hit = NULL;
+	size_t n = 0;
+	uint64_t t = first_us / 1000;
+	for (size_t i = lo; i < a->ncsv && a->csv[i].key == key; i++) {
+		struct csv_row *r = &a->csv[i];
+		if (!row_is(r, proto, family, addr0, port0, addr1, port1))
+			continue;
+		n++;
+		only = r;
+		/* rows in FirstSeen order: the last whose window holds the first packet */
+		if ((!r->first_ms || r->first_ms <= t) && (!r->last_ms || t <= r->last_ms))
+			hit = r;
+	}
+	if (n == 1)
+		hit = only;  /* one connection with these ends: its times need not agree */
+	if (!hit)
+		return 0;
+	hit->matched = 1;
+	*uid = hit->uid;
+	return 1;
+}
+
+size_t apps_csv_unmatched(struct apps *a, char *list, size_t listlen)
+{
+	size_t n = 0, len = 0;
+	if (listlen)
+		list[0] = 0;
+	struct csv_row **v = util_xcalloc(a->ncsv + 1, sizeof *v);
+	for (size_t i = 0; i < a->ncsv; i++)
+		if (!a->csv[i].matched)
+			v[n++] = &a->csv[i];
+	a->st.csv_matched = a->ncsv - n;
+	a->st.csv_unmatched = n;
+	for (size_t k = 0; k < n && k < APP_CSV_LIST; k++) {  /* the first lines of the file */
+		size_t m = k;
+		for (size_t j = k + 1; j < n; j++)
+			if (v[j]->line < v[m]->line)
+				m = j;
+		struct csv_row *t = v[k];
+		v[k] = v[m];
+		v[m] = t;
+		char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN];
+		int af = v[k]->family == 6 ? AF_INET6 : AF_INET;
+		inet_ntop(af, v[k]->addr[0], s, sizeof s);
+		inet_ntop(af, v[k]->addr[1], d, sizeof d);
+		if (len < listlen)
+			len += (size_t)snprintf(list + len, listlen - len, "%sline %u (protocol %u %s:%u -> %s:%u)",
+						k ? ", " : "", v[k]->line, v[k]->proto, s, v[k]->port[0], d, v[k]->port[1]);
+	}
+	if (n > APP_CSV_LIST && len < listlen)
+		snprintf(list + len, listlen - len, ", ...");
+	free(v);
+	return n;
+}
+
+/* Hints: a package name the app sends itself ---------------------------------------------------- */
+
+static const char *hint_keys[] = { "pkg", "package", "packageName", "app", "appId", "app_id", "bundle", "bundleId" };
+
+const char *app_hint_origin_name(uint8_t origin)
+{
+	if (origin == APP_HINT_XRW)
+		return "X-Requested-With";
+	if (origin == APP_HINT_UA)
+		return "User-Agent";
+	if (origin >= APP_HINT_KEY && origin - APP_HINT_KEY < (int)(sizeof hint_keys / sizeof hint_keys[0]))
+		return hint_keys[origin - APP_HINT_KEY];
+	return NULL;
+}
+
+int app_hint_is_package(const uint8_t *v, size_t len)
+{
+	size_t dots = 0, label = 0;
+	if (len < 5 || len >= APP_HINT_MAX)
+		return 0;
+	for (size_t i = 0; i < len; i++) {
+		uint8_t c = v[i];
+		if (c == '.') {
+			if (!label)
+				return 0;  /* an empty label */
+			dots++;
+			label = 0;
+		} else if ((c >= 'a' && c <= 'z') || (label && ((c >= '0' && c <= '9') || c == '_'))) {
+			label++;
+		} else {
+			return 0;  /* upper case, a digit first, or anything else: not a package */
+		}
+	}
+	return dots >= 2 && label > 0;
+}
+
+uint8_t app_hint_header(const char *name)
+{
+	if (!strcasecmp(name, "X-Requested-With"))
+		return APP_HINT_XRW;
+	return !strcasecmp(name, "User-Agent") ? APP_HINT_UA : 0;
+}
+
+uint8_t app_hint_key(const char *key)
+{
+	const char *last = key;  /* a JSON path's last member: "data.packageName" -> "packageName" */
+	for (const char *p = key; *p; p++)
+		if (*p == '.' || *p == '/' || *p == '[')
+			last = p + 1;
+	for (size_t i = 0; i < sizeof hint_keys / sizeof hint_keys[0]; i++)
+		if (!strcmp(last, hint_keys[i]))
+			return (uint8_t)(APP_HINT_KEY + i);
+	return 0;
+}
+
+/* A package in a User-Agent: a "PKG/VERSION" token or a bare token shaped like one, e.g.
+ * "Dalvik/2.1.0 (Linux; U; Android 13; M2101K6G) com.xiaomi.market/4.2". */
+static int ua_package(const uint8_t *p, size_t len, size_t *off, size_t *n)
+{
+	size_t i = 0;
+	while (i < len) {
+		while (i < len && (p[i] == ' ' || p[i] == ';' || p[i] == '(' || p[i] == ')' || p[i] == ','))
+			i++;
+		size_t s = i;
+		while (i < len && p[i] != ' ' && p[i] != ';' && p[i] != '(' && p[i] != ')' && p[i] != ',' && p[i] != '/')
+			i++;
+		if (i > s && app_hint_is_package(p + s, i - s)) {
+			*off = s;
+			*n = i - s;
+			return 1;
+		}
+		while (i < len && p[i] != ' ' && p[i] != ';' && p[i] != '(' && p[i] != ')' && p[i] != ',')
+			i++;  /* the token's version */
+	}
+	return 0;
+}
+
+void app_hint_offer(char hint[APP_HINT_MAX], uint8_t *cur, uint8_t origin, const uint8_t *v, size_t len)
+{
+	if (!origin || (*cur && *cur <= origin))
+		return;  /* a hint from as good an origin is kept: the first */
+	size_t off = 0, n = len;
+	if (origin == APP_HINT_UA) {
+		if (!ua_package(v, len, &off, &n))
+			return;
+	} else {
+		while (n && (v[n - 1] == ' ' || v[n - 1] == '\t'))
+			n--;
+		if (!app_hint_is_package(v, n))
+			return;
+	}
+	memcpy(hint, v + off, n);
+	hint[n] = 0;
+	*cur = origin;
+}
+
+int32_t apps_hint_uid(struct apps *a, const char *pkg, uint8_t origin)
+{
+	a->st.hint_flows++;
+	for (int32_t u = APP_HINT_UID0; u < APP_HINT_UID0 + a->hint_next; u++) {  /* a few packages */
+		const struct app_info *e = apps_get(a, u, APP_SRC_HINT);
+		if (e && !strcmp(e->package, pkg))
+			return u;
+	}
+	int32_t uid = APP_HINT_UID0 + a->hint_next++;
+	learn(a, uid, APP_SRC_HINT, pkg, NULL);
+	int found;
+	size_t i = slot_of(a, uid, APP_SRC_HINT, &found);
+	if (found)
+		a->tab[i].hint = origin;
+	return uid;
 }

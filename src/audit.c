@@ -93,6 +93,8 @@ int audit_open(struct audit *a, const struct audit_opts *o, char *errbuf, size_t
 	a->rep->apps = a->apps;
 	for (size_t i = 0; i < o->napps; i++)
 		apps_add_filter(a->apps, o->apps[i]);
+	if (o->apps_csv && apps_load_csv(a->apps, o->apps_csv, errbuf, errlen) < 0)
+		return -1;
 	a->max_report_flows = o->max_report_flows;  /* 0: every flow */
 	a->rep->max_quiet = a->max_report_flows;
 	if (o->spill && report_spill_open(a->rep, errbuf, errlen) < 0)
@@ -409,6 +411,8 @@ static void flow_record(const struct flow *f, struct report_flow *rf)
 	rf->tls_version = f->tls_version;
 	rf->app_uid = f->app_uid;
 	rf->app_source = f->app_source;
+	rf->app_hint_origin = f->app_hint_origin;
+	memcpy(rf->app_hint, f->app_hint, sizeof rf->app_hint);
 }
 
 /* A client address into the set of unscanned ones (allocated at the first, bounded). */
@@ -605,6 +609,30 @@ static void trim_flows(struct audit *a)
 	r->nflows = k;
 }
 
+/* Flows no capture format attributed: their row of the --apps CSV, else a hint of their own. */
+static void audit_app_late(struct audit *a)
+{
+	struct report *r = a->rep;
+	for (size_t i = 0; i < r->nflows; i++) {
+		struct report_flow *f = &r->flows[i];
+		int32_t uid;
+		if (f->app_source)
+			continue;
+		if (apps_csv_match(a->apps, f->proto, f->family, f->addr[0], f->port[0], f->addr[1], f->port[1],
+				   f->first_us, &uid)) {
+			f->app_uid = uid;
+			f->app_source = APP_SRC_CSV;
+		} else if (f->app_hint_origin && f->app_hint[0]) {
+			f->app_uid = apps_hint_uid(a->apps, f->app_hint, f->app_hint_origin);
+			f->app_source = APP_SRC_HINT;
+		}
+	}
+	char list[512];
+	size_t n = apps_csv_loaded(a->apps) ? apps_csv_unmatched(a->apps, list, sizeof list) : 0;
+	if (n)
+		report_warn(r, "--apps %s: %zu connection%s matched no flow: %s", a->o.apps_csv, n, n == 1 ? "" : "s", list);
+}
+
 /* --app: only the named apps' flows and their leaks stay in the report. */
 static void audit_app_filter(struct audit *a)
 {
@@ -641,6 +669,7 @@ void audit_conclude(struct audit *a)
 			    (unsigned long long)a->unlisted_flows, a->max_report_flows);
 	warn_unscanned(a);
 	rate_leaks(a->rep);
+	audit_app_late(a);
 	audit_app_filter(a);
 	findings_build(a->rep, a->id, !a->o.show_identifiers);  /* after the merge: the same for any number of workers */
 	accept_apply(&a->acc, a->rep, 1);

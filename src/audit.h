@@ -33,6 +33,7 @@ struct audit_opts {
 	size_t workers;                /* pipelines the flows were sharded over (--threads); 1 live */
 	const char *apps[64];          /* --app: only these apps' flows (package, name or uid) */
 	size_t napps;
+	const char *apps_csv;          /* --apps: PCAPdroid's connections CSV for a plain capture */
 };
 
 /* Flows from a global address that no device rule covered: not scanned, counted for a warning. */

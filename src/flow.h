@@ -2,6 +2,7 @@
  * Side 0 is the client (sent the SYN, else the first packet), side 1 the server. */
 #ifndef PH_FLOW_H
 #define PH_FLOW_H
+#include "app.h"
 #include "decode.h"
 #include "geo.h"
 #include <stdint.h>
@@ -43,6 +44,8 @@ struct flow {
 	uint8_t foreign;
 	uint8_t app_source;            /* enum app_source of the first attributed packet, 0 none */
 	int32_t app_uid;               /* and its Android uid */
+	uint8_t app_hint_origin;       /* enum app_hint_origin of app_hint, 0 none */
+	char app_hint[APP_HINT_MAX];   /* a package the app sent (app.c hints), used when no format says */
 	struct flow *hnext;            /* hash chain */
 	struct flow *lprev, *lnext;    /* LRU: head is the least recently active */
 };

@@ -72,6 +72,8 @@ static void usage(FILE *out)
 		"                         the phone itself for a PCAPdroid capture)\n"
 		"      --app PKG          audit only this app's flows (package, name or uid, from\n"
 		"                         PCAPdroid or NFLOG captures); repeatable\n"
+		"      --apps FILE        PCAPdroid's connections CSV: the app of each flow of a\n"
+		"                         plain capture, by protocol, addresses, ports and time\n"
 		"      --home CC          the auditor's country (ISO 3166 alpha-2, e.g. IN)\n"
 		"      --allow CC,CC      countries that are not foreign besides home\n"
 		"      --geoip FILE       country or city database (MMDB); default country.mmdb in\n"
@@ -155,7 +157,7 @@ static const char *find_data(const char *const *dirs, const char *rel, char *out
 
 enum { O_LIST = 200, O_FILTER, O_NOPROMISC, O_DURATION, O_COUNT, O_IDENTITY = 256, O_DEVICE, O_HOME, O_ALLOW, O_GEOIP, O_ASN, O_NOGEO, O_PROTOS, O_JSON, O_MAXFLOWS, O_SHOWID,
        O_EVE, O_FORMAT, O_PDF, O_RULES, O_NORULES, O_MAXREASM, O_MAXREPORT, O_KEYLOG, O_THREADS,
-       O_EVEALERTS, O_FAILNEW, O_APP, O_ACCEPT };
+       O_EVEALERTS, O_FAILNEW, O_APP, O_ACCEPT, O_APPS };
 
 /* A count option from 1 to max, or exit 2 naming it. */
 static size_t count_arg(const char *opt, const char *arg, unsigned long long max)
@@ -221,6 +223,7 @@ static void parse_opt(struct options *o, int c, const char *arg)
 		break;
 	case O_PDF: o->pdf = 1; break;
 	case O_APP: app_arg(o, arg); break;
+	case O_APPS: o->ao.apps_csv = arg; break;
 	case O_FORMAT:
 		if (strcmp(arg, "text") && strcmp(arg, "json") && strcmp(arg, "md"))
 			die("--format: \"%s\" is not text, json or md%s", arg, "");
@@ -298,6 +301,7 @@ static void parse_args(struct options *o, int argc, char **argv)
 		{ "show-identifiers", no_argument, 0, O_SHOWID }, { "help", no_argument, 0, 'h' },
 		{ "report-dir", required_argument, 0, 'o' }, { "eve", required_argument, 0, O_EVE },
 		{ "eve-alerts", required_argument, 0, O_EVEALERTS }, { "app", required_argument, 0, O_APP },
+		{ "apps", required_argument, 0, O_APPS },
 		{ "format", required_argument, 0, O_FORMAT }, { "pdf", no_argument, 0, O_PDF },
 		{ "version", no_argument, 0, 'V' }, { 0, 0, 0, 0 },
 	};
@@ -664,7 +668,9 @@ int main(int argc, char **argv)
 	o.ao.inputs = o.inputs;
 	o.ao.ninputs = o.ninputs;
 	o.ao.workers = o.iface ? 1 : o.threads ? o.threads : shard_default_count();
-	o.ao.spill = !o.iface;  /* capture files: ended flows wait on disk, not in memory */
+	/* capture files: ended flows wait on disk, not in memory; --app and --apps decide a flow's
+	 * fate after its end (filter, CSV row), so then they stay in memory */
+	o.ao.spill = !o.iface && !o.ao.napps && !o.ao.apps_csv;
 	if (o.iface && !o.max_report_given)  /* live: nothing spilled, so memory stays bounded */
 		o.ao.max_report_flows = PH_MAX_REPORT_FLOWS_LIVE;
 	if (audit_open(&a, &o.ao, err, sizeof err) < 0)

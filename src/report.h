@@ -2,6 +2,7 @@
  * Filled by the pipeline, read by the writers (report_json.c, summary.c). */
 #ifndef PH_REPORT_H
 #define PH_REPORT_H
+#include "app.h"
 #include "geo.h"
 #include <stddef.h>
 #include <stdint.h>
@@ -37,6 +38,8 @@ struct report_flow {               /* a flow as it ended; side 0 client, side 1 
 	uint16_t tls_version;           /* as nDPI saw it negotiated (0x0304), 0 unknown */
 	int32_t app_uid;                /* the app of the flow's first attributed packet (app.c) */
 	uint8_t app_source;             /* enum app_source, 0: no app known */
+	uint8_t app_hint_origin;        /* the flow's hint (flow.h), resolved in audit_conclude */
+	char app_hint[APP_HINT_MAX];
 };
 
 struct report_leak {

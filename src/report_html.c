@@ -1,6 +1,7 @@
 /* report_html.c - the auditor's HTML report: verdict, device and capture, leaks by destination,
  * chart per country, timeline, foreign destinations, appendix with the chain of custody. */
 #include "report_html.h"
+#include "app.h"
 #include "config.h"
 #include "decode.h"
 #include "escape.h"
@@ -322,6 +323,55 @@ static void section_header(FILE *f, const struct audit *a, const char *verdict)
 	}
 	fprintf(f, "<dt>Leaks</dt><dd>%zu: %zu critical, %zu high, %zu medium, %zu low</dd>\n</dl>\n</header>\n",
 		r->nleaks, sev[SEV_CRITICAL], sev[SEV_HIGH], sev[SEV_MEDIUM], sev[SEV_LOW]);
+}
+
+/* Apps (app.c), first after the verdict when any flow has one: who sent what, and where. */
+static void section_apps(FILE *f, const struct audit *a)
+{
+	const struct report *r = a->rep;
+	struct summary_app *v;
+	size_t n = summary_apps(r, &v);
+	if (!n) {
+		free(v);
+		return;
+	}
+	fputs("<section id=\"apps\">\n<h2>Apps</h2>\n<table id=\"apps-table\"><tr><th>UID</th><th>Package</th>"
+	      "<th>Name</th><th>Source</th><th>Leaks</th><th>Foreign destinations</th><th class=\"num\">Flows</th>"
+	      "<th class=\"num\">Bytes sent</th></tr>\n", f);
+	for (size_t i = 0; i < n; i++) {
+		const struct app_info *e = apps_get(r->apps, v[i].uid, v[i].src);
+		const char *hint = e ? app_hint_origin_name(e->hint) : NULL, *src = apps_source_name(v[i].src);
+		char kinds[256], bytes[32];
+		if (v[i].src == APP_SRC_HINT)
+			fputs("<tr><td class=\"num\">-</td><td class=\"mono\">", f);
+		else
+			fprintf(f, "<tr><td class=\"num\">%d</td><td class=\"mono\">", (int)v[i].uid);
+		esc(f, e && e->package[0] ? e->package : "-");
+		fputs("</td><td>", f);
+		esc(f, e && e->name[0] ? e->name : "-");
+		fputs("</td><td>", f);
+		esc(f, src ? src : "-");
+		if (v[i].src == APP_SRC_HINT && hint) {
+			fputs(" (", f);
+			esc(f, hint);
+			fputs(")", f);
+		}
+		summary_app_kinds(&v[i], kinds, sizeof kinds);
+		human_bytes(v[i].bytes, bytes, sizeof bytes);
+		fputs("</td><td>", f);
+		esc(f, kinds[0] ? kinds : "none");
+		fprintf(f, "</td><td>%llu flow%s", (unsigned long long)v[i].foreign, v[i].foreign == 1 ? "" : "s");
+		if (v[i].countries[0]) {
+			fputs(" (", f);
+			esc(f, v[i].countries);
+			fputs(")", f);
+		}
+		fprintf(f, "</td><td class=\"num\">%llu</td><td class=\"num\">%s</td></tr>\n",
+			(unsigned long long)v[i].flows, bytes);
+	}
+	fputs("</table>\n<p class=\"note\">Source: the PCAPdroid capture (pcapdroid), NFLOG (nflog), the connections "
+	      "CSV given with --apps (csv), or a hint: a package name the app sent itself (hint).</p>\n</section>\n", f);
+	free(v);
 }
 
 static void dest_heading(FILE *f, const struct audit *a, const struct report_flow *fl)
@@ -842,6 +892,7 @@ int report_html_write(FILE *f, const struct audit *a, const struct custody *c)
 	summary_verdict(a, verdict, sizeof verdict);
 	html_head(f, verdict);
 	section_header(f, a, verdict);
+	section_apps(f, a);
 	section_leaks(f, a);
 	section_chart(f, a->rep);
 	section_timeline(f, a);

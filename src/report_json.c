@@ -388,7 +388,7 @@ static json_t *report_json_app_stats(json_t *o, const struct report *r)
 {
 	const struct app_stats *s = r->apps ? apps_stats(r->apps) : NULL;
 	if (!s || !(s->trailers | s->trailers_malformed | s->custom_blocks | s->custom_blocks_malformed |
-		    s->comments | s->nflog_uids | s->nflog_no_uid))
+		    s->comments | s->nflog_uids | s->nflog_no_uid | s->csv_rows | s->hint_flows))
 		return o;
 	json_t *ap = json_object();
 	SET_U64(ap, "packets_attributed", s->attributed);
@@ -399,6 +399,10 @@ static json_t *report_json_app_stats(json_t *o, const struct report *r)
 	SET_U64(ap, "pcapng_uid_comments", s->comments);
 	SET_U64(ap, "nflog_uids", s->nflog_uids);
 	SET_U64(ap, "nflog_without_uid", s->nflog_no_uid);
+	SET_U64(ap, "csv_rows", s->csv_rows);
+	SET_U64(ap, "csv_rows_matched", s->csv_matched);
+	SET_U64(ap, "csv_rows_unmatched", s->csv_unmatched);
+	SET_U64(ap, "flows_by_hint", s->hint_flows);
 	json_object_set_new(o, "apps", ap);
 	return o;
 }

@@ -1,6 +1,7 @@
 /* report_md.c - Markdown report: every captured string through escape_md, identifiers masked
  * as in the HTML report. */
 #include "report_md.h"
+#include "app.h"
 #include "config.h"
 #include "escape.h"
 #include "mask.h"
@@ -35,6 +36,48 @@ static void add_id_md(void *arg, const char *text, int confirmed)
 	fputs(*n > 1 ? ", `" : "`", f);
 	md(f, text);
 	fputs(confirmed ? "` (the identity's)" : "`", f);
+}
+
+/* The apps (app.c) when any flow has one. */
+static void apps_table(FILE *f, const struct report *r)
+{
+	struct summary_app *v;
+	size_t n = summary_apps(r, &v);
+	if (n)
+		fputs("## Apps\n\n| UID | Package | Name | Source | Leaks | Foreign flows | Flows | Bytes sent |\n"
+		      "|---:|---|---|---|---|---|---:|---:|\n", f);
+	for (size_t i = 0; i < n; i++) {
+		const struct app_info *e = apps_get(r->apps, v[i].uid, v[i].src);
+		const char *hint = e ? app_hint_origin_name(e->hint) : NULL, *src = apps_source_name(v[i].src);
+		char kinds[256];
+		if (v[i].src == APP_SRC_HINT)
+			fputs("| - | ", f);
+		else
+			fprintf(f, "| %d | ", (int)v[i].uid);
+		md(f, e && e->package[0] ? e->package : "-");
+		fputs(" | ", f);
+		md(f, e && e->name[0] ? e->name : "-");
+		fputs(" | ", f);
+		md(f, src ? src : "-");
+		if (v[i].src == APP_SRC_HINT && hint) {
+			fputs(" (", f);
+			md(f, hint);
+			fputs(")", f);
+		}
+		summary_app_kinds(&v[i], kinds, sizeof kinds);
+		fputs(" | ", f);
+		md(f, kinds[0] ? kinds : "none");
+		fprintf(f, " | %llu", (unsigned long long)v[i].foreign);
+		if (v[i].countries[0]) {
+			fputs(" (", f);
+			md(f, v[i].countries);
+			fputs(")", f);
+		}
+		fprintf(f, " | %llu | %llu |\n", (unsigned long long)v[i].flows, (unsigned long long)v[i].bytes);
+	}
+	if (n)
+		fputs("\n", f);
+	free(v);
 }
 
 /* One row per finding (one message's hits of one kind and whose), identifiers confirmed first. */
@@ -248,6 +291,7 @@ int report_md_write(FILE *f, const struct audit *a, const struct custody *c)
 	md(f, a->o.policy.home[0] ? summary_country_name(a->o.policy.home) : "not given");
 	fputs(". Identifiers are masked", f);
 	fputs(a->o.show_identifiers ? " nowhere (--show-identifiers).\n\n" : ".\n\n", f);
+	apps_table(f, r);
 	findings_table(f, a);
 	foreign_table(f, a);
 	devices_list(f, a);

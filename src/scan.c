@@ -490,6 +490,8 @@ static void on_pair(void *arg, unsigned buf, const char *key, size_t off, size_t
 	struct scan_ctx *s = u->s;
 	struct scan_pending *pd = s->pend;
 	char nk[KEY_MAX];
+	if (!u->f->app_source && (u->where == WHERE_URL || u->where == WHERE_BODY || u->where == WHERE_WEBSOCKET))
+		app_hint_offer(u->f->app_hint, &u->f->app_hint_origin, app_hint_key(key), v, vl);
 	rules_norm_key(key, strlen(key), nk, sizeof nk);
 	for (size_t i = 0; i < pd->n; i++) {
 		struct pend_hit *p = &pd->hit[i];
@@ -555,6 +557,8 @@ static void scan_structured(struct unit_ctx *u, enum unpack_type t, const char *
 static void scan_header(struct unit_ctx *u, const struct http_unit *hu)
 {
 	const char *name = hu->name ? hu->name : "";
+	if (!u->f->app_source)  /* no capture format named the app: what it sends may */
+		app_hint_offer(u->f->app_hint, &u->f->app_hint_origin, app_hint_header(name), hu->p, hu->len);
 	if (!strcasecmp(name, "cookie")) {
 		scan_structured(u, UNPACK_COOKIE, NULL, hu->p, hu->len);
 		return;

@@ -334,18 +334,22 @@ static void print_findings(FILE *out, const struct audit *a)
 	free(v);
 }
 
-/* One row per app (app.c) when any flow has one: leaks by kind, foreign destinations, bytes. */
-struct app_row { int32_t uid; uint8_t src; uint64_t flows, foreign, bytes, leaks, kinds[ID__COUNT]; };
-
+/* Most leaks first (foreign ones, then all), then by uid. */
 static int app_row_cmp(const void *x, const void *y)
 {
-	const struct app_row *a = x, *b = y;
+	const struct summary_app *a = x, *b = y;
+	if (a->foreign_leaks != b->foreign_leaks)
+		return a->foreign_leaks > b->foreign_leaks ? -1 : 1;
 	if (a->leaks != b->leaks)
 		return a->leaks > b->leaks ? -1 : 1;
+	if ((a->uid == -1) != (b->uid == -1))  /* "unknown" after the apps with a name */
+		return a->uid == -1 ? 1 : -1;
+	if (a->src != b->src)
+		return a->src < b->src ? -1 : 1;
 	return a->uid < b->uid ? -1 : a->uid > b->uid;
 }
 
-static struct app_row *app_row_of(struct app_row *v, size_t *n, int32_t uid, uint8_t src)
+static struct summary_app *app_row_of(struct summary_app *v, size_t *n, int32_t uid, uint8_t src)
 {
 	for (size_t i = 0; i < *n; i++)
 		if (v[i].uid == uid && v[i].src == src)
@@ -355,44 +359,62 @@ static struct app_row *app_row_of(struct app_row *v, size_t *n, int32_t uid, uin
 	return &v[(*n)++];
 }
 
-static void print_apps(FILE *out, const struct report *r)
+size_t summary_apps(const struct report *r, struct summary_app **out)
 {
-	struct app_row *v = util_xcalloc(r->nflows + 1, sizeof *v);
+	struct summary_app *v = util_xcalloc(r->nflows + 1, sizeof *v);
 	size_t n = 0;
 	for (size_t i = 0; i < r->nflows; i++) {
 		const struct report_flow *f = &r->flows[i];
 		if (!f->app_source)
 			continue;
-		struct app_row *w = app_row_of(v, &n, f->app_uid, f->app_source);
+		struct summary_app *w = app_row_of(v, &n, f->app_uid, f->app_source);
 		w->flows++;
 		w->foreign += f->foreign;
 		w->bytes += f->bytes[!f->remote];
+		size_t cl = strlen(w->countries);
+		if (f->foreign && f->geo.country[0] && !strstr(w->countries, f->geo.country) && cl + 5 < sizeof w->countries)
+			snprintf(w->countries + cl, sizeof w->countries - cl, "%s%s", cl ? ", " : "", f->geo.country);
 	}
 	for (size_t i = 0; i < r->nleaks; i++) {
 		const struct report_flow *f = report_flow_by_id(r, r->leaks[i].flow_id);
 		if (f && f->app_source) {
-			struct app_row *w = app_row_of(v, &n, f->app_uid, f->app_source);
+			struct summary_app *w = app_row_of(v, &n, f->app_uid, f->app_source);
 			w->leaks++;
+			w->foreign_leaks += r->leaks[i].foreign && !r->leaks[i].accepted;
 			if (r->leaks[i].kind < ID__COUNT)
 				w->kinds[r->leaks[i].kind]++;
 		}
 	}
-	if (n) {
-		qsort(v, n, sizeof *v, app_row_cmp);
+	qsort(v, n, sizeof *v, app_row_cmp);
+	*out = v;
+	return n;
+}
+
+void summary_app_kinds(const struct summary_app *w, char *out, size_t outlen)
+{
+	out[0] = 0;
+	for (int k = 0; k < ID__COUNT; k++)
+		if (w->kinds[k])
+			snprintf(out + strlen(out), outlen - strlen(out), "%s%s %llu", out[0] ? ", " : "", identity_kind_name(k),
+				 (unsigned long long)w->kinds[k]);
+}
+
+static void print_apps(FILE *out, const struct report *r)
+{
+	struct summary_app *v;
+	size_t n = summary_apps(r, &v);
+	if (n)
 		fprintf(out, "\nApps: %zu\n  %-7s %-40s %6s %8s %11s  %s\n", n, "UID", "APP", "FLOWS", "FOREIGN",
 			"BYTES OUT", "LEAKS");
-	}
 	for (size_t i = 0; i < n && i < SUMMARY_MAX_ROWS; i++) {
 		const struct app_info *e = apps_get(r->apps, v[i].uid, v[i].src);
-		char name[200], safe[200], kinds[256] = "";
+		char name[200], safe[200], kinds[256], uid[16];
 		snprintf(name, sizeof name, "%s%s%s%s", e && e->package[0] ? e->package : "",
 			 e && e->package[0] && e->name[0] ? " (" : "", e && e->name[0] ? e->name : e && e->package[0] ? "" : "-",
 			 e && e->package[0] && e->name[0] ? ")" : "");
-		for (int k = 0; k < ID__COUNT; k++)
-			if (v[i].kinds[k])
-				snprintf(kinds + strlen(kinds), sizeof kinds - strlen(kinds), "%s%s %llu", kinds[0] ? ", " : "",
-					 identity_kind_name(k), (unsigned long long)v[i].kinds[k]);
-		fprintf(out, "  %-7d %-40.40s %6llu %8llu %11llu  %s\n", (int)v[i].uid, escape_term(name, safe, sizeof safe),
+		summary_app_kinds(&v[i], kinds, sizeof kinds);
+		snprintf(uid, sizeof uid, v[i].src == APP_SRC_HINT ? "hint" : "%d", (int)v[i].uid);
+		fprintf(out, "  %-7s %-40.40s %6llu %8llu %11llu  %s\n", uid, escape_term(name, safe, sizeof safe),
 			(unsigned long long)v[i].flows, (unsigned long long)v[i].foreign, (unsigned long long)v[i].bytes,
 			kinds[0] ? kinds : "-");
 	}
@@ -440,6 +462,33 @@ const char *summary_country_name(const char *cc)
 	return cc && cc[0] ? cc : "an unknown country";
 }
 
+/* Which leaks a verdict clause speaks of: all (NULL), one app's (src 0: flows of no known app),
+ * or those of apps other than the named ones. */
+struct vsel {
+	int rest;
+	int32_t uid;
+	uint8_t src;
+	const struct summary_app *named;
+	size_t nnamed;
+};
+
+static int leak_in(const struct report *r, const struct report_leak *l, const struct vsel *sel)
+{
+	if (!sel)
+		return 1;
+	const struct report_flow *f = report_flow_by_id(r, l->flow_id);
+	int32_t uid = f ? f->app_uid : 0;
+	uint8_t src = f ? f->app_source : 0;
+	if (!sel->rest)
+		return src == sel->src && (!src || uid == sel->uid);
+	if (!src)
+		return 0;
+	for (size_t i = 0; i < sel->nnamed; i++)
+		if (sel->named[i].uid == uid && sel->named[i].src == src)
+			return 0;
+	return 1;
+}
+
 struct seen_value { uint64_t key; int fields; };  /* a distinct identifier, the contact fields sent */
 
 static int cmp_seen(const void *x, const void *y)
@@ -450,14 +499,14 @@ static int cmp_seen(const void *x, const void *y)
 
 /* Distinct identifiers of a kind and subject among foreign leaks (a contact's name and number
  * are one); with fields, how many contacts had their number [0], name [1], e-mail [2] sent. */
-static size_t count_distinct(const struct audit *a, int kind, int subject, size_t fields[3])
+static size_t count_distinct(const struct audit *a, const struct vsel *sel, int kind, int subject, size_t fields[3])
 {
 	const struct report *r = a->rep;
 	struct seen_value *v = util_xmalloc((r->nleaks + 1) * sizeof *v);
 	size_t n = 0, k = 0;
 	for (size_t i = 0; i < r->nleaks; i++) {
 		const struct report_leak *l = &r->leaks[i];
-		if (l->foreign && l->kind == kind && l->subject == subject && !l->accepted)
+		if (l->foreign && l->kind == kind && l->subject == subject && !l->accepted && leak_in(r, l, sel))
 			v[n++] = (struct seen_value){ findings_value_key(a->id, l), 1 << findings_contact_field(a->id, l) };
 	}
 	qsort(v, n, sizeof *v, cmp_seen);
@@ -525,9 +574,9 @@ static void contacts_phrase(char *out, size_t outlen, size_t n, const size_t fie
 }
 
 /* Words for one kind of other people's data ("the numbers of 2 SMS senders"). */
-static void third_party_phrase(const struct audit *a, int kind, char *out, size_t outlen)
+static void third_party_phrase(const struct audit *a, const struct vsel *sel, int kind, char *out, size_t outlen)
 {
-	size_t fields[3], n = count_distinct(a, kind, SUBJECT_THIRD_PARTY, fields);
+	size_t fields[3], n = count_distinct(a, sel, kind, SUBJECT_THIRD_PARTY, fields);
 	if (kind == ID_CONTACT)
 		contacts_phrase(out, outlen, n, fields);
 	else if (kind == ID_SMS)
@@ -591,13 +640,14 @@ static void plural(char *out, size_t outlen, const char *label, size_t n)
 		snprintf(out, outlen, "%s", label);
 }
 
-void summary_what(const struct audit *a, int foreign_only, char *out, size_t outlen)
+static void what_sel(const struct audit *a, int foreign_only, const struct vsel *sel, char *out, size_t outlen)
 {
 	const struct report *r = a->rep;
 	uint8_t seen[SUBJECT__COUNT][ID__COUNT] = { { 0 } };
 	for (size_t i = 0; i < r->nleaks; i++) {
 		const struct report_leak *l = &r->leaks[i];
-		if ((l->foreign || !foreign_only) && l->kind < ID__COUNT && l->subject < SUBJECT__COUNT && !l->accepted)
+		if ((l->foreign || !foreign_only) && l->kind < ID__COUNT && l->subject < SUBJECT__COUNT && !l->accepted &&
+		    leak_in(r, l, sel))
 			seen[l->subject][l->kind] = 1;
 	}
 	char words[ID__COUNT][192], dev[1024], unk[1024], t[160];
@@ -607,7 +657,7 @@ void summary_what(const struct audit *a, int foreign_only, char *out, size_t out
 	for (int k = 0; k < ID__COUNT; k++) {  /* the phone's own, in the identity's order: IMEI first */
 		if (!seen[SUBJECT_DEVICE][k])
 			continue;
-		size_t c = count_distinct(a, k, SUBJECT_DEVICE, NULL);
+		size_t c = count_distinct(a, sel, k, SUBJECT_DEVICE, NULL);
 		const char *pre = !DEVICE_WORDS[k].own ? "" : own++ ? "its " : "the phone's ";
 		if (c > 1) {
 			snprintf(t, sizeof t, DEVICE_WORDS[k].many ? DEVICE_WORDS[k].many : "%zu identifiers", c);
@@ -628,20 +678,107 @@ void summary_what(const struct audit *a, int foreign_only, char *out, size_t out
 		if (!seen[SUBJECT_THIRD_PARTY][kind] || (k >= 4 && (kind == ID_CONTACT || kind == ID_SMS || kind == ID_PHONE_NUMBER ||
 								 kind == ID_EMAIL)))
 			continue;
-		third_party_phrase(a, kind, t, sizeof t);
+		third_party_phrase(a, sel, kind, t, sizeof t);
 		len += (size_t)snprintf(out + len, outlen - len, "%s%s", len ? "; " : "", t);
 	}
 	n = 0;
 	for (int k = 0; k < ID__COUNT; k++) {  /* whose unknown (no identity file): named as found */
 		if (!seen[SUBJECT_UNKNOWN][k])
 			continue;
-		plural(words[n], sizeof words[n], summary_kind_label(k), count_distinct(a, k, SUBJECT_UNKNOWN, NULL));
+		plural(words[n], sizeof words[n], summary_kind_label(k), count_distinct(a, sel, k, SUBJECT_UNKNOWN, NULL));
 		items[n] = words[n];
 		n++;
 	}
 	list_join(unk, sizeof unk, items, n);
 	if (n && len < outlen)
 		snprintf(out + len, outlen - len, "%s%s", len ? "; " : "", unk);
+}
+
+void summary_what(const struct audit *a, int foreign_only, char *out, size_t outlen)
+{
+	what_sel(a, foreign_only, NULL, out, outlen);
+}
+
+/* "<what> sent in cleartext to servers in China" for the selected leaks; 0 when none went abroad. */
+static int sent_clause(const struct audit *a, const struct vsel *sel, char *out, size_t outlen)
+{
+	const struct report *r = a->rep;
+	const char *ccs[64], *names[64];
+	size_t nc = 0, clear = 0, enc = 0;
+	for (size_t i = 0; i < r->nleaks; i++) {
+		const struct report_leak *l = &r->leaks[i];
+		const struct report_flow *f = report_flow_by_id(r, l->flow_id);
+		if (l->accepted || !l->foreign || !f || l->kind >= ID__COUNT || !leak_in(r, l, sel))
+			continue;
+		l->encrypted ? enc++ : clear++;
+		size_t j = 0;
+		while (j < nc && strcmp(ccs[j], f->geo.country))
+			j++;
+		if (j == nc && nc < 64)
+			ccs[nc++] = f->geo.country;
+	}
+	if (!clear && !enc)
+		return 0;
+	char k[1536], c[512];
+	for (size_t i = 0; i < nc; i++)
+		names[i] = summary_country_name(ccs[i]);
+	what_sel(a, 1, sel, k, sizeof k);
+	list_join(c, sizeof c, names, nc);
+	const char *how = !enc ? " in cleartext" : !clear ? " encrypted (inside TLS)" : " (partly in cleartext)";
+	snprintf(out, outlen, "%s%s to servers in %s", k, how, c);
+	return 1;
+}
+
+void summary_app_label(const struct report *r, int32_t uid, uint8_t src, char *out, size_t outlen)
+{
+	const struct app_info *e = apps_get(r->apps, uid, src);
+	if (uid == -1 && src != APP_SRC_HINT && !(e && e->package[0]))
+		snprintf(out, outlen, "an app the capture could not name (uid -1)");
+	else if (e && e->name[0])
+		snprintf(out, outlen, "%s", e->name);
+	else if (e && e->package[0])
+		snprintf(out, outlen, "%s", e->package);
+	else if (app_fixed_name(uid) && src != APP_SRC_HINT)
+		snprintf(out, outlen, "%s", app_fixed_name(uid));
+	else
+		snprintf(out, outlen, "the app of uid %d", (int)uid);
+}
+
+#define VERDICT_MAX_APPS 3  /* apps named in the verdict; "and N other apps" after */
+
+/* Apps known: one clause per app that sent something abroad, the most leaks first. 0 when no
+ * such leak has an app (the verdict then speaks of the capture as a whole). */
+static int verdict_apps(const struct audit *a, char *out, size_t outlen)
+{
+	const struct report *r = a->rep;
+	struct summary_app *v;
+	size_t n = summary_apps(r, &v), k = 0, len = 0;
+	for (size_t i = 0; i < n; i++)  /* only apps with foreign leaks, keeping the order */
+		if (v[i].foreign_leaks)
+			v[k++] = v[i];
+	if (!k) {
+		free(v);
+		return 0;
+	}
+	char clause[2200], label[200];
+	out[0] = 0;
+	size_t named = k < VERDICT_MAX_APPS ? k : VERDICT_MAX_APPS;
+	for (size_t i = 0; i < named && len < outlen; i++) {
+		struct vsel sel = { .uid = v[i].uid, .src = v[i].src };
+		if (!sent_clause(a, &sel, clause, sizeof clause))
+			continue;
+		summary_app_label(r, v[i].uid, v[i].src, label, sizeof label);
+		len += (size_t)snprintf(out + len, outlen - len, "%s%s sent %s", len ? "; " : "", label, clause);
+	}
+	struct vsel rest = { .rest = 1, .named = v, .nnamed = named };
+	if (k > named && len < outlen && sent_clause(a, &rest, clause, sizeof clause))
+		len += (size_t)snprintf(out + len, outlen - len, "; and %zu other app%s sent %s", k - named,
+					k - named == 1 ? "" : "s", clause);
+	struct vsel none = { .src = 0 };
+	if (len < outlen && sent_clause(a, &none, clause, sizeof clause))
+		snprintf(out + len, outlen - len, "; flows of no known app sent %s", clause);
+	free(v);
+	return 1;
 }
 
 void summary_verdict(const struct audit *a, char *out, size_t outlen)
@@ -677,7 +814,7 @@ void summary_verdict(const struct audit *a, char *out, size_t outlen)
 	} else if (!clear && !enc) {
 		snprintf(out, outlen, "no identifier sent to servers outside %s%s", summary_country_name(a->o.policy.home),
 			 nleaks ? " (leaks to domestic or allowed servers are listed)" : "");
-	} else {
+	} else if (!verdict_apps(a, out, outlen)) {
 		summary_what(a, 1, k, sizeof k);
 		list_join(c, sizeof c, names, nc);
 		const char *how = !enc ? " in cleartext" : !clear ? " encrypted (inside TLS)" : " (partly in cleartext)";

@@ -2,6 +2,7 @@
 #ifndef PH_SUMMARY_H
 #define PH_SUMMARY_H
 #include "audit.h"
+#include "identity.h"
 #include <stdio.h>
 
 void summary_print(FILE *out, const struct audit *a);
@@ -16,6 +17,20 @@ void summary_what(const struct audit *a, int foreign_only, char *out, size_t out
 void summary_findings_count(const struct report *r, char *out, size_t outlen);
 /* --accept: "2 accepted findings, see WHERE" into out and 1, or "" and 0 when none is. */
 int summary_accepted(const struct report *r, const char *where, char *out, size_t outlen);
+/* One app of the report (app.c): its flows, foreign ones and their countries, bytes sent, leaks. */
+struct summary_app {
+	int32_t uid;
+	uint8_t src;                   /* enum app_source */
+	uint64_t flows, foreign, bytes, leaks, foreign_leaks;  /* foreign_leaks: not accepted */
+	uint64_t kinds[ID__COUNT];     /* leaks by kind */
+	char countries[48];            /* of its foreign flows: "CN, US" */
+};
+/* The apps of the report's flows, most foreign leaks first, into *out (free it); the count. */
+size_t summary_apps(const struct report *r, struct summary_app **out);
+/* "imei 2, phone_number 1" for an app's leaks. */
+void summary_app_kinds(const struct summary_app *w, char *out, size_t outlen);
+/* How the verdict names an app: its name, else its package, else "the app of uid N". */
+void summary_app_label(const struct report *r, int32_t uid, uint8_t src, char *out, size_t outlen);
 /* "the phone", "other people", "unknown" for an enum report_subject. */
 const char *summary_subject_label(int subject);
 /* "IMEI", "phone number", "contact", ... for a kind (enum id_kind). */

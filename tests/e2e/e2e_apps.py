@@ -181,6 +181,115 @@ def t_eve():
     check(flows and all("app" in r["phonehome"] for r in flows), "EVE flow without phonehome.app")
 
 
+CITY = os.path.join(ROOT, "build", "test", "test-city.mmdb")
+
+
+def run_geo(cap, *extra, fmt="json"):
+    args = [PH, "-r", fx(cap), "--identity", IDENT, "--geoip", CITY, "--home", "IN", "--format", fmt] + list(extra)
+    p = subprocess.run(args, capture_output=True, text=True)
+    return p, (json.loads(p.stdout) if fmt == "json" and p.returncode == 0 else None)
+
+
+def browse_dom(path):
+    import shutil
+    import tempfile
+    exe = shutil.which("chromium") or shutil.which("chromium-browser")
+    check(exe, "chromium not installed")
+    prof = tempfile.mkdtemp(prefix="ph-chromium-")
+    try:
+        p = subprocess.run([exe, "--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=" + prof,
+                            "--dump-dom", "file://" + os.path.abspath(path)], capture_output=True, timeout=120)
+        check(p.returncode == 0 and b"<html" in p.stdout, "chromium --dump-dom failed: %r" % p.stderr[-300:])
+        return p.stdout.decode("utf-8", "replace")
+    finally:
+        shutil.rmtree(prof, ignore_errors=True)
+
+
+def t_verdict_apps():
+    """The verdict names the apps (text, MD, HTML the same); the HTML's Apps section comes first."""
+    d = os.path.join(ROOT, "build", "e2e-apps-report")
+    subprocess.run(["rm", "-rf", d])
+    p, _ = run_geo("pcapdroid-le.pcapng", "-o", d, fmt="text")
+    check(p.returncode == 0, p.stderr)
+    want = ("Weather sent IMEI in cleartext to servers in China; Flashlight sent IMEI in cleartext to servers "
+            "in China; an app the capture could not name (uid -1) sent IMEI")
+    check(want in p.stdout, "text verdict:\n" + p.stdout[-600:])
+    check("flows of no known app sent IMEI" in p.stdout, "unattributed flows not in the verdict")
+    md = open(os.path.join(d, "report.md")).read()
+    check(want in md and "## Apps" in md and "| 10123 | com.example.weather | Weather | pcapdroid | imei 1 |" in md,
+          "report.md:\n" + md[:1200])
+    dom = browse_dom(os.path.join(d, "report.html"))
+    check(want in dom, "HTML verdict")
+    ids = [s for s in ("verdict", "apps", "leaks", "chart", "timeline", "foreign") if 'id="%s"' % s in dom]
+    check(ids == ["verdict", "apps", "leaks", "chart", "timeline", "foreign"], "sections %s" % ids)
+    pos = [dom.index('id="%s"' % s) for s in ids]
+    check(pos == sorted(pos), "HTML section order: %s" % sorted(zip(pos, ids)))
+    check("com.example.flashlight" in dom[pos[1]:pos[2]] and "Flashlight" in dom[pos[1]:pos[2]],
+          "Apps section without the apps")
+    # no app known: the verdict keeps its words, no Apps section
+    p, _ = run_geo("plain.pcap", fmt="text")
+    check("Verdict: IMEI sent in cleartext to servers in China." in p.stdout, "plain verdict:\n" + p.stdout[-300:])
+
+
+def t_verdict_many_apps():
+    """At most 3 apps named, then "and N other apps"."""
+    p, _ = run_geo("hints.pcap", fmt="text")
+    check(p.returncode == 0, p.stderr)
+    v = p.stdout[p.stdout.index("Verdict:"):]
+    check("; and 2 other apps sent IMEI in cleartext to servers in China" in v, "verdict: " + v)
+    check(v.count(" sent ") == 5, "verdict: " + v)  # 3 apps, the other 2, no known app (40106)
+
+
+def t_csv():
+    p, rep = run("csv.pcap", "--apps", fx("connections.csv"))
+    check(p.returncode == 0, p.stderr)
+    by = {}
+    for f in rep["flows"]:
+        by.setdefault(f["src_port"], []).append(f["app"])
+    check(by[40001] == [{"uid": 10123, "package": None, "name": "Weather", "source": "csv"}], "40001: %r" % by[40001])
+    check(by[40002][0]["name"] == "Flashlight, Pro", "App with a comma: %r" % by[40002])
+    check(by[40003] == [None] and by[40004] == [None], "flows without a row got an app")
+    check([a["name"] for a in by[40005]] == ["Maps", "Browser"], "same 5-tuple, told apart by time: %r" % by[40005])
+    got = leaks_by_port(rep)
+    check(got[40001]["source"] == "csv", "leak app %r" % got[40001])
+    st = rep["stats"]["apps"]
+    check(st["csv_rows"] == 5 and st["csv_rows_matched"] == 4 and st["csv_rows_unmatched"] == 1, "stats %r" % st)
+    w = [x for x in rep["warnings"] if "--apps" in x]
+    check(len(w) == 1 and "1 connection matched no flow" in w[0] and "line 6" in w[0], "warnings %r" % rep["warnings"])
+    _, rep = run("csv.pcap", "--apps", fx("connections.csv"), "--app", "Maps")
+    check({f["app"]["name"] for f in rep["flows"]} == {"Maps"}, "--app with --apps")
+
+
+def t_csv_malformed():
+    for name, want in (("bad-header.csv", "line 1: no SrcPort column"), ("bad-field.csv", "line 3: bad SrcPort"),
+                       ("missing.csv", "missing.csv")):
+        d = os.path.join(ROOT, "build", "e2e-apps-bad")
+        subprocess.run(["rm", "-rf", d])
+        p, _ = run("csv.pcap", "--apps", fx(name), "-o", d)
+        check(p.returncode == 2 and len(p.stderr.splitlines()) == 1 and want in p.stderr and fx(name) in p.stderr,
+              "%s: rc %d %r" % (name, p.returncode, p.stderr))
+        check(not os.path.exists(d), "%s: report written" % name)
+
+
+def t_hints():
+    p, rep = run("hints.pcap")
+    check(p.returncode == 0, p.stderr)
+    apps = {f["src_port"]: f["app"] for f in rep["flows"]}
+    reqs = G.hint_requests(G.C.load_identity())
+    for sport, (_, pkg, origin) in reqs.items():
+        if pkg is None:
+            continue
+        check(apps[sport] == {"uid": None, "package": pkg, "name": None, "source": "hint", "hint": origin},
+              "%d: %r" % (sport, apps[sport]))
+    check(apps[40105]["source"] == "pcapdroid" and apps[40105]["name"] == "Notes", "a hint overrode PCAPdroid: %r" % apps[40105])
+    check(apps[40106] is None, "XMLHttpRequest / okhttp taken for a package: %r" % apps[40106])
+    check(rep["stats"]["apps"]["flows_by_hint"] == 4, "stats %r" % rep["stats"]["apps"])
+    got = leaks_by_port(rep) if False else {l["src_port"]: l["app"] for l in rep["leaks"]}
+    check(got[40101]["package"] == "com.miui.browser", "leak app %r" % got.get(40101))
+    _, rep = run("hints.pcap", "--app", "com.xiaomi.market")
+    check({f["src_port"] for f in rep["flows"]} == {40102}, "--app with a hint")
+
+
 def main():
     G.main(FIX)
     cases = [(n[2:], f) for n, f in sorted(globals().items()) if n.startswith("t_") and callable(f)]

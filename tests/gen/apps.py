@@ -123,6 +123,88 @@ def write_nflog(path, pkts):
     C.write_pcap(path, 239, frames)
 
 
+# --apps: PCAPdroid's connections CSV (ConnectionsAdapter.dumpConnectionsCsv; header from
+# res/values/strings.xml connections_csv_fields), for a plain capture of the same phone.
+CSV_HEADER = ("IPProto,SrcIP,SrcPort,DstIp,DstPort,UID,App,Proto,Status,Info,BytesSent,BytesRcvd,"
+              "PktsSent,PktsRcvd,FirstSeen,LastSeen")
+# sport -> [(uid, app name)] one per connection, in time order; a second connection on 40005
+# reuses the ports 700 s later (its row is told apart by FirstSeen..LastSeen)
+CSV_APPS = {40001: [(10123, "Weather")], 40002: [(10145, "Flashlight, Pro")],
+            40005: [(10200, "Maps"), (10300, "Browser")]}
+
+
+def csv_capture(ident):
+    """Plain raw-IP capture: 40001..40004 as in traffic(), then 40005 twice; [(sport, first_ts, last_ts)]."""
+    cap = C.Cap()
+    conns = []
+    for i, sport in enumerate([40001, 40002, 40003, 40004, 40005, 40005]):
+        start = len(cap.pkts)
+        ts = C.T0 + (700 if i == 5 else 0) + i * 1.0
+        cap.t = ts
+        C.tcp_session(cap, VPN, sport, SERVER, 80, C.imei_get(ident, "&app=%d" % sport),
+                      C.http_ok(), isn_c=1000 + sport + i, isn_s=9000 + sport)
+        conns.append((sport, cap.pkts[start][0], cap.pkts[-1][0]))
+    return cap, conns
+
+
+def write_csv(path, conns, bad=None):
+    rows = [CSV_HEADER]
+    seen = {}
+    for sport, t0, t1 in conns:
+        apps = CSV_APPS.get(sport)
+        if not apps:
+            continue
+        uid, name = apps[seen.get(sport, 0)]
+        seen[sport] = seen.get(sport, 0) + 1
+        rows.append("6,%s,%d,%s,80,%d,%s,HTTP,Closed,%s,200,100,5,4,%d,%d" % (
+            VPN, sport, SERVER, uid, name, C.XIAOMI, int(t0 * 1000), int(t1 * 1000)))
+    # a connection the capture does not have
+    rows.append("17,%s,49999,8.8.8.8,53,1051,netd,DNS,Closed,example.com,60,120,1,1,%d,%d" % (
+        VPN, C.T0 * 1000, C.T0 * 1000 + 50))
+    if bad == "header":
+        rows[0] = rows[0].replace("SrcPort,", "")
+    elif bad == "field":
+        rows[2] = rows[2].replace(",40002,", ",4000x,")
+    with open(path, "w") as f:
+        f.write("\n".join(rows) + "\n")
+
+
+# Hints on a hotspot capture: sport -> (request, expected package, origin); 40105 also has a
+# PCAPdroid trailer naming another app, which the hint must not override
+def hint_requests(ident):
+    imei = ident["imei"]
+    get = "GET /v1/stat?imei=%s HTTP/1.1\r\nHost: %s\r\n%s\r\n" 
+    return {
+        40101: (get % (imei, C.XIAOMI, "X-Requested-With: com.miui.browser\r\nUser-Agent: Mozilla/5.0 (Linux; Android 13; wv)\r\n"),
+                "com.miui.browser", "X-Requested-With"),
+        40102: (get % (imei, C.XIAOMI, "User-Agent: Dalvik/2.1.0 (Linux; U; Android 13; M2101K6G Build/TKQ1) com.xiaomi.market/4.2\r\n"),
+                "com.xiaomi.market", "User-Agent"),
+        40103: (C.http_post("/v1/report", ('{"imei":"%s","packageName":"com.xiaomi.finddevice","ver":3}' % imei).encode(),
+                            ctype="application/json"), "com.xiaomi.finddevice", "packageName"),
+        40104: (C.http_post("/v1/report", ("imei=%s&app_id=com.miui.analytics&v=1" % imei).encode()),
+                "com.miui.analytics", "app_id"),
+        40105: (get % (imei, C.XIAOMI, "X-Requested-With: com.evil.webview\r\n"), None, None),
+        40106: (get % (imei, C.XIAOMI, "X-Requested-With: XMLHttpRequest\r\nUser-Agent: okhttp/4.9.0\r\n"), None, None),
+    }
+
+
+def write_hints(path, ident):
+    cap = C.Cap()
+    marks = []
+    for sport, (req, _, _) in sorted(hint_requests(ident).items()):
+        start = len(cap.pkts)
+        C.tcp_session(cap, VPN, sport, SERVER, 80, req.encode() if isinstance(req, str) else req,
+                      C.http_ok(), isn_c=1000 + sport, isn_s=9000 + sport)
+        marks += [sport] * (len(cap.pkts) - start)
+    frames = []
+    for (ts, out, l3), sport in zip(cap.pkts, marks):
+        if sport == 40105:
+            frames.append((ts, trailer_frame(l3, 10160, "Notes")))
+        else:
+            frames.append((ts, plain_eth(l3)))
+    C.write_pcap(path, 1, frames)
+
+
 def main(out):
     os.makedirs(out, exist_ok=True)
     ident = C.load_identity()
@@ -136,6 +218,12 @@ def main(out):
     write_pcapng(os.path.join(out, "pcapdroid-bad.pcapng"), pkts, "<", bad=True)
     write_nflog(os.path.join(out, "nflog.pcap"), pkts)
     C.write_pcap(os.path.join(out, "plain.pcap"), 101, [(ts, l3) for ts, l3, _, _ in pkts])
+    cap, conns = csv_capture(ident)
+    C.write_pcap(os.path.join(out, "csv.pcap"), 101, [(ts, l3) for ts, _, l3 in cap.pkts])
+    write_csv(os.path.join(out, "connections.csv"), conns)
+    write_csv(os.path.join(out, "bad-header.csv"), conns, bad="header")
+    write_csv(os.path.join(out, "bad-field.csv"), conns, bad="field")
+    write_hints(os.path.join(out, "hints.pcap"), ident)
 
 
 if __name__ == "__main__":

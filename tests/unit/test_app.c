@@ -210,13 +210,49 @@ static void test_registry_json(void **s)
 	apps_free(a);
 }
 
+/* Hints: package-shaped values, a package in a User-Agent, the origin ranking. */
+static void test_hints(void **s)
+{
+	(void)s;
+	static const char *yes[] = { "com.miui.browser", "com.xiaomi.market", "org.a_b.c2" };
+	static const char *no[] = { "XMLHttpRequest", "com.example", "Com.Miui.Browser", "com..x", "com.x.", "1com.a.b",
+				    "okhttp", "com.a.b/4" };
+	for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++)
+		assert_true(app_hint_is_package((const uint8_t *)yes[i], strlen(yes[i])));
+	for (size_t i = 0; i < sizeof no / sizeof no[0]; i++)
+		assert_false(app_hint_is_package((const uint8_t *)no[i], strlen(no[i])));
+	char hint[APP_HINT_MAX] = "";
+	uint8_t cur = 0;
+	const char *ua = "Dalvik/2.1.0 (Linux; U; Android 13; M2101K6G Build/TKQ1.221114.001) com.xiaomi.market/4.2";
+	app_hint_offer(hint, &cur, app_hint_header("User-Agent"), (const uint8_t *)ua, strlen(ua));
+	assert_string_equal(hint, "com.xiaomi.market");
+	assert_int_equal(cur, APP_HINT_UA);
+	const char *key = "com.other.app";
+	app_hint_offer(hint, &cur, app_hint_key("data.packageName"), (const uint8_t *)key, strlen(key));
+	assert_string_equal(hint, "com.xiaomi.market");  /* a key ranks after the User-Agent */
+	const char *xrw = "com.miui.browser";
+	app_hint_offer(hint, &cur, app_hint_header("x-requested-with"), (const uint8_t *)xrw, strlen(xrw));
+	assert_string_equal(hint, "com.miui.browser");
+	assert_string_equal(app_hint_origin_name(cur), "X-Requested-With");
+	assert_int_equal(app_hint_key("Host"), 0);
+	assert_string_equal(app_hint_origin_name(app_hint_key("app_id")), "app_id");
+	struct apps *a = apps_new();
+	int32_t u1 = apps_hint_uid(a, "com.miui.browser", APP_HINT_XRW), u2 = apps_hint_uid(a, "com.miui.browser", APP_HINT_UA);
+	assert_int_equal(u1, u2);
+	char out[APP_JSON_MAX];
+	*apps_put_json(a, u1, APP_SRC_HINT, out) = 0;
+	assert_string_equal(out, "{\"uid\":null,\"package\":\"com.miui.browser\",\"name\":null,\"source\":\"hint\","
+				 "\"hint\":\"X-Requested-With\"}");
+	apps_free(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_trailer), cmocka_unit_test(test_trailer_bad),
 		cmocka_unit_test(test_custom_block), cmocka_unit_test(test_comment),
 		cmocka_unit_test(test_nflog), cmocka_unit_test(test_fixed_names),
-		cmocka_unit_test(test_registry_json),
+		cmocka_unit_test(test_registry_json), cmocka_unit_test(test_hints),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
