@@ -361,10 +361,10 @@ static struct summary_app *app_row_of(struct summary_app *v, size_t *n, int32_t 
 
 size_t summary_apps(const struct report *r, struct summary_app **out)
 {
-	struct summary_app *v = util_xcalloc(r->nflows + 1, sizeof *v);
+	struct summary_app *v = util_xcalloc(report_nflows(r) + r->nflows + 1, sizeof *v);
 	size_t n = 0;
-	for (size_t i = 0; i < r->nflows; i++) {
-		const struct report_flow *f = &r->flows[i];
+	struct report_iter *it = report_flows_begin(r);  /* the spilled flows too */
+	for (const struct report_flow *f; (f = report_flows_next(it));) {
 		if (!f->app_source)
 			continue;
 		struct summary_app *w = app_row_of(v, &n, f->app_uid, f->app_source);
@@ -375,6 +375,7 @@ size_t summary_apps(const struct report *r, struct summary_app **out)
 		if (f->foreign && f->geo.country[0] && !strstr(w->countries, f->geo.country) && cl + 5 < sizeof w->countries)
 			snprintf(w->countries + cl, sizeof w->countries - cl, "%s%s", cl ? ", " : "", f->geo.country);
 	}
+	report_flows_end(it);
 	for (size_t i = 0; i < r->nleaks; i++) {
 		const struct report_flow *f = report_flow_by_id(r, r->leaks[i].flow_id);
 		if (f && f->app_source) {
