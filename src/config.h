@@ -29,6 +29,12 @@
 #define PH_HTTP_MAX_DECODED (4u << 20) /* decompressed body bytes kept */
 #define PH_HTTP_MAX_FIELD 256          /* host, method, uri copies kept per request */
 
+/* QUIC (quic.c) */
+#define PH_QUIC_MAX_CRYPTO 16384       /* Initial CRYPTO bytes gathered for the ClientHello (Chrome's spans several packets) */
+#define PH_QUIC_MAX_STREAMS 256        /* client streams reassembled per connection; later ones counted, not scanned */
+#define PH_QUIC_MAX_OOO_BYTES 262144   /* out-of-order stream bytes queued per connection */
+#define PH_QUIC_MAX_CIDS 8             /* server connection IDs remembered per connection */
+
 /* DNS */
 #define PH_DNS_CACHE_SIZE 65536        /* address -> name entries */
 #define PH_DNS_MAX_NAME 256            /* longest name kept (RFC 1035: 255) */
