@@ -5,6 +5,7 @@
  * reassembled per stream and handed on, the server's connection IDs learnt. */
 #include "quic.h"
 #include "config.h"
+#include "hpack.h"
 #include "keylog.h"
 #include "quic_decrypt.h"
 #include "report.h"
@@ -328,20 +329,112 @@ static const char *pass_chain(struct quic_conn *q, const char *enc)
 	return q->chain;
 }
 
+/* An HPACK/QPACK prefixed integer (RFC 7541 5.1) with an n-bit prefix at p[*pos]; 0 or -1. */
+static int qint(const uint8_t *p, size_t len, size_t *pos, unsigned n, uint64_t *v)
+{
+	if (*pos >= len)
+		return -1;
+	uint64_t x = p[(*pos)++] & ((1u << n) - 1);
+	if (x < (1u << n) - 1) {
+		*v = x;
+		return 0;
+	}
+	for (unsigned sh = 0; *pos < len && sh < 56; sh += 7) {
+		uint8_t b = p[(*pos)++];
+		x += (uint64_t)(b & 0x7f) << sh;
+		if (!(b & 0x80)) {
+			*v = x;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* A QPACK string literal (H bit at hbit, n-bit length prefix) handed on as a unit of kind where. */
+static int qstring(struct quic_conn *q, const uint8_t *p, size_t len, size_t *pos, uint8_t hbit, unsigned n, int where)
+{
+	static __thread uint8_t dec[4096];
+	uint64_t l;
+	if (*pos >= len)
+		return -1;
+	int huff = (p[*pos] & hbit) != 0;
+	if (qint(p, len, pos, n, &l) < 0 || l > len - *pos)
+		return -1;
+	const uint8_t *v = p + *pos;
+	size_t vl = (size_t)l;
+	*pos += vl;
+	if (where < 0)
+		return 0;
+	if (huff) {
+		long d = hpack_huffman_decode(v, vl, dec, sizeof dec);
+		if (d < 0)
+			return 0;  /* not Huffman after all, or longer than we decode: the raw bytes were scanned */
+		v = dec;
+		vl = (size_t)d;
+	} else if (where == HTTP_WHERE_PAYLOAD) {
+		return 0;  /* a literal: already scanned with the raw stream */
+	}
+	struct http_unit u = { (uint8_t)where, NULL, NULL, v, vl, NULL };
+	u.encoding = pass_chain(q, NULL);
+	q->sk->unit(q->arg, &u);
+	return 0;
+}
+
+/* Stop-gap until h3.c: the string literals of a QPACK field section (RFC 9204 4.5), Huffman
+ * decoded, so that a query string in :path (static index 1) is found as a URL; other values as
+ * payload. Names and dynamic-table entries are not resolved. */
+static void qpack_literals(struct quic_conn *q, const uint8_t *p, size_t len)
+{
+	size_t pos = 0;
+	uint64_t v;
+	if (qint(p, len, &pos, 8, &v) < 0 || qint(p, len, &pos, 7, &v) < 0)
+		return;  /* Required Insert Count, Delta Base */
+	while (pos < len) {
+		uint8_t b = p[pos];
+		if (b & 0x80) {  /* indexed field line */
+			if (qint(p, len, &pos, 6, &v) < 0)
+				return;
+		} else if (b & 0x40) {  /* literal with name reference */
+			int path = (b & 0x10) && (b & 0x0f) == 1;
+			if (qint(p, len, &pos, 4, &v) < 0 ||
+			    qstring(q, p, len, &pos, 0x80, 7, path && v == 1 ? HTTP_WHERE_URL : HTTP_WHERE_PAYLOAD) < 0)
+				return;
+		} else if (b & 0x20) {  /* literal with literal name */
+			if (qstring(q, p, len, &pos, 0x08, 3, -1) < 0 || qstring(q, p, len, &pos, 0x80, 7, HTTP_WHERE_PAYLOAD) < 0)
+				return;
+		} else if (b & 0x10) {  /* indexed, post-base */
+			if (qint(p, len, &pos, 4, &v) < 0)
+				return;
+		} else {  /* literal with post-base name reference */
+			if (qint(p, len, &pos, 3, &v) < 0 || qstring(q, p, len, &pos, 0x80, 7, HTTP_WHERE_PAYLOAD) < 0)
+				return;
+		}
+	}
+}
+
 /* In-order bytes of one client stream. */
 static void stream_data(struct quic_conn *q, struct qstream *s, const uint8_t *p, size_t n, int fin)
 {
-	/* H3: once src/h3.c is merged, this is where the stream goes (chain "quic>h3>..."):
+	/* H3: once src/h3.c is merged, this is where the stream goes (chain "quic>h3>..."), in place
+	 * of the raw scan and qpack_literals below:
 	 *     h3_stream(q->h3, 0, s->id, p, n, fin, pass_unit, q);
-	 * until then the stream's bytes are scanned as they are (QPACK-Huffman-coded header values
-	 * are missed; literal ones and DATA frames, request bodies, are found). */
-	(void)s;
+	 * until then the stream's bytes are scanned as they are (DATA frames: request bodies) and
+	 * the HEADERS frames at a request stream's start have their string literals decoded. */
 	(void)fin;
 	if (!n || !q->sk || !q->sk->unit)
 		return;
 	struct http_unit u = { HTTP_WHERE_PAYLOAD, NULL, NULL, p, n, NULL };
 	u.encoding = pass_chain(q, NULL);
 	q->sk->unit(q->arg, &u);
+	if (s->id % 4 != 0 || s->next != n)
+		return;  /* not a request stream, or not its first bytes */
+	size_t pos = 0;
+	uint64_t t, l;
+	while (quic_varint(p, n, &pos, &t) == 0 && quic_varint(p, n, &pos, &l) == 0 && l <= n - pos) {
+		if (t == 0x01)  /* HEADERS (RFC 9114 7.2.2) */
+			qpack_literals(q, p + pos, (size_t)l);
+		pos += (size_t)l;
+	}
 }
 
 static struct qstream *stream_get(struct quic_conn *q, uint64_t id)
