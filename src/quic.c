@@ -48,6 +48,8 @@ struct quic_conn {
 	struct http_stats *stats;
 	uint32_t version;
 	uint8_t odcid[QUIC_MAX_CID], odcidlen, have_odcid;
+	uint8_t ccid[QUIC_MAX_CID], ccidlen, have_ccid;  /* the client's own connection ID (its Initial's SCID) */
+	uint8_t scid_empty;            /* the server chose a zero-length connection ID */
 	struct qdir d[2];              /* [0] client, [1] server */
 	/* the ClientHello */
 	uint8_t *crypto, *have;        /* Initial CRYPTO bytes and which of them arrived */
@@ -661,6 +663,8 @@ static int packet(struct quic_conn *q, int dir, int sp, const uint8_t *p, size_t
 	}
 	if (!k->cs)
 		return 0;
+	if (len > QUIC_MAX_DATAGRAM)
+		return -1;  /* longer than any UDP payload */
 	uint8_t *pkt = scratch_pkt;
 	memcpy(pkt, p, len);
 	uint64_t pn;
@@ -694,13 +698,16 @@ opened:
 	return 1;
 }
 
-/* The length of the server connection ID a short header starts with (after its first byte), or -1. */
-static int short_cid(const struct quic_conn *q, const uint8_t *p, size_t len)
+/* The length of the connection ID a short header of side dir starts with (after its first
+ * byte): one of the server's (client packets), the client's own (server packets); or -1. */
+static int short_cid(const struct quic_conn *q, int dir, const uint8_t *p, size_t len)
 {
+	if (dir == 1)
+		return q->have_ccid && 1 + (size_t)q->ccidlen <= len && !memcmp(p + 1, q->ccid, q->ccidlen) ? q->ccidlen : -1;
 	for (unsigned i = 0; i < q->ncid; i++)
 		if (1 + (size_t)q->cidlen[i] <= len && !memcmp(p + 1, q->cid[i], q->cidlen[i]))
 			return q->cidlen[i];
-	return q->ncid ? -1 : -1;
+	return q->scid_empty ? 0 : -1;  /* a server may choose a zero-length connection ID */
 }
 
 /* A datagram of side dir: its coalesced packets in turn (RFC 9000 12.2). */
@@ -727,8 +734,15 @@ static void datagram(struct quic_conn *q, int dir, const uint8_t *p, size_t len)
 					quicd_keys_set(&q->d[1].ini, NULL, h.version, ss, 32);
 				}
 			}
-			if (dir == 1 && (h.type == QUIC_INITIAL || h.type == QUIC_HANDSHAKE))
+			if (dir == 1 && (h.type == QUIC_INITIAL || h.type == QUIC_HANDSHAKE)) {
 				learn_cid(q, h.scid, h.scidlen);
+				q->scid_empty |= h.scidlen == 0;
+			}
+			if (dir == 0 && !q->have_ccid) {
+				memcpy(q->ccid, h.scid, h.scidlen);
+				q->ccidlen = h.scidlen;
+				q->have_ccid = 1;
+			}
 			plen = h.end;
 			pn_off = h.pn_off;
 			if (h.type == QUIC_0RTT) {
@@ -740,7 +754,7 @@ static void datagram(struct quic_conn *q, int dir, const uint8_t *p, size_t len)
 			}
 			sp = h.type == QUIC_INITIAL ? SP_INITIAL : SP_HANDSHAKE;
 		} else {
-			int cl = short_cid(q, p, len);
+			int cl = short_cid(q, dir, p, len);
 			if (cl < 0 || !quicd_version_known(q->version)) {
 				if (dir == 0)
 					q->bytes_nokey += len;  /* connection IDs or version unknown: cannot be read */

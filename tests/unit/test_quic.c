@@ -1,6 +1,7 @@
 /* test_quic.c - unit tests of the QUIC reader and its packet protection against RFC 9001
  * Appendix A (v1 client Initial: secrets, keys, header protection, the whole protected packet;
- * A.5 ChaCha20 short header) and RFC 9369 Appendix A (v2 client Initial), RFC 9000 A.1 varints. */
+ * A.5 ChaCha20 short header) and RFC 9369 Appendix A (v2 client Initial), RFC 9000 A.1 varints;
+ * CRYPTO and STREAM reassembly on packets sealed here. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -9,7 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <openssl/evp.h>
+#include "keylog.h"
 #include "quic.h"
+#include "report.h"
 #include "quic_decrypt.h"
 #include "tls_decrypt.h"
 
@@ -338,6 +342,159 @@ static void test_varint(void **state)
 	assert_int_equal(quic_varint(b, 1, &pos, &v), -1);  /* truncated */
 }
 
+
+/* ---- sealing, as a sender would: for reassembly tests ---- */
+
+static const uint8_t T_DCID[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+static const uint8_t T_SCID[4] = { 0xaa, 0xbb, 0xcc, 0xdd };
+
+static size_t protect(struct quicd_keys *k, uint64_t pn, uint8_t *pkt, size_t pn_off, const uint8_t *pt, size_t n)
+{
+	uint8_t nonce[12], mask[5];
+	int l;
+	size_t hl = pn_off + 4;
+	for (int i = 0; i < 4; i++)
+		pkt[pn_off + i] = (uint8_t)(pn >> (24 - 8 * i));
+	memcpy(nonce, k->iv, 12);
+	for (int i = 0; i < 8; i++)
+		nonce[4 + i] ^= (uint8_t)(pn >> (56 - 8 * i));
+	EVP_CIPHER *c = EVP_CIPHER_fetch(NULL, k->cs->cipher, NULL);
+	EVP_CIPHER_CTX *x = EVP_CIPHER_CTX_new();
+	assert_true(EVP_EncryptInit_ex2(x, c, k->key, nonce, NULL) > 0 && EVP_EncryptUpdate(x, NULL, &l, pkt, (int)hl) > 0 &&
+		    EVP_EncryptUpdate(x, pkt + hl, &l, pt, (int)n) > 0 && EVP_EncryptFinal_ex(x, pkt + hl + n, &l) > 0 &&
+		    EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_AEAD_GET_TAG, 16, pkt + hl + n) > 0);
+	EVP_CIPHER_CTX_free(x);
+	EVP_CIPHER_free(c);
+	assert_int_equal(quicd_hp_mask(k, pkt + pn_off + 4, mask), 0);
+	pkt[0] ^= mask[0] & (pkt[0] & 0x80 ? 0x0f : 0x1f);
+	for (int i = 0; i < 4; i++)
+		pkt[pn_off + i] ^= mask[1 + i];
+	return hl + n + 16;
+}
+
+/* A v1 Initial from the client (server 0) or the server, carrying frames pt[0,n) padded to 64. */
+static size_t initial(struct quicd_keys *k, int server, uint64_t pn, const uint8_t *pt, size_t n, uint8_t *pkt)
+{
+	uint8_t buf[1200] = { 0 };
+	memcpy(buf, pt, n);
+	n = n < 64 ? 64 : n;
+	size_t pos = 0;
+	pkt[pos++] = 0xc3;
+	pkt[pos++] = 0, pkt[pos++] = 0, pkt[pos++] = 0, pkt[pos++] = 1;
+	pkt[pos++] = 8;
+	memcpy(pkt + pos, T_DCID, 8), pos += 8;
+	pkt[pos++] = server ? 4 : 0;
+	if (server)
+		memcpy(pkt + pos, T_SCID, 4), pos += 4;
+	pkt[pos++] = 0;
+	pkt[pos++] = (uint8_t)(0x40 | (4 + n + 16) >> 8);
+	pkt[pos++] = (uint8_t)(4 + n + 16);
+	return protect(k, pn, pkt, pos, buf, n);
+}
+
+/* A 1-RTT packet of the client to the server's CID, carrying pt[0,n) (padded to 24). */
+static size_t short_pkt(struct quicd_keys *k, uint64_t pn, const uint8_t *pt, size_t n, uint8_t *pkt)
+{
+	uint8_t buf[256] = { 0 };
+	memcpy(buf, pt, n);
+	pkt[0] = 0x43;
+	memcpy(pkt + 1, T_SCID, 4);
+	return protect(k, pn, pkt, 5, buf, n < 24 ? 24 : n);
+}
+
+struct got {
+	uint8_t bytes[256];
+	size_t n, hellos;
+};
+
+static void got_hello(void *arg, const uint8_t *p, size_t len)
+{
+	(void)p, (void)len;
+	((struct got *)arg)->hellos++;
+}
+
+static void got_unit(void *arg, const struct http_unit *u)
+{
+	struct got *g = arg;
+	assert_string_equal(u->encoding, "quic");
+	if (u->where == HTTP_WHERE_PAYLOAD && g->n + u->len <= sizeof g->bytes)
+		memcpy(g->bytes + g->n, u->p, u->len), g->n += u->len;
+}
+
+/* A ClientHello over three Initials sent out of order; then 1-RTT STREAM frames out of order,
+ * overlapping and retransmitted: each byte is handed on once, in order. */
+static void test_reassembly(void **state)
+{
+	(void)state;
+	uint8_t ch[128], pt[256], pkt[1400], cs[32], ss[32], random[32], app[32];
+	size_t n = 0;
+	for (int i = 0; i < 32; i++)
+		random[i] = (uint8_t)(0x30 + i), app[i] = (uint8_t)(0x99 ^ i);
+	static const uint8_t head[] = { 0x01, 0x00, 0x00, 0x00, 0x03, 0x03 };
+	memcpy(ch, head, 6), n = 6;
+	memcpy(ch + n, random, 32), n += 32;
+	static const uint8_t mid[] = { 0x00, 0x00, 0x02, 0x13, 0x01, 0x01, 0x00, 0x00, 0x16,
+				       0x00, 0x00, 0x00, 0x12, 0x00, 0x10, 0x00, 0x00, 0x0d };
+	memcpy(ch + n, mid, sizeof mid), n += sizeof mid;
+	memcpy(ch + n, "split.example", 13), n += 13;
+	ch[3] = (uint8_t)(n - 4);
+	char line[200];
+	int l = sprintf(line, "QUIC_CLIENT_TRAFFIC_SECRET_0 ");
+	for (int i = 0; i < 32; i++)
+		l += sprintf(line + l, "%02x", random[i]);
+	line[l++] = ' ';
+	for (int i = 0; i < 32; i++)
+		l += sprintf(line + l, "%02x", app[i]);
+	line[l++] = '\n';
+	struct keylog *kl = keylog_new();
+	assert_int_equal(keylog_add_text(kl, line, (size_t)l), 0);
+	struct quicd_keys ci = { 0 }, si = { 0 }, ak = { 0 };
+	assert_int_equal(quicd_initial_secrets(QUIC_V1, T_DCID, 8, cs, ss), 0);
+	quicd_keys_set(&ci, NULL, QUIC_V1, cs, 32);
+	quicd_keys_set(&si, NULL, QUIC_V1, ss, 32);
+	assert_int_equal(quicd_keys_set(&ak, NULL, QUIC_V1, app, 32), 0);
+	struct quic_conn *q = quic_conn_new(kl, NULL);
+	struct quic_sink sk = { got_hello, got_unit, NULL };
+	struct got g = { 0 };
+	size_t cut[4] = { 0, 20, 45, n }, order[3] = { 2, 0, 1 };
+	for (int i = 0; i < 3; i++) {
+		size_t a = cut[order[i]], b = cut[order[i] + 1];
+		pt[0] = 0x06, pt[1] = (uint8_t)a, pt[2] = (uint8_t)(b - a);
+		memcpy(pt + 3, ch + a, b - a);
+		size_t pl = initial(&ci, 0, (uint64_t)i, pt, 3 + b - a, pkt);
+		quic_conn_client(q, pkt, pl, &sk, &g);
+		assert_int_equal(g.hellos, i == 2);
+	}
+	assert_string_equal(quic_conn_sni(q), "split.example");
+	pt[0] = 0x01;  /* PING: the server's Initial names its connection ID */
+	size_t pl = initial(&si, 1, 0, pt, 1, pkt);
+	quic_conn_server(q, pkt, pl);
+	static const struct { uint8_t off; const char *s; } fr[] = { { 6, "abcdef" }, { 0, "012345" }, { 0, "012345abcdef" },
+								     { 12, "XYZ" }, { 10, "efXY" } };
+	for (size_t i = 0; i < sizeof fr / sizeof fr[0]; i++) {
+		size_t sl = strlen(fr[i].s);
+		pt[0] = 0x0e, pt[1] = 0x00, pt[2] = fr[i].off, pt[3] = (uint8_t)sl;  /* STREAM 0, OFF, LEN */
+		memcpy(pt + 4, fr[i].s, sl);
+		pl = short_pkt(&ak, i, pt, 4 + sl, pkt);
+		quic_conn_client(q, pkt, pl, &sk, &g);
+	}
+	assert_int_equal(g.n, 15);
+	assert_memory_equal(g.bytes, "012345abcdefXYZ", 15);
+	assert_int_equal(quic_conn_keys(q), TLS_KEYS_DECRYPTED);
+	pkt[pl - 1] ^= 1;  /* a damaged packet: failed, not handed on */
+	quic_conn_client(q, pkt, pl, &sk, &g);
+	assert_int_equal(g.n, 15);
+	struct report_stats st = { 0 };
+	quic_conn_account(q, &st);
+	assert_int_equal(st.quic_packets_failed, 1);
+	assert_int_equal(st.tls_decrypted_flows, 1);
+	quic_conn_free(q);
+	keylog_free(kl);
+	quicd_keys_free(&ci);
+	quicd_keys_free(&si);
+	quicd_keys_free(&ak);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -350,6 +507,7 @@ int main(void)
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_chacha20_short),
 		cmocka_unit_test(test_varint),
+		cmocka_unit_test(test_reassembly),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
