@@ -34,6 +34,8 @@ IMEI, IMSI, PHONE_NO = ident["imei"][0], ident["imsi"][0], ident["phone_number"]
 
 GET_PORT, POST_PORT, MULTI_PORT, V6_PORT = 4433, 4434, 4435, 4436
 WRONG_PORT, NOKEY_PORT, RESP_PORT, KU_PORT = 4437, 4438, 4439, 4440
+LIVE_PORT = 4441
+LIVE = None
 
 results = []
 
@@ -83,6 +85,28 @@ def client(host, port, uris, keylog, data=None, extra=()):
     return ns(PHONE, "unshare", "-m", "sh", "-c", cmd, check=False, timeout=30)
 
 
+def live_run():
+    """phonehome -i in the server namespace with a key log that is empty when it starts and grows
+    while it runs (the client appends its secrets); its report goes to LIVE."""
+    global LIVE
+    kl = os.path.join(TMP, "live.keylog")
+    open(kl, "w").close()
+    out = os.path.join(TMP, "live.json")
+    p = subprocess.Popen(["ip", "netns", "exec", SERVER, PH, "-i", VS, "--identity", IDENTITY, "--no-geoip", "-q",
+                          "--device", PHONE_IP, "--keylog", kl, "--json", out, "-Z", "root"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    time.sleep(1.5)
+    client(HOST, LIVE_PORT, ["https://%s:%d/a?imei=%s" % (HOST, LIVE_PORT, IMEI)], kl)
+    time.sleep(0.5)
+    p.send_signal(signal.SIGINT)
+    try:
+        p.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        p.kill()
+    if os.path.exists(out):
+        LIVE = json.load(open(out))
+
+
 def capture_all():
     """Starts the servers and tcpdump, runs every client; returns the pcap and per-case key logs."""
     cert, key = os.path.join(TMP, "cert.pem"), os.path.join(TMP, "key.pem")
@@ -96,7 +120,7 @@ def capture_all():
         with open(os.path.join(docs, name), "w") as o:
             o.write("ok\n")
     servers = []
-    for port in (GET_PORT, POST_PORT, MULTI_PORT, WRONG_PORT, NOKEY_PORT, RESP_PORT, KU_PORT):
+    for port in (GET_PORT, POST_PORT, MULTI_PORT, WRONG_PORT, NOKEY_PORT, RESP_PORT, KU_PORT, LIVE_PORT):
         servers.append(subprocess.Popen(["ip", "netns", "exec", SERVER, "gtlsserver", "-q", "-d", docs, SERVER_IP,
                                          str(port), key, cert], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
     servers.append(subprocess.Popen(["ip", "netns", "exec", SERVER, "gtlsserver", "-q", "-d", docs, SERVER_IP6,
@@ -130,6 +154,7 @@ def capture_all():
             r = client(host, port, uris, kl[port], data)
         if not os.path.exists(kl[port]):
             print("  client %d wrote no key log: %s %s" % (port, r.stdout[-300:], r.stderr[-300:]))
+    live_run()
     time.sleep(0.7)
     td.send_signal(signal.SIGINT)
     td.wait(timeout=10)
@@ -267,6 +292,12 @@ def main():
         ls = [l for l in leaks_to(REP, KU_PORT) if l["kind"] == "imei" and decrypted_quic(l)]
         check(ls, "after key update: %s" % leaks_to(REP, KU_PORT))
         check(REP["stats"].get("quic_key_updates", 0) >= 1, "key updates: %s" % REP["stats"].get("quic_key_updates"))
+
+    @case
+    def live_capture_rereads_growing_keylog():
+        check(LIVE is not None, "no live report")
+        ls = [l for l in LIVE["leaks"] if l.get("dest_port") == LIVE_PORT and l["kind"] == "imei"]
+        check(ls and all(decrypted_quic(l) for l in ls), "live: %s" % LIVE["leaks"])
 
     @case
     def without_keylog_every_flow_named_nothing_decrypted():
