@@ -8,7 +8,8 @@ mount namespace whose /etc/hosts names the server. tcpdump captures on the phone
 reads the capture with the key log, from which some cases' keys are left out or corrupted. Only
 TEST-NET-1 and documentation IPv6 addresses, only inside namespaces this script creates and
 removes. Needs root; elsewhere every case is skipped with a message.
-Usage: PHONEHOME=build/san/phonehome /usr/bin/python3 tests/e2e/e2e_quic.py
+Usage: PHONEHOME=build/san/phonehome /usr/bin/python3 tests/e2e/e2e_quic.py  (PH_KEEP=1 keeps the
+capture, key logs and reports)
 """
 import json
 import os
@@ -309,7 +310,7 @@ def main():
 
     passed = sum(1 for _, e in results if e is None)
     failed = len(results) - passed
-    if failed:
+    if failed or os.environ.get("PH_KEEP"):
         print("  artifacts kept in %s" % TMP)
     else:
         shutil.rmtree(TMP, ignore_errors=True)
