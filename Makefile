@@ -21,7 +21,7 @@ UBIN     := $(UNIT:tests/unit/%.c=build/san/%)
 DEBIAN_PKGS := build-essential pkg-config libpcap-dev libndpi-dev libndpi-bin libmaxminddb-dev \
   mmdb-bin libjansson-dev libhyperscan-dev zlib1g-dev libssl-dev libcmocka-dev python3-scapy \
   libmaxmind-db-writer-perl libbrotli-dev libzstd-dev npm tcpdump iproute2 valgrind time chromium \
-  openssl curl nghttp2-server nghttp2-client python3-brotli zstd python3-jsonschema libnghttp3-dev
+  openssl curl nghttp2-server nghttp2-client python3-brotli zstd python3-jsonschema libnghttp3-dev ngtcp2-client ngtcp2-server
 DEBIAN_PKGS += tshark  # make apps: every generated app-attribution capture reads back in tshark
 DEBIAN_PKGS += dpkg-dev git lintian  # make deb(-test): dpkg-buildflags, dpkg-shlibdeps, the changelog from git, lintian
 
@@ -30,7 +30,7 @@ FUZZ_PKGS  := clang libclang-rt-14-dev
 BENCH_PKGS := tshark ngrep time valgrind
 
 .PHONY: all check deps-audit fuzz-deps unit e2e apps eve-schema threads live sweep crosscheck deps geoip demo clean install sample report-pdf deb deb-test
-.PHONY: bench bench-deps fuzz fuzz-corpus limits valgrind tls diff
+.PHONY: bench bench-deps fuzz fuzz-corpus limits valgrind tls quic diff
 all: phonehome
 
 phonehome: build/libphonehome.a build/obj/main.o
@@ -59,7 +59,7 @@ build/obj build/san/obj:
 
 # The README's test command: unit tests, end-to-end tests and the capture sweep,
 # all on the sanitizer build.
-check: deps-audit unit e2e apps eve-schema diff threads live tls sweep crosscheck limits valgrind precision
+check: deps-audit unit e2e apps eve-schema diff threads live tls quic sweep crosscheck limits valgrind precision
 
 # Every import, program, pkg-config name and Perl module the build and tests use comes from
 # a package declared here (or pulled in by one, or Priority required).
@@ -73,6 +73,10 @@ live: build/san/phonehome
 # HTTPS decryption with a key log: TLS 1.2/1.3, HTTP/1.1 and HTTP/2, in two network namespaces (root).
 tls: build/san/phonehome
 	@PHONEHOME=build/san/phonehome /usr/bin/python3 tests/e2e/e2e_tls.py
+
+# QUIC with a key log: ngtcp2's client and server (HTTP/3) in two network namespaces (root).
+quic: build/san/phonehome
+	@PHONEHOME=build/san/phonehome /usr/bin/python3 tests/e2e/e2e_quic.py
 
 unit: $(UBIN) build/test/test-city.mmdb
 	@bash tests/run-unit.sh $(UBIN)
@@ -142,7 +146,7 @@ build/bench/flowtable build/bench/hsscan: build/bench/%: bench/%.c build/libphon
 	$(CC) $(CFLAGS) -Isrc -o $@ $< build/libphonehome.a $(LDLIBS)
 
 # libFuzzer targets (clang); FUZZ_SECONDS per target, corpus seeded from fixtures and real captures.
-FUZZ        := decode reasm http dns identity decomp h2 tls keylog tlsdec h3
+FUZZ        := decode reasm http dns identity decomp h2 tls keylog tlsdec h3 quic
 FUZZ_SECONDS ?= 60
 FUZZ_FLAGS  := -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
 FOBJ        := $(SRC:src/%.c=build/fuzz/obj/%.o)

@@ -354,6 +354,8 @@ void audit_ip(struct audit *a, const struct packet *p)
 	learn_names(a, p);
 	if (a->sc.kl && p->proto == 6)
 		scan_tls_server(&a->sc, f, dir, p);  /* --keylog: the ServerHello names the keys */
+	else if (p->proto == 17)
+		scan_quic_server(&a->sc, f, dir, p);  /* QUIC: the server's suite and connection IDs */
 	if (!f->dev[dir]) {
 		http_response(a, f, dir, p);
 		return;
@@ -413,6 +415,7 @@ static void flow_record(const struct flow *f, struct report_flow *rf)
 	rf->app_source = f->app_source;
 	rf->app_hint_origin = f->app_hint_origin;
 	memcpy(rf->app_hint, f->app_hint, sizeof rf->app_hint);
+	rf->quic_version = f->quic_version;
 }
 
 /* A client address into the set of unscanned ones (allocated at the first, bounded). */

@@ -36,6 +36,11 @@
 #define PH_H3_MAX_HELD 262144          /* bytes of a request stream held while its header block waits for the encoder stream */
 #define PH_H3_QPACK_MAX_TABLE 65536    /* QPACK dynamic table accepted; the peer's SETTINGS sets it lower */
 #define PH_H3_QPACK_MAX_BLOCKED 100    /* header blocks waiting for the encoder stream (RFC 9204 2.1.2) */
+/* QUIC (quic.c) */
+#define PH_QUIC_MAX_CRYPTO 16384       /* Initial CRYPTO bytes gathered for the ClientHello (Chrome's spans several packets) */
+#define PH_QUIC_MAX_STREAMS 256        /* client streams reassembled per connection; later ones counted, not scanned */
+#define PH_QUIC_MAX_OOO_BYTES 262144   /* out-of-order stream bytes queued per connection */
+#define PH_QUIC_MAX_CIDS 8             /* server connection IDs remembered per connection */
 
 /* DNS */
 #define PH_DNS_CACHE_SIZE 65536        /* address -> name entries */

@@ -191,6 +191,8 @@ static int rec_fill(struct rec *r, const json_t *o, const json_t *from, size_t o
 	r->encoding = jstr(x, "encoding");
 	if (!strncmp(r->encoding, "tls>", 4))  /* the transport, compared on its own (DF_TLS) */
 		r->encoding += 4;
+	else if (!strncmp(r->encoding, "quic>", 5))  /* QUIC too (proto UDP tells it apart) */
+		r->encoding += 5;
 	r->encrypted = json_is_true(json_object_get(o, "encrypted"));
 	r->decrypted = json_is_true(json_object_get(o, "decrypted"));
 	r->foreign = json_is_true(json_object_get(o, "foreign"));

@@ -26,6 +26,7 @@ struct flow {
 	uint8_t fin[2];
 	uint8_t end_reason;            /* enum flow_end_reason, set just before the end callback */
 	uint16_t tls_version;          /* TLS: the version nDPI saw negotiated (0x0303 TLS 1.2), 0 unknown */
+	uint32_t quic_version;         /* QUIC: the version of its long headers (quic.c), 0 not QUIC */
 	uint64_t first_us, last_us;
 	uint64_t pkts[2], bytes[2];    /* [0] to server, [1] to client; bytes = L4 payload */
 	struct flow_dir *dir[2];       /* scanning state of what side i sends, NULL if not scanned */

@@ -40,6 +40,7 @@ struct report_flow {               /* a flow as it ended; side 0 client, side 1 
 	uint8_t app_source;             /* enum app_source, 0: no app known */
 	uint8_t app_hint_origin;        /* the flow's hint (flow.h), resolved in audit_conclude */
 	char app_hint[APP_HINT_MAX];
+	uint32_t quic_version;          /* QUIC: the version of its long headers, 0 not QUIC */
 };
 
 struct report_leak {
@@ -61,6 +62,8 @@ struct report_leak {
 	uint8_t decrypted;              /* found inside TLS decrypted with a key log */
 	char tls_version[8];            /* decrypted: "TLSv1.3", "TLSv1.2" */
 	char cipher[48];                /* decrypted: IANA cipher suite name */
+	char transport[8];              /* decrypted: "tls" or "quic" */
+	uint32_t quic_version;          /* decrypted from QUIC: its version */
 	uint8_t subject;                /* enum report_subject */
 	uint32_t msg;                   /* message of its flow direction it was in (HTTP request, stream piece, datagram) */
 	uint32_t finding;               /* its finding's id (findings.c, after the merge), 0 before */
@@ -88,6 +91,8 @@ struct report_stats {
 	uint64_t tls_bytes_skipped, tls_not_tls;
 	uint64_t tls_decrypted_flows, tls_nokey_flows, tls_failed_flows;  /* --keylog: flows decrypted, without a key, failing authentication */
 	uint64_t tls_records_decrypted, tls_records_failed, tls_bytes_decrypted, tls_key_updates;
+	uint64_t quic_flows, quic_packets_decrypted, quic_packets_failed, quic_bytes_decrypted, quic_key_updates;
+	uint64_t quic_stream_bytes_dropped;  /* QUIC streams beyond the caps, not scanned */
 	uint64_t kernel_dropped;       /* live capture: pcap_stats drops */
 	uint64_t spill_bytes;          /* ended flows written to temporary files (report_spill.c) */  /* ciphertext not inspected; streams that stopped parsing as TLS */
 	size_t patterns;

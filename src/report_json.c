@@ -8,6 +8,7 @@
 #include "findings.h"
 #include "decode.h"
 #include "identity.h"
+#include "quic.h"
 #include "util.h"
 #include <arpa/inet.h>
 #include <errno.h>
@@ -187,6 +188,10 @@ static char *flow_put(struct flowbuf *fb, char *p, const struct report_flow *fl)
 	p = fl->geo.asn ? put_dec(LIT(p, ",\"asn\":"), fl->geo.asn) : LIT(p, ",\"asn\":null");
 	p = PUT_STR(p, "asn_org", fl->geo.asn_org);
 	p = put_bool(LIT(p, ",\"foreign\":"), fl->foreign);
+	if (fl->quic_version) {
+		char vb[16];
+		p = put_name(LIT(p, ",\"quic_version\":"), quic_version_name(fl->quic_version, vb, sizeof vb));
+	}
 	if (fl->tls_keys) {  /* --keylog */
 		static const char *const tk[] = { "", "decrypted", "encrypted, no key", "decryption failed" };
 		p = put_name(LIT(p, ",\"tls_decryption\":"), tk[fl->tls_keys & 3]);
@@ -286,6 +291,11 @@ static json_t *leak_json(const struct audit *a, const struct report_leak *l)
 	json_object_set_new(o, "encrypted", json_boolean(l->encrypted));
 	if (l->decrypted) {
 		json_object_set_new(o, "decrypted", json_true());
+		json_object_set_new(o, "transport", json_string(l->transport[0] ? l->transport : "tls"));
+		if (l->quic_version) {
+			char vb[16];
+			json_object_set_new(o, "quic_version", json_string(quic_version_name(l->quic_version, vb, sizeof vb)));
+		}
 		json_object_set_new(o, "tls_version", json_string(l->tls_version));
 		json_object_set_new(o, "cipher", json_string(l->cipher));
 	}
@@ -369,6 +379,14 @@ static json_t *stats_json(const struct report_stats *s)
 		SET_U64(o, "tls_records_failed_authentication", s->tls_records_failed);
 		SET_U64(o, "tls_bytes_decrypted", s->tls_bytes_decrypted);
 		SET_U64(o, "tls_key_updates", s->tls_key_updates);
+	}
+	if (s->quic_flows) {
+		SET_U64(o, "quic_flows", s->quic_flows);
+		SET_U64(o, "quic_packets_decrypted", s->quic_packets_decrypted);
+		SET_U64(o, "quic_packets_failed_authentication", s->quic_packets_failed);
+		SET_U64(o, "quic_bytes_decrypted", s->quic_bytes_decrypted);
+		SET_U64(o, "quic_key_updates", s->quic_key_updates);
+		SET_U64(o, "quic_stream_bytes_dropped", s->quic_stream_bytes_dropped);
 	}
 	SET_U64(o, "leaks_dropped", s->leaks_dropped);
 	if (s->spill_bytes)  /* ended flows that waited in a temporary file */

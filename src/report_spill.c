@@ -139,6 +139,9 @@ static int cmp_id(const void *a, const void *b)
 #define PUTS(a) do { size_t l_ = strnlen((a), sizeof(a) - 1); *p++ = (uint8_t)l_; memcpy(p, (a), l_); p += l_; } while (0)
 #define GETS(a) do { size_t l_ = *p++; memcpy((a), p, l_); (a)[l_] = 0; p += l_; } while (0)
 
+/* The encoding is never longer than the struct plus a length byte per string and its own 2. */
+_Static_assert(sizeof(struct report_flow) + 16 <= SPILL_REC_MAX, "SPILL_REC_MAX below a flow's encoding");
+
 static size_t encode(uint8_t *buf, const struct report_flow *f)
 {
 	uint8_t *p = buf + 2;
@@ -151,6 +154,7 @@ static size_t encode(uint8_t *buf, const struct report_flow *f)
 	PUT(f->geo.status); PUTS(f->geo.country); PUTS(f->geo.city); PUT(f->geo.latitude); PUT(f->geo.longitude);
 	PUT(f->geo.has_location); PUT(f->geo.asn); PUTS(f->geo.asn_org);
 	PUT(f->nleaks); PUT(f->tls_keys); PUT(f->closed); PUT(f->end_reason); PUT(f->tls_version);
+	PUT(f->app_uid); PUT(f->app_source); PUT(f->app_hint_origin); PUTS(f->app_hint); PUT(f->quic_version);
 	uint16_t len = (uint16_t)(p - buf);
 	memcpy(buf, &len, 2);
 	return len;
@@ -169,6 +173,7 @@ static void decode(const uint8_t *p, struct report_flow *f)
 	GET(f->geo.status); GETS(f->geo.country); GETS(f->geo.city); GET(f->geo.latitude); GET(f->geo.longitude);
 	GET(f->geo.has_location); GET(f->geo.asn); GETS(f->geo.asn_org);
 	GET(f->nleaks); GET(f->tls_keys); GET(f->closed); GET(f->end_reason); GET(f->tls_version);
+	GET(f->app_uid); GET(f->app_source); GET(f->app_hint_origin); GETS(f->app_hint); GET(f->quic_version);
 }
 
 static struct spill_run *add_run(struct report_spill *s)

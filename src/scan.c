@@ -7,6 +7,7 @@
 #include "dns.h"
 #include "identity.h"
 #include "match.h"
+#include "quic.h"
 #include "rules.h"
 #include "ssh.h"
 #include "tls.h"
@@ -34,6 +35,7 @@ struct flow_dir {
 	struct tls_stream tls;
 	struct ssh_stream ssh;         /* MODE_SSH: identification line, cleartext packets */
 	struct tls_session *ts;        /* --keylog: the TLS session being decrypted */
+	struct quic_conn *qc;          /* side 0 of a QUIC flow: its connection (quic.c) */
 	uint8_t mode;
 	uint8_t raw_where;             /* WHERE_PAYLOAD, or WHERE_MQTT / WHERE_XMPP by the first bytes */
 	uint8_t websocket;             /* the HTTP request upgraded to WebSocket: payload is frames */
@@ -297,6 +299,8 @@ static void flush_pending(struct scan_ctx *s, struct flow *f, int dir)
 		}
 		if (d->ts && !strncmp(copy.encoding, "tls>", 4))
 			tls_session_leak(d->ts, l);
+		if (d->qc && !strncmp(copy.encoding, "quic>", 5))
+			quic_conn_leak(d->qc, l);
 		l->evidence = make_evidence(s, &copy);
 		d->leak_idx = util_xrealloc(d->leak_idx, (d->nleaks + 1) * sizeof *d->leak_idx);
 		d->leak_idx[d->nleaks++] = (uint32_t)(s->rep->nleaks - 1);
@@ -721,12 +725,32 @@ void scan_tcp(struct scan_ctx *s, struct flow *f, int dir, const struct packet *
 			   p->payload_len, on_stream, &u);
 }
 
+/* The QUIC connection's name and version into the flow (an HTTP Host found inside wins). */
+static void quic_name(struct flow *f, const struct quic_conn *q)
+{
+	const char *sni = quic_conn_sni(q);
+	f->quic_version = quic_conn_version(q);
+	if (sni && f->host_source != HOST_HTTP) {
+		snprintf(f->host, sizeof f->host, "%s", sni);
+		f->host_source = HOST_SNI;
+	}
+}
+
+static const struct quic_sink quic_sink = { on_tls_plain, on_unit, on_request };
+
 void scan_udp(struct scan_ctx *s, struct flow *f, int dir, const struct packet *p)
 {
 	if (!s->m || !p->payload_len)
 		return;
-	dir_get(f, dir);
+	struct flow_dir *d = dir_get(f, dir);
 	struct unit_ctx u = { .s = s, .f = f, .dir = dir, .where = WHERE_PAYLOAD };
+	if (dir == 0 && !d->qc && !d->msg && quic_is_initial(p->payload, p->payload_len))
+		d->qc = quic_conn_new(s->kl, &s->hs);  /* a client's first datagram is a QUIC Initial */
+	if (d->qc) {
+		quic_conn_client(d->qc, p->payload, p->payload_len, &quic_sink, &u);
+		quic_name(f, d->qc);
+		return;  /* ciphertext: what could be read was handed on */
+	}
 	char qname[PH_DNS_MAX_NAME];
 	int to_dns = f->port[!dir] == 53 || f->port[!dir] == 5353;
 	if (to_dns && dns_question_name(p->payload, p->payload_len, qname, sizeof qname) == 0) {
@@ -762,6 +786,13 @@ void scan_finish(struct scan_ctx *s, struct flow *f)
 			match_stream_scan(s->m, &d->ms, NULL, 0, on_hit, &u);
 			unit_end(&u);
 		}
+		if (d->qc) {
+			quic_conn_finish(d->qc, &quic_sink, &u);
+			match_stream_scan(s->m, &d->ms, NULL, 0, on_hit, &u);
+			unit_end(&u);
+			quic_conn_account(d->qc, &s->rep->st);
+			quic_conn_free(d->qc);
+		}
 		s->rep->st.tls_bytes_skipped += d->tls.skipped;
 		if (d->ts)
 			tls_session_account(d->ts, &s->rep->st);
@@ -788,7 +819,16 @@ void scan_tls_server(struct scan_ctx *s, struct flow *f, int dir, const struct p
 				   p->payload_len);
 }
 
+void scan_quic_server(struct scan_ctx *s, struct flow *f, int dir, const struct packet *p)
+{
+	(void)s;
+	if (dir == 1 && f->dir[0] && f->dir[0]->qc && p->payload_len)
+		quic_conn_server(f->dir[0]->qc, p->payload, p->payload_len);
+}
+
 int scan_tls_keys(const struct flow *f)
 {
+	if (f->dir[0] && f->dir[0]->qc)
+		return quic_conn_keys(f->dir[0]->qc);
 	return f->dir[0] && f->dir[0]->ts ? tls_session_keys(f->dir[0]->ts) : 0;
 }

@@ -46,6 +46,9 @@ const struct reasm *scan_dir_reasm(const struct flow *f, int dir);
 /* --keylog: a TCP segment sent by side dir of f; the server side (1) of a TLS flow whose client
  * is a device is read until its ServerHello (version, random, cipher suite). */
 void scan_tls_server(struct scan_ctx *s, struct flow *f, int dir, const struct packet *p);
+/* A UDP datagram sent by side dir of f: the server side (1) of a QUIC flow whose client is a
+ * device gives the connection's cipher suite and connection IDs. */
+void scan_quic_server(struct scan_ctx *s, struct flow *f, int dir, const struct packet *p);
 /* --keylog: what decryption made of f's client stream (enum tls_keys); before scan_finish. */
 int scan_tls_keys(const struct flow *f);
 

@@ -129,7 +129,8 @@ void tls_session_free(struct tls_session *t, struct reasm_ctx *rc)
 
 int tls_chain_is_transport(const char *chain)
 {
-	return chain && (!strcmp(chain, "tls") || !strcmp(chain, "tls>h2"));
+	return chain && (!strcmp(chain, "tls") || !strcmp(chain, "tls>h2") || !strcmp(chain, "quic") ||
+			 !strcmp(chain, "quic>h3"));
 }
 
 /* Parsers' units on their way to the sink, their chain prefixed with the layers undone. */
@@ -476,6 +477,7 @@ void tls_session_leak(const struct tls_session *t, struct report_leak *l)
 {
 	l->encrypted = 1;
 	l->decrypted = 1;
+	snprintf(l->transport, sizeof l->transport, "tls");
 	snprintf(l->tls_version, sizeof l->tls_version, "%s", t->version == 0x0304 ? "TLSv1.3" : "TLSv1.2");
 	snprintf(l->cipher, sizeof l->cipher, "%s", t->cs ? t->cs->name : "");
 }

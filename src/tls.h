@@ -53,8 +53,8 @@ void tls_session_account(const struct tls_session *t, struct report_stats *st);
 /* Marks a leak found in the session's decrypted content (encrypted, decrypted, version, cipher). */
 void tls_session_leak(const struct tls_session *t, struct report_leak *l);
 void tls_session_free(struct tls_session *t, struct reasm_ctx *rc);
-/* 1 when an encoding chain is only transport layers ("tls", "tls>h2"): a value found there
- * as sent is reported as "tls>plain". */
+/* 1 when an encoding chain is only transport layers ("tls", "tls>h2", "quic", "quic>h3"): a
+ * value found there as sent is reported as "tls>plain" ("quic>plain"). */
 int tls_chain_is_transport(const char *chain);
 
 #endif

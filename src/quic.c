@@ -1,0 +1,853 @@
+/* quic.c - QUIC reader (RFC 9000, RFC 9001, v2 RFC 9369): long headers; the client's Initial
+ * packets opened with the version's public keys and their CRYPTO frames gathered into the
+ * ClientHello (SNI, ALPN, random); with a key log, Handshake and 1-RTT packets of both sides
+ * opened (header protection, packet numbers per space, key updates), the client's STREAM frames
+ * reassembled per stream and handed on, the server's connection IDs learnt. */
+#include "quic.h"
+#include "config.h"
+#include "hpack.h"
+#include "keylog.h"
+#include "quic_decrypt.h"
+#include "report.h"
+#include "tls_decrypt.h"
+#include "util.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define QUIC_SH_MAX 1024               /* ServerHello bytes gathered (it is far shorter) */
+#define QUIC_MAX_DATAGRAM 65536
+
+enum space { SP_INITIAL, SP_HANDSHAKE, SP_APP };
+
+struct qdir {                      /* what one side sends */
+	struct quicd_keys ini, hs, app[2];  /* app[kphase]: current and other generation */
+	int64_t largest[3];            /* largest packet number opened per space, -1 none */
+	uint8_t kphase;                /* key phase of app[cur] */
+	uint8_t cur;                   /* index of the current 1-RTT keys */
+	uint8_t keys_tried;
+};
+
+struct qseg {                      /* out-of-order stream bytes */
+	uint64_t off;
+	size_t len;
+	struct qseg *next;
+	uint8_t data[];
+};
+
+struct qstream {
+	uint64_t id;
+	uint64_t next;                 /* bytes delivered in order */
+	uint8_t fin_seen, done;
+	uint64_t fin_off;
+	struct qseg *ooo;              /* queued, sorted by offset */
+};
+
+struct quic_conn {
+	struct keylog *kl;
+	struct http_stats *stats;
+	uint32_t version;
+	uint8_t odcid[QUIC_MAX_CID], odcidlen, have_odcid;
+	uint8_t ccid[QUIC_MAX_CID], ccidlen, have_ccid;  /* the client's own connection ID (its Initial's SCID) */
+	uint8_t scid_empty;            /* the server chose a zero-length connection ID */
+	struct qdir d[2];              /* [0] client, [1] server */
+	/* the ClientHello */
+	uint8_t *crypto, *have;        /* Initial CRYPTO bytes and which of them arrived */
+	uint8_t hello_done;
+	uint8_t random[32], have_random;
+	char sni[256], alpn[32];
+	/* the ServerHello */
+	uint8_t sh[QUIC_SH_MAX];
+	uint32_t shlen;
+	uint8_t sh_done;
+	const struct tlsd_suite *cs;
+	/* server connection IDs: the client's short headers carry one */
+	uint8_t cid[PH_QUIC_MAX_CIDS][QUIC_MAX_CID], cidlen[PH_QUIC_MAX_CIDS];
+	unsigned ncid;
+	/* client streams */
+	struct qstream *st;
+	size_t nst;
+	size_t ooo_bytes;
+	const struct quic_sink *sk;    /* during a call */
+	void *arg;
+	char chain[80];
+	/* counters */
+	uint64_t pkts_ok, pkts_failed, bytes_decrypted, bytes_nokey, bytes_failed, key_updates, stream_dropped;
+	uint64_t app_ok;               /* client 1-RTT packets opened */
+};
+
+static __thread uint8_t scratch_pkt[QUIC_MAX_DATAGRAM], scratch_out[QUIC_MAX_DATAGRAM];
+
+int quic_varint(const uint8_t *p, size_t len, size_t *pos, uint64_t *v)
+{
+	if (*pos >= len)
+		return -1;
+	size_t n = (size_t)1 << (p[*pos] >> 6);
+	if (len - *pos < n)
+		return -1;
+	uint64_t x = p[*pos] & 0x3f;
+	for (size_t i = 1; i < n; i++)
+		x = x << 8 | p[*pos + i];
+	*pos += n;
+	*v = x;
+	return 0;
+}
+
+int quic_parse_long(const uint8_t *p, size_t len, struct quic_long *h)
+{
+	memset(h, 0, sizeof *h);
+	if (len < 7)
+		return -1;
+	if (!(p[0] & 0x80))
+		return -2;  /* a short header */
+	h->version = rd_be32(p + 1);
+	size_t pos = 5;
+	h->dcidlen = p[pos++];
+	if (h->version && h->dcidlen > QUIC_MAX_CID)
+		return -2;  /* v1 and v2 allow 20 bytes */
+	if (pos + h->dcidlen + 1 > len)
+		return -1;
+	h->dcid = p + pos;
+	pos += h->dcidlen;
+	h->scidlen = p[pos++];
+	if (h->version && h->scidlen > QUIC_MAX_CID)
+		return -2;
+	if (pos + h->scidlen > len)
+		return -1;
+	h->scid = p + pos;
+	pos += h->scidlen;
+	h->end = len;
+	if (!h->version) {
+		h->type = QUIC_VN;  /* Version Negotiation: a list of versions follows */
+		return 0;
+	}
+	unsigned t = (p[0] >> 4) & 3;
+	if (h->version == QUIC_V2)  /* RFC 9369 3.2: Retry 0, Initial 1, 0-RTT 2, Handshake 3 */
+		t = (t + 3) & 3;
+	h->type = (uint8_t)t;
+	if (h->type == QUIC_RETRY)
+		return 0;  /* token and integrity tag to the end */
+	uint64_t v;
+	if (h->type == QUIC_INITIAL) {
+		if (quic_varint(p, len, &pos, &v) < 0)
+			return -1;
+		if (v > len - pos)
+			return -1;  /* the token runs past the datagram */
+		pos += (size_t)v;
+	}
+	if (quic_varint(p, len, &pos, &v) < 0)
+		return -1;
+	if (v > len - pos)
+		return -1;  /* the packet runs past the datagram */
+	if (v < 20)
+		return -2;  /* room for a packet number and a header protection sample is required */
+	h->pn_off = pos;
+	h->end = pos + (size_t)v;
+	return 0;
+}
+
+int quic_is_initial(const uint8_t *p, size_t len)
+{
+	struct quic_long h;
+	return quic_parse_long(p, len, &h) == 0 && h.type == QUIC_INITIAL && quicd_version_known(h.version);
+}
+
+const char *quic_version_name(uint32_t version, char *buf, size_t n)
+{
+	if (version == QUIC_V1)
+		return "v1";
+	if (version == QUIC_V2)
+		return "v2";
+	snprintf(buf, n, "0x%08x", version);
+	return buf;
+}
+
+struct quic_conn *quic_conn_new(struct keylog *kl, struct http_stats *stats)
+{
+	struct quic_conn *q = util_xcalloc(1, sizeof *q);
+	q->kl = kl;
+	q->stats = stats;
+	for (int i = 0; i < 2; i++)
+		for (int s = 0; s < 3; s++)
+			q->d[i].largest[s] = -1;
+	return q;
+}
+
+static void stream_free(struct qstream *s)
+{
+	while (s->ooo) {
+		struct qseg *n = s->ooo->next;
+		free(s->ooo);
+		s->ooo = n;
+	}
+}
+
+void quic_conn_free(struct quic_conn *q)
+{
+	if (!q)
+		return;
+	for (int i = 0; i < 2; i++) {
+		quicd_keys_free(&q->d[i].ini);
+		quicd_keys_free(&q->d[i].hs);
+		quicd_keys_free(&q->d[i].app[0]);
+		quicd_keys_free(&q->d[i].app[1]);
+	}
+	for (size_t i = 0; i < q->nst; i++)
+		stream_free(&q->st[i]);
+	free(q->st);
+	free(q->crypto);
+	free(q->have);
+	free(q);
+}
+
+/* ---- the ClientHello and ServerHello ---- */
+
+/* ClientHello body (handshake header included): random, server_name, ALPN (RFC 8446 4.1.2). */
+static void client_hello(struct quic_conn *q, const uint8_t *p, size_t n)
+{
+	if (n < 4 + 38 || p[0] != 1)
+		return;  /* not a ClientHello */
+	size_t end = 4 + ((size_t)p[1] << 16 | rd_be16(p + 2)), pos = 4 + 34;
+	if (end > n)
+		end = n;
+	memcpy(q->random, p + 6, 32);
+	q->have_random = 1;
+	pos += 1 + (size_t)p[pos];  /* legacy_session_id */
+	if (pos + 2 > end)
+		return;
+	pos += 2 + rd_be16(p + pos);  /* cipher_suites */
+	if (pos + 1 > end)
+		return;
+	pos += 1 + (size_t)p[pos];  /* legacy_compression_methods */
+	if (pos + 2 > end)
+		return;
+	size_t xe = pos + 2 + rd_be16(p + pos);
+	pos += 2;
+	if (xe > end)
+		xe = end;
+	while (pos + 4 <= xe) {
+		uint16_t type = rd_be16(p + pos), l = rd_be16(p + pos + 2);
+		const uint8_t *x = p + pos + 4;
+		if (pos + 4 + l > xe)
+			break;
+		if (type == 0 && l >= 5 && x[2] == 0) {  /* server_name: list, host_name entry */
+			size_t nl = rd_be16(x + 3);
+			if (5 + nl <= l && nl < sizeof q->sni) {
+				for (size_t i = 0; i < nl; i++)
+					q->sni[i] = x[5 + i] >= 0x21 && x[5 + i] < 0x7f ? (char)x[5 + i] : '?';
+				q->sni[nl] = 0;
+			}
+		} else if (type == 16 && l >= 3) {  /* ALPN: the first protocol */
+			size_t pl = x[2];
+			if (3 + pl <= l && pl < sizeof q->alpn) {
+				for (size_t i = 0; i < pl; i++)
+					q->alpn[i] = x[3 + i] >= 0x21 && x[3 + i] < 0x7f ? (char)x[3 + i] : '?';
+				q->alpn[pl] = 0;
+			}
+		}
+		pos += 4 + l;
+	}
+}
+
+/* Client Initial CRYPTO data at off: gathered until the ClientHello is whole. */
+static void client_crypto(struct quic_conn *q, uint64_t off, const uint8_t *p, size_t n)
+{
+	if (q->hello_done || off >= PH_QUIC_MAX_CRYPTO)
+		return;
+	if (!q->crypto) {
+		q->crypto = util_xmalloc(PH_QUIC_MAX_CRYPTO);
+		q->have = util_xcalloc(1, PH_QUIC_MAX_CRYPTO);
+	}
+	if (n > PH_QUIC_MAX_CRYPTO - off)
+		n = PH_QUIC_MAX_CRYPTO - (size_t)off;  /* beyond the cap: a ClientHello is never this long */
+	memcpy(q->crypto + off, p, n);
+	memset(q->have + off, 1, n);
+	size_t got = 0;
+	while (got < PH_QUIC_MAX_CRYPTO && q->have[got])
+		got++;
+	if (got < 4)
+		return;
+	size_t ml = 4 + ((size_t)q->crypto[1] << 16 | rd_be16(q->crypto + 2));
+	if (got < ml && got < PH_QUIC_MAX_CRYPTO)
+		return;
+	if (ml > got)
+		ml = got;
+	client_hello(q, q->crypto, ml);
+	q->hello_done = 1;
+	if (q->sk && q->sk->hello)
+		q->sk->hello(q->arg, q->crypto, ml);
+	free(q->crypto);
+	free(q->have);
+	q->crypto = q->have = NULL;
+}
+
+/* ServerHello (RFC 8446 4.1.3): the cipher suite of the connection. */
+static void server_hello(struct quic_conn *q, const uint8_t *p, size_t n)
+{
+	q->sh_done = 1;
+	if (n < 4 + 38 || p[0] != 2)
+		return;  /* not a ServerHello */
+	size_t pos = 4 + 34;
+	pos += 1 + (size_t)p[pos];
+	if (pos + 2 > n)
+		return;
+	const struct tlsd_suite *cs = tlsd_suite_find(rd_be16(p + pos));
+	if (cs && cs->tls13)
+		q->cs = cs;
+}
+
+static void server_crypto(struct quic_conn *q, uint64_t off, const uint8_t *p, size_t n)
+{
+	if (q->sh_done || off != q->shlen)
+		return;  /* only in-order bytes: the ServerHello fits the first Initial */
+	if (n > QUIC_SH_MAX - q->shlen)
+		n = QUIC_SH_MAX - q->shlen;
+	memcpy(q->sh + q->shlen, p, n);
+	q->shlen += (uint32_t)n;
+	if (q->shlen >= 4) {
+		size_t ml = 4 + ((size_t)q->sh[1] << 16 | rd_be16(q->sh + 2));
+		if (q->shlen >= ml || q->shlen == QUIC_SH_MAX)
+			server_hello(q, q->sh, q->shlen < ml ? q->shlen : ml);
+	}
+}
+
+static void learn_cid(struct quic_conn *q, const uint8_t *cid, size_t len)
+{
+	if (!len || len > QUIC_MAX_CID)
+		return;
+	for (unsigned i = 0; i < q->ncid; i++)
+		if (q->cidlen[i] == len && !memcmp(q->cid[i], cid, len))
+			return;
+	unsigned at = q->ncid < PH_QUIC_MAX_CIDS ? q->ncid++ : PH_QUIC_MAX_CIDS - 1;  /* full: the newest replaces the last */
+	memcpy(q->cid[at], cid, len);
+	q->cidlen[at] = (uint8_t)len;
+}
+
+/* ---- client streams ---- */
+
+static const char *pass_chain(struct quic_conn *q, const char *enc)
+{
+	snprintf(q->chain, sizeof q->chain, "quic%s%s", enc ? ">" : "", enc ? enc : "");
+	return q->chain;
+}
+
+/* An HPACK/QPACK prefixed integer (RFC 7541 5.1) with an n-bit prefix at p[*pos]; 0 or -1. */
+static int qint(const uint8_t *p, size_t len, size_t *pos, unsigned n, uint64_t *v)
+{
+	if (*pos >= len)
+		return -1;
+	uint64_t x = p[(*pos)++] & ((1u << n) - 1);
+	if (x < (1u << n) - 1) {
+		*v = x;
+		return 0;
+	}
+	for (unsigned sh = 0; *pos < len && sh < 56; sh += 7) {
+		uint8_t b = p[(*pos)++];
+		x += (uint64_t)(b & 0x7f) << sh;
+		if (!(b & 0x80)) {
+			*v = x;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* A QPACK string literal (H bit at hbit, n-bit length prefix) handed on as a unit of kind where. */
+static int qstring(struct quic_conn *q, const uint8_t *p, size_t len, size_t *pos, uint8_t hbit, unsigned n, int where)
+{
+	static __thread uint8_t dec[4096];
+	uint64_t l;
+	if (*pos >= len)
+		return -1;
+	int huff = (p[*pos] & hbit) != 0;
+	if (qint(p, len, pos, n, &l) < 0 || l > len - *pos)
+		return -1;
+	const uint8_t *v = p + *pos;
+	size_t vl = (size_t)l;
+	*pos += vl;
+	if (where < 0)
+		return 0;
+	if (huff) {
+		long d = hpack_huffman_decode(v, vl, dec, sizeof dec);
+		if (d < 0)
+			return 0;  /* not Huffman after all, or longer than we decode: the raw bytes were scanned */
+		v = dec;
+		vl = (size_t)d;
+	} else if (where == HTTP_WHERE_PAYLOAD) {
+		return 0;  /* a literal: already scanned with the raw stream */
+	}
+	struct http_unit u = { (uint8_t)where, NULL, NULL, v, vl, NULL };
+	u.encoding = pass_chain(q, NULL);
+	q->sk->unit(q->arg, &u);
+	return 0;
+}
+
+/* Stop-gap until h3.c: the string literals of a QPACK field section (RFC 9204 4.5), Huffman
+ * decoded, so that a query string in :path (static index 1) is found as a URL; other values as
+ * payload. Names and dynamic-table entries are not resolved. */
+static void qpack_literals(struct quic_conn *q, const uint8_t *p, size_t len)
+{
+	size_t pos = 0;
+	uint64_t v;
+	if (qint(p, len, &pos, 8, &v) < 0 || qint(p, len, &pos, 7, &v) < 0)
+		return;  /* Required Insert Count, Delta Base */
+	while (pos < len) {
+		uint8_t b = p[pos];
+		if (b & 0x80) {  /* indexed field line */
+			if (qint(p, len, &pos, 6, &v) < 0)
+				return;
+		} else if (b & 0x40) {  /* literal with name reference */
+			int path = (b & 0x10) && (b & 0x0f) == 1;
+			if (qint(p, len, &pos, 4, &v) < 0 ||
+			    qstring(q, p, len, &pos, 0x80, 7, path && v == 1 ? HTTP_WHERE_URL : HTTP_WHERE_PAYLOAD) < 0)
+				return;
+		} else if (b & 0x20) {  /* literal with literal name */
+			if (qstring(q, p, len, &pos, 0x08, 3, -1) < 0 || qstring(q, p, len, &pos, 0x80, 7, HTTP_WHERE_PAYLOAD) < 0)
+				return;
+		} else if (b & 0x10) {  /* indexed, post-base */
+			if (qint(p, len, &pos, 4, &v) < 0)
+				return;
+		} else {  /* literal with post-base name reference */
+			if (qint(p, len, &pos, 3, &v) < 0 || qstring(q, p, len, &pos, 0x80, 7, HTTP_WHERE_PAYLOAD) < 0)
+				return;
+		}
+	}
+}
+
+/* In-order bytes of one client stream. */
+static void stream_data(struct quic_conn *q, struct qstream *s, const uint8_t *p, size_t n, int fin)
+{
+	/* H3: once src/h3.c is merged, this is where the stream goes (chain "quic>h3>..."), in place
+	 * of the raw scan and qpack_literals below:
+	 *     h3_stream(q->h3, 0, s->id, p, n, fin, pass_unit, q);
+	 * until then the stream's bytes are scanned as they are (DATA frames: request bodies) and
+	 * the HEADERS frames at a request stream's start have their string literals decoded. */
+	(void)fin;
+	if (!n || !q->sk || !q->sk->unit)
+		return;
+	struct http_unit u = { HTTP_WHERE_PAYLOAD, NULL, NULL, p, n, NULL };
+	u.encoding = pass_chain(q, NULL);
+	q->sk->unit(q->arg, &u);
+	if (s->id % 4 != 0 || s->next != n)
+		return;  /* not a request stream, or not its first bytes */
+	size_t pos = 0;
+	uint64_t t, l;
+	while (quic_varint(p, n, &pos, &t) == 0 && quic_varint(p, n, &pos, &l) == 0 && l <= n - pos) {
+		if (t == 0x01)  /* HEADERS (RFC 9114 7.2.2) */
+			qpack_literals(q, p + pos, (size_t)l);
+		pos += (size_t)l;
+	}
+}
+
+static struct qstream *stream_get(struct quic_conn *q, uint64_t id)
+{
+	for (size_t i = 0; i < q->nst; i++)
+		if (q->st[i].id == id)
+			return &q->st[i];
+	if (q->nst == PH_QUIC_MAX_STREAMS)
+		return NULL;
+	if (!q->st)
+		q->st = util_xcalloc(PH_QUIC_MAX_STREAMS, sizeof *q->st);
+	struct qstream *s = &q->st[q->nst++];
+	memset(s, 0, sizeof *s);
+	s->id = id;
+	return s;
+}
+
+/* Delivers what follows s->next, in order: p[0,n) at off, then queued segments it reaches. */
+static void stream_deliver(struct quic_conn *q, struct qstream *s, uint64_t off, const uint8_t *p, size_t n)
+{
+	if (off + n > s->next) {
+		size_t skip = (size_t)(s->next - off);  /* retransmitted or overlapping bytes */
+		s->next = off + n;
+		stream_data(q, s, p + skip, n - skip, s->fin_seen && s->next == s->fin_off);
+	}
+	while (s->ooo && s->ooo->off <= s->next) {
+		struct qseg *g = s->ooo;
+		s->ooo = g->next;
+		q->ooo_bytes -= g->len;
+		if (g->off + g->len > s->next) {
+			size_t skip = (size_t)(s->next - g->off);
+			s->next = g->off + g->len;
+			stream_data(q, s, g->data + skip, g->len - skip, s->fin_seen && s->next == s->fin_off);
+		}
+		free(g);
+	}
+	if (s->fin_seen && s->next >= s->fin_off)
+		s->done = 1;
+}
+
+/* A STREAM frame of the client (RFC 9000 19.8). */
+static void client_stream(struct quic_conn *q, uint64_t id, uint64_t off, const uint8_t *p, size_t n, int fin)
+{
+	struct qstream *s = stream_get(q, id);
+	if (!s) {
+		q->stream_dropped += n;  /* more streams than tracked */
+		return;
+	}
+	if (fin && !s->fin_seen) {
+		s->fin_seen = 1;
+		s->fin_off = off + n;
+	}
+	if (s->done || off + n <= s->next) {
+		if (fin && !n && s->next == s->fin_off && !s->done) {
+			s->done = 1;
+			stream_data(q, s, p, 0, 1);
+		}
+		return;  /* all of it delivered before: a retransmission */
+	}
+	if (off <= s->next) {
+		stream_deliver(q, s, off, p, n);
+		return;
+	}
+	if (q->ooo_bytes + n > PH_QUIC_MAX_OOO_BYTES) {
+		q->stream_dropped += n;  /* a hole that stays: later bytes of this stream wait for it */
+		return;
+	}
+	struct qseg *g = util_xmalloc(sizeof *g + n), **at = &s->ooo;
+	g->off = off;
+	g->len = n;
+	memcpy(g->data, p, n);
+	while (*at && (*at)->off <= off)
+		at = &(*at)->next;
+	g->next = *at;
+	*at = g;
+	q->ooo_bytes += n;
+}
+
+/* ---- frames ---- */
+
+/* The frames of one opened packet sent by side dir in space sp (RFC 9000 19). */
+static void frames(struct quic_conn *q, int dir, int sp, const uint8_t *p, size_t len)
+{
+	size_t pos = 0;
+	uint64_t a, b, c, t;
+	while (pos < len) {
+		if (quic_varint(p, len, &pos, &t) < 0)
+			return;
+		if (t == 0x00 || t == 0x01 || t == 0x1e)  /* PADDING, PING, HANDSHAKE_DONE */
+			continue;
+		if (t == 0x02 || t == 0x03) {  /* ACK: largest, delay, range count, first range, ranges, ECN */
+			if (quic_varint(p, len, &pos, &a) < 0 || quic_varint(p, len, &pos, &a) < 0 ||
+			    quic_varint(p, len, &pos, &c) < 0 || quic_varint(p, len, &pos, &a) < 0)
+				return;
+			for (uint64_t i = 0; i < 2 * c + (t == 3 ? 3 : 0); i++)
+				if (quic_varint(p, len, &pos, &a) < 0)
+					return;
+		} else if (t == 0x06) {  /* CRYPTO */
+			if (quic_varint(p, len, &pos, &a) < 0 || quic_varint(p, len, &pos, &b) < 0 || b > len - pos)
+				return;
+			if (sp == SP_INITIAL && dir == 0)
+				client_crypto(q, a, p + pos, (size_t)b);
+			else if (sp == SP_INITIAL)
+				server_crypto(q, a, p + pos, (size_t)b);
+			pos += (size_t)b;
+		} else if (t >= 0x08 && t <= 0x0f) {  /* STREAM: id, [offset], [length], data */
+			a = 0;
+			if (quic_varint(p, len, &pos, &c) < 0 || ((t & 4) && quic_varint(p, len, &pos, &a) < 0))
+				return;
+			b = len - pos;
+			if ((t & 2) && (quic_varint(p, len, &pos, &b) < 0 || b > len - pos))
+				return;
+			if (dir == 0 && a < (1ull << 62))
+				client_stream(q, c, a, p + pos, (size_t)b, t & 1);
+			pos += (size_t)b;
+		} else if (t == 0x04 || t == 0x11 || t == 0x15) {  /* RESET_STREAM 3, MAX_STREAM_DATA, STREAM_DATA_BLOCKED 2 */
+			for (int i = 0; i < (t == 0x04 ? 3 : 2); i++)
+				if (quic_varint(p, len, &pos, &a) < 0)
+					return;
+		} else if (t == 0x05) {  /* STOP_SENDING */
+			if (quic_varint(p, len, &pos, &a) < 0 || quic_varint(p, len, &pos, &a) < 0)
+				return;
+		} else if (t == 0x07) {  /* NEW_TOKEN */
+			if (quic_varint(p, len, &pos, &a) < 0 || a > len - pos)
+				return;
+			pos += (size_t)a;
+		} else if ((t >= 0x10 && t <= 0x14) || (t >= 0x16 && t <= 0x17) || t == 0x19) {  /* one integer */
+			if (quic_varint(p, len, &pos, &a) < 0)
+				return;
+		} else if (t == 0x18) {  /* NEW_CONNECTION_ID: seq, retire prior to, length, CID, reset token */
+			if (quic_varint(p, len, &pos, &a) < 0 || quic_varint(p, len, &pos, &a) < 0 || pos >= len)
+				return;
+			size_t l = p[pos++];
+			if (l > QUIC_MAX_CID || l + 16 > len - pos)
+				return;
+			if (dir == 1)
+				learn_cid(q, p + pos, l);
+			pos += l + 16;
+		} else if (t == 0x1a || t == 0x1b) {  /* PATH_CHALLENGE, PATH_RESPONSE */
+			if (len - pos < 8)
+				return;
+			pos += 8;
+		} else if (t == 0x1c || t == 0x1d) {  /* CONNECTION_CLOSE: error, [frame type], reason */
+			if (quic_varint(p, len, &pos, &a) < 0 || (t == 0x1c && quic_varint(p, len, &pos, &a) < 0) ||
+			    quic_varint(p, len, &pos, &a) < 0 || a > len - pos)
+				return;
+			pos += (size_t)a;
+		} else if (t == 0x30 || t == 0x31) {  /* DATAGRAM (RFC 9221) */
+			a = len - pos;
+			if (t == 0x31 && (quic_varint(p, len, &pos, &a) < 0 || a > len - pos))
+				return;
+			pos += (size_t)a;
+		} else {
+			return;  /* an unknown frame: its length is unknown, the rest of the packet too */
+		}
+	}
+}
+
+/* ---- packets ---- */
+
+/* Keys of side dir's Handshake and 1-RTT packets from the key log (QUIC_ labels included),
+ * by the ClientHello random; the suite from the ServerHello, else guessed by secret length. */
+static void keys_setup(struct quic_conn *q, int dir)
+{
+	struct qdir *d = &q->d[dir];
+	if (!q->kl || !q->have_random)
+		return;
+	const struct keylog_entry *e = keylog_find(q->kl, q->random);
+	if ((!e || !e->len[dir ? KEYLOG_SERVER_APP : KEYLOG_CLIENT_APP]) && keylog_refresh(q->kl, !d->keys_tried || e != NULL))
+		e = keylog_find(q->kl, q->random);
+	d->keys_tried = 1;
+	if (!e)
+		return;
+	int hs = dir ? KEYLOG_SERVER_HS : KEYLOG_CLIENT_HS, app = dir ? KEYLOG_SERVER_APP : KEYLOG_CLIENT_APP;
+	const struct tlsd_suite *cs = q->cs;
+	size_t sl = e->len[app] ? e->len[app] : e->len[hs];
+	if (!cs)
+		cs = tlsd_suite_find(sl == 48 ? 0x1302 : 0x1301);
+	if (!d->hs.cs && e->len[hs])
+		quicd_keys_set(&d->hs, cs, q->version, e->secret[hs], e->len[hs]);
+	if (!d->app[0].cs && !d->app[1].cs && e->len[app] && quicd_keys_set(&d->app[0], cs, q->version, e->secret[app], e->len[app]) == 0)
+		d->cur = 0, d->kphase = 0;
+}
+
+/* RFC 9000 A.3: the full packet number nearest the next expected one. */
+static uint64_t pn_decode(int64_t largest, uint64_t truncated, unsigned bits)
+{
+	uint64_t expected = (uint64_t)(largest + 1), win = 1ull << bits, hwin = win / 2, mask = win - 1;
+	uint64_t cand = (expected & ~mask) | truncated;
+	if (cand + hwin <= expected && cand < (1ull << 62) - win)
+		return cand + win;
+	if (cand > expected + hwin && cand >= win)
+		return cand - win;
+	return cand;
+}
+
+/* Removes header protection from pkt[0,len) (a copy) with k; the header length (pn_off + pn
+ * length) and *pn, or -1. */
+static long unprotect(struct quicd_keys *k, uint8_t *pkt, size_t len, size_t pn_off, int64_t largest, uint64_t *pn)
+{
+	uint8_t mask[5];
+	if (pn_off + 4 + 16 > len || quicd_hp_mask(k, pkt + pn_off + 4, mask) < 0)
+		return -1;  /* no room for the sample */
+	pkt[0] ^= mask[0] & (pkt[0] & 0x80 ? 0x0f : 0x1f);
+	unsigned pnl = (pkt[0] & 3) + 1;
+	uint64_t t = 0;
+	for (unsigned i = 0; i < pnl; i++) {
+		pkt[pn_off + i] ^= mask[1 + i];
+		t = t << 8 | pkt[pn_off + i];
+	}
+	*pn = pn_decode(largest, t, 8 * pnl);
+	return (long)(pn_off + pnl);
+}
+
+/* Opens one packet p[0,len) of side dir in space sp (pn_off: where its number starts) and
+ * reads its frames. 1 opened, 0 no keys, -1 failed. */
+static int packet(struct quic_conn *q, int dir, int sp, const uint8_t *p, size_t len, size_t pn_off)
+{
+	struct qdir *d = &q->d[dir];
+	struct quicd_keys *k = sp == SP_INITIAL ? &d->ini : sp == SP_HANDSHAKE ? &d->hs : &d->app[d->cur];
+	if (!k->cs && sp != SP_INITIAL) {
+		keys_setup(q, dir);
+		k = sp == SP_HANDSHAKE ? &d->hs : &d->app[d->cur];
+	}
+	if (!k->cs)
+		return 0;
+	if (len > QUIC_MAX_DATAGRAM)
+		return -1;  /* longer than any UDP payload */
+	uint8_t *pkt = scratch_pkt;
+	memcpy(pkt, p, len);
+	uint64_t pn;
+	long hl = unprotect(k, pkt, len, pn_off, d->largest[sp], &pn);
+	if (hl < 0)
+		return -1;
+	int phase = sp == SP_APP ? (pkt[0] >> 2) & 1 : 0;
+	if (sp == SP_APP && phase != d->kphase) {  /* a key update (RFC 9001 6): the next generation */
+		struct quicd_keys *o = &d->app[!d->cur];
+		if ((o->cs || quicd_keys_next(k, o) == 0) &&
+		    quicd_open(o, pn, pkt, (size_t)hl, pkt + hl, len - (size_t)hl, scratch_out) == 0) {
+			d->cur = !d->cur;
+			d->kphase = (uint8_t)phase;
+			q->key_updates += dir == 0;
+			quicd_keys_next(o, &d->app[!d->cur]);  /* ready for the one after */
+			goto opened;
+		}
+		return -1;
+	}
+	if (quicd_open(k, pn, pkt, (size_t)hl, pkt + hl, len - (size_t)hl, scratch_out) < 0)
+		return -1;
+opened:
+	if ((int64_t)pn > d->largest[sp])
+		d->largest[sp] = (int64_t)pn;
+	if (dir == 0) {
+		q->bytes_decrypted += len - (size_t)hl - 16;
+		q->pkts_ok++;
+		q->app_ok += sp == SP_APP;
+	}
+	frames(q, dir, sp, scratch_out, len - (size_t)hl - 16);
+	return 1;
+}
+
+/* The length of the connection ID a short header of side dir starts with (after its first
+ * byte): one of the server's (client packets), the client's own (server packets); or -1. */
+static int short_cid(const struct quic_conn *q, int dir, const uint8_t *p, size_t len)
+{
+	if (dir == 1)
+		return q->have_ccid && 1 + (size_t)q->ccidlen <= len && !memcmp(p + 1, q->ccid, q->ccidlen) ? q->ccidlen : -1;
+	for (unsigned i = 0; i < q->ncid; i++)
+		if (1 + (size_t)q->cidlen[i] <= len && !memcmp(p + 1, q->cid[i], q->cidlen[i]))
+			return q->cidlen[i];
+	return q->scid_empty ? 0 : -1;  /* a server may choose a zero-length connection ID */
+}
+
+/* A datagram of side dir: its coalesced packets in turn (RFC 9000 12.2). */
+static void datagram(struct quic_conn *q, int dir, const uint8_t *p, size_t len)
+{
+	while (len) {
+		struct quic_long h;
+		int sp;
+		size_t plen, pn_off;
+		if (p[0] & 0x80) {
+			if (quic_parse_long(p, len, &h) < 0 || h.type == QUIC_VN || h.type == QUIC_RETRY)
+				return;  /* not a packet we read: the rest of the datagram neither */
+			if (!q->version)
+				q->version = h.version;
+			if (h.version != q->version || !quicd_version_known(h.version))
+				return;
+			if (dir == 0 && h.type == QUIC_INITIAL && !q->have_odcid) {  /* the client's first Initial names the keys */
+				uint8_t cs[32], ss[32];
+				memcpy(q->odcid, h.dcid, h.dcidlen);
+				q->odcidlen = h.dcidlen;
+				q->have_odcid = 1;
+				if (quicd_initial_secrets(h.version, h.dcid, h.dcidlen, cs, ss) == 0) {
+					quicd_keys_set(&q->d[0].ini, NULL, h.version, cs, 32);
+					quicd_keys_set(&q->d[1].ini, NULL, h.version, ss, 32);
+				}
+			}
+			if (dir == 1 && (h.type == QUIC_INITIAL || h.type == QUIC_HANDSHAKE)) {
+				learn_cid(q, h.scid, h.scidlen);
+				q->scid_empty |= h.scidlen == 0;
+			}
+			if (dir == 0 && !q->have_ccid) {
+				memcpy(q->ccid, h.scid, h.scidlen);
+				q->ccidlen = h.scidlen;
+				q->have_ccid = 1;
+			}
+			plen = h.end;
+			pn_off = h.pn_off;
+			if (h.type == QUIC_0RTT) {
+				if (dir == 0)
+					q->bytes_nokey += plen;  /* early data: keys are not logged by most stacks */
+				p += plen;
+				len -= plen;
+				continue;
+			}
+			sp = h.type == QUIC_INITIAL ? SP_INITIAL : SP_HANDSHAKE;
+		} else {
+			int cl = short_cid(q, dir, p, len);
+			if (cl < 0 || !quicd_version_known(q->version)) {
+				if (dir == 0)
+					q->bytes_nokey += len;  /* connection IDs or version unknown: cannot be read */
+				return;
+			}
+			plen = len;
+			pn_off = 1 + (size_t)cl;
+			sp = SP_APP;
+		}
+		int r = packet(q, dir, sp, p, plen, pn_off);
+		if (dir == 0 && sp != SP_INITIAL) {
+			if (r == 0)
+				q->bytes_nokey += plen;
+			else if (r < 0)
+				q->pkts_failed++, q->bytes_failed += plen;  /* never scanned */
+		}
+		p += plen;
+		len -= plen;
+	}
+}
+
+void quic_conn_client(struct quic_conn *q, const uint8_t *p, size_t len, const struct quic_sink *sk, void *arg)
+{
+	q->sk = sk;
+	q->arg = arg;
+	datagram(q, 0, p, len);
+	q->sk = NULL;
+}
+
+void quic_conn_server(struct quic_conn *q, const uint8_t *p, size_t len)
+{
+	if (q->have_odcid)
+		datagram(q, 1, p, len);
+}
+
+void quic_conn_finish(struct quic_conn *q, const struct quic_sink *sk, void *arg)
+{
+	/* H3: h3_finish(q->h3, pass_unit, q) here once h3.c is merged. */
+	(void)q;
+	(void)sk;
+	(void)arg;
+}
+
+uint32_t quic_conn_version(const struct quic_conn *q)
+{
+	return q->version;
+}
+
+const char *quic_conn_sni(const struct quic_conn *q)
+{
+	return q->sni[0] ? q->sni : NULL;
+}
+
+const char *quic_conn_alpn(const struct quic_conn *q)
+{
+	return q->alpn[0] ? q->alpn : NULL;
+}
+
+int quic_conn_keys(const struct quic_conn *q)
+{
+	if (!q->kl)
+		return TLS_KEYS_NONE;
+	if (q->app_ok)
+		return TLS_KEYS_DECRYPTED;
+	if (q->pkts_failed)
+		return TLS_KEYS_FAILED;
+	if (q->bytes_nokey)
+		return TLS_KEYS_MISSING;
+	return TLS_KEYS_NONE;
+}
+
+void quic_conn_account(const struct quic_conn *q, struct report_stats *st)
+{
+	int k = quic_conn_keys(q);
+	st->quic_flows++;
+	st->tls_decrypted_flows += k == TLS_KEYS_DECRYPTED;
+	st->tls_nokey_flows += k == TLS_KEYS_MISSING;
+	st->tls_failed_flows += k == TLS_KEYS_FAILED;
+	st->quic_packets_decrypted += q->pkts_ok;
+	st->quic_packets_failed += q->pkts_failed;
+	st->quic_bytes_decrypted += q->bytes_decrypted;
+	st->quic_key_updates += q->key_updates;
+	st->quic_stream_bytes_dropped += q->stream_dropped;
+	st->tls_bytes_skipped += q->bytes_nokey + q->bytes_failed;
+}
+
+void quic_conn_leak(const struct quic_conn *q, struct report_leak *l)
+{
+	l->encrypted = 1;
+	l->decrypted = 1;
+	l->quic_version = q->version;
+	snprintf(l->transport, sizeof l->transport, "quic");
+	snprintf(l->tls_version, sizeof l->tls_version, "TLSv1.3");
+	const struct tlsd_suite *cs = q->cs ? q->cs : q->d[0].app[q->d[0].cur].cs;
+	snprintf(l->cipher, sizeof l->cipher, "%s", cs ? cs->name : "");
+}
