@@ -4,8 +4,8 @@
  * opened (header protection, packet numbers per space, key updates), the client's STREAM frames
  * reassembled per stream and handed on, the server's connection IDs learnt. */
 #include "quic.h"
+#include "h3.h"
 #include "config.h"
-#include "hpack.h"
 #include "keylog.h"
 #include "quic_decrypt.h"
 #include "report.h"
@@ -68,6 +68,8 @@ struct quic_conn {
 	struct qstream *st;
 	size_t nst;
 	size_t ooo_bytes;
+	struct h3_conn *h3;            /* the client's HTTP/3 requests */
+	uint8_t h3_dead;               /* stopped parsing as HTTP/3: streams scanned raw */
 	const struct quic_sink *sk;    /* during a call */
 	void *arg;
 	char chain[80];
@@ -162,11 +164,15 @@ const char *quic_version_name(uint32_t version, char *buf, size_t n)
 	return buf;
 }
 
+static void pass_request(void *arg, const struct http_request *r);
+
 struct quic_conn *quic_conn_new(struct keylog *kl, struct http_stats *stats)
 {
 	struct quic_conn *q = util_xcalloc(1, sizeof *q);
 	q->kl = kl;
 	q->stats = stats;
+	q->h3 = h3_new(stats);
+	h3_on_request(q->h3, pass_request, q);
 	for (int i = 0; i < 2; i++)
 		for (int s = 0; s < 3; s++)
 			q->d[i].largest[s] = -1;
@@ -195,6 +201,7 @@ void quic_conn_free(struct quic_conn *q)
 	for (size_t i = 0; i < q->nst; i++)
 		stream_free(&q->st[i]);
 	free(q->st);
+	h3_free(q->h3);
 	free(q->crypto);
 	free(q->have);
 	free(q);
@@ -331,112 +338,46 @@ static const char *pass_chain(struct quic_conn *q, const char *enc)
 	return q->chain;
 }
 
-/* An HPACK/QPACK prefixed integer (RFC 7541 5.1) with an n-bit prefix at p[*pos]; 0 or -1. */
-static int qint(const uint8_t *p, size_t len, size_t *pos, unsigned n, uint64_t *v)
+/* An h3.c unit handed on with its chain "quic>h3>..." (the unit's own content coding last). */
+static void pass_unit(void *arg, const struct http_unit *u)
 {
-	if (*pos >= len)
-		return -1;
-	uint64_t x = p[(*pos)++] & ((1u << n) - 1);
-	if (x < (1u << n) - 1) {
-		*v = x;
-		return 0;
-	}
-	for (unsigned sh = 0; *pos < len && sh < 56; sh += 7) {
-		uint8_t b = p[(*pos)++];
-		x += (uint64_t)(b & 0x7f) << sh;
-		if (!(b & 0x80)) {
-			*v = x;
-			return 0;
-		}
-	}
-	return -1;
+	struct quic_conn *q = arg;
+	struct http_unit v = *u;
+	snprintf(q->chain, sizeof q->chain, "quic>h3%s%s", u->encoding ? ">" : "", u->encoding ? u->encoding : "");
+	v.encoding = q->chain;
+	if (q->sk && q->sk->unit)
+		q->sk->unit(q->arg, &v);
 }
 
-/* A QPACK string literal (H bit at hbit, n-bit length prefix) handed on as a unit of kind where. */
-static int qstring(struct quic_conn *q, const uint8_t *p, size_t len, size_t *pos, uint8_t hbit, unsigned n, int where)
+static void pass_request(void *arg, const struct http_request *r)
 {
-	static __thread uint8_t dec[4096];
-	uint64_t l;
-	if (*pos >= len)
-		return -1;
-	int huff = (p[*pos] & hbit) != 0;
-	if (qint(p, len, pos, n, &l) < 0 || l > len - *pos)
-		return -1;
-	const uint8_t *v = p + *pos;
-	size_t vl = (size_t)l;
-	*pos += vl;
-	if (where < 0)
-		return 0;
-	if (huff) {
-		long d = hpack_huffman_decode(v, vl, dec, sizeof dec);
-		if (d < 0)
-			return 0;  /* not Huffman after all, or longer than we decode: the raw bytes were scanned */
-		v = dec;
-		vl = (size_t)d;
-	} else if (where == HTTP_WHERE_PAYLOAD) {
-		return 0;  /* a literal: already scanned with the raw stream */
-	}
-	struct http_unit u = { (uint8_t)where, NULL, NULL, v, vl, NULL };
-	u.encoding = pass_chain(q, NULL);
-	q->sk->unit(q->arg, &u);
-	return 0;
+	struct quic_conn *q = arg;
+	if (q->sk && q->sk->request)
+		q->sk->request(q->arg, r);
 }
 
-/* Stop-gap until h3.c: the string literals of a QPACK field section (RFC 9204 4.5), Huffman
- * decoded, so that a query string in :path (static index 1) is found as a URL; other values as
- * payload. Names and dynamic-table entries are not resolved. */
-static void qpack_literals(struct quic_conn *q, const uint8_t *p, size_t len)
+/* HTTP/3 unless the ClientHello offered another protocol only (DNS over QUIC, ...). */
+static int speaks_h3(const struct quic_conn *q)
 {
-	size_t pos = 0;
-	uint64_t v;
-	if (qint(p, len, &pos, 8, &v) < 0 || qint(p, len, &pos, 7, &v) < 0)
-		return;  /* Required Insert Count, Delta Base */
-	while (pos < len) {
-		uint8_t b = p[pos];
-		if (b & 0x80) {  /* indexed field line */
-			if (qint(p, len, &pos, 6, &v) < 0)
-				return;
-		} else if (b & 0x40) {  /* literal with name reference */
-			int path = (b & 0x10) && (b & 0x0f) == 1;
-			if (qint(p, len, &pos, 4, &v) < 0 ||
-			    qstring(q, p, len, &pos, 0x80, 7, path && v == 1 ? HTTP_WHERE_URL : HTTP_WHERE_PAYLOAD) < 0)
-				return;
-		} else if (b & 0x20) {  /* literal with literal name */
-			if (qstring(q, p, len, &pos, 0x08, 3, -1) < 0 || qstring(q, p, len, &pos, 0x80, 7, HTTP_WHERE_PAYLOAD) < 0)
-				return;
-		} else if (b & 0x10) {  /* indexed, post-base */
-			if (qint(p, len, &pos, 4, &v) < 0)
-				return;
-		} else {  /* literal with post-base name reference */
-			if (qint(p, len, &pos, 3, &v) < 0 || qstring(q, p, len, &pos, 0x80, 7, HTTP_WHERE_PAYLOAD) < 0)
-				return;
-		}
-	}
+	return !q->alpn[0] || !strncmp(q->alpn, "h3", 2);
 }
 
-/* In-order bytes of one client stream. */
+/* In-order bytes of one client stream: to h3.c, or scanned as they are once the connection
+ * does not parse as HTTP/3 (or speaks another protocol). */
 static void stream_data(struct quic_conn *q, struct qstream *s, const uint8_t *p, size_t n, int fin)
 {
-	/* H3: once src/h3.c is merged, this is where the stream goes (chain "quic>h3>..."), in place
-	 * of the raw scan and qpack_literals below:
-	 *     h3_stream(q->h3, 0, s->id, p, n, fin, pass_unit, q);
-	 * until then the stream's bytes are scanned as they are (DATA frames: request bodies) and
-	 * the HEADERS frames at a request stream's start have their string literals decoded. */
-	(void)fin;
-	if (!n || !q->sk || !q->sk->unit)
+	if (!q->sk || !q->sk->unit)
+		return;
+	if (!q->h3_dead && speaks_h3(q)) {
+		if (h3_stream(q->h3, 0, s->id, p, n, fin, pass_unit, q) == 0)
+			return;
+		q->h3_dead = 1;
+	}
+	if (!n)
 		return;
 	struct http_unit u = { HTTP_WHERE_PAYLOAD, NULL, NULL, p, n, NULL };
 	u.encoding = pass_chain(q, NULL);
 	q->sk->unit(q->arg, &u);
-	if (s->id % 4 != 0 || s->next != n)
-		return;  /* not a request stream, or not its first bytes */
-	size_t pos = 0;
-	uint64_t t, l;
-	while (quic_varint(p, n, &pos, &t) == 0 && quic_varint(p, n, &pos, &l) == 0 && l <= n - pos) {
-		if (t == 0x01)  /* HEADERS (RFC 9114 7.2.2) */
-			qpack_literals(q, p + pos, (size_t)l);
-		pos += (size_t)l;
-	}
 }
 
 static struct qstream *stream_get(struct quic_conn *q, uint64_t id)
@@ -792,10 +733,12 @@ void quic_conn_server(struct quic_conn *q, const uint8_t *p, size_t len)
 
 void quic_conn_finish(struct quic_conn *q, const struct quic_sink *sk, void *arg)
 {
-	/* H3: h3_finish(q->h3, pass_unit, q) here once h3.c is merged. */
-	(void)q;
-	(void)sk;
-	(void)arg;
+	if (q->h3_dead)
+		return;
+	q->sk = sk;
+	q->arg = arg;
+	h3_finish(q->h3, pass_unit, q);
+	q->sk = NULL;
 }
 
 uint32_t quic_conn_version(const struct quic_conn *q)

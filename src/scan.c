@@ -611,6 +611,8 @@ static void on_request(void *arg, const struct http_request *r)
 	size_t n = strcspn(r->host, ":");  /* a port is not part of the name */
 	if (r->host[0] == '[')
 		n = strcspn(r->host, "]") + 1;
+	if (f->host_source == HOST_SNI && strlen(f->host) == n && !strncasecmp(f->host, r->host, n))
+		return;  /* the name the ClientHello gave: it stays the source */
 	snprintf(f->host, sizeof f->host, "%.*s", (int)n, r->host);
 	f->host_source = HOST_HTTP;
 }

@@ -214,7 +214,7 @@ def case(fn):
 def decrypted_quic(l):
     return (l.get("encrypted") is True and l.get("decrypted") is True and l.get("transport") == "quic"
             and l.get("quic_version") == "v1" and l.get("tls_version") == "TLSv1.3" and l.get("cipher", "").startswith("TLS_")
-            and l["encoding"].startswith("quic>"))
+            and l["encoding"].startswith("quic>h3"))
 
 
 def main():
@@ -242,6 +242,7 @@ def main():
         ls = [l for l in leaks_to(REP, GET_PORT) if l["kind"] == "imei"]
         check(ls, "no imei leak: %s" % leaks_to(REP, GET_PORT))
         check(all(decrypted_quic(l) for l in ls), "not marked as decrypted QUIC: %s" % ls)
+        check(any(l["where"] == "url" for l in ls), "the query of :path is not a url leak: %s" % ls)
         fl = flow_to(REP, GET_PORT)
         check(fl and fl[0].get("tls_decryption") == "decrypted", "flow %s" % fl)
 
@@ -249,6 +250,7 @@ def main():
     def post_body_imei_decrypted():
         ls = [l for l in leaks_to(REP, POST_PORT) if l["kind"] == "imei"]
         check(ls and all(decrypted_quic(l) for l in ls), "post: %s" % leaks_to(REP, POST_PORT))
+        check(any(l["where"] == "body" for l in ls), "the POST body (HTTP/3 DATA) is not a body leak: %s" % ls)
 
     @case
     def several_requests_on_one_connection():
