@@ -1,6 +1,7 @@
 /* report_eve.c - EVE JSON lines after Suricata's eve.json, valid against its schema (etc/schema.json):
  * timestamp, flow_id, event_type, endpoints, community_id, then one object named by the type. */
 #include "report_eve.h"
+#include "quic.h"
 #include "community_id.h"
 #include "dns.h"
 #include "flow.h"
@@ -131,15 +132,19 @@ static int is_tls_flow(const struct report_flow *f)
 	return (f->host_source == HOST_SNI && f->host[0]) || f->tls_keys;
 }
 
+/* A TLS flow's tls record, or a QUIC flow's quic record (Suricata's: sni, version "v1"). */
 static json_t *tls_event(const struct audit *a, const struct report_flow *f)
 {
-	json_t *o = head(f->first_us, f, f->id, "tls", 0), *x = json_object();
+	const char *type = f->quic_version ? "quic" : "tls";
+	json_t *o = head(f->first_us, f, f->id, type, 0), *x = json_object();
 	if (f->host_source == HOST_SNI)  /* else the name came from inside (decrypted HTTP): no SNI kept */
 		set(x, "sni", jmasked(a, f->host));
-	const char *v = tls_version_name(f->tls_version);
+	char qv[16];
+	const char *v = f->quic_version ? quic_version_name(f->quic_version, qv, sizeof qv)
+					: tls_version_name(f->tls_version);
 	if (v)
 		set(x, "version", json_string(v));
-	set(o, "tls", x);
+	set(o, type, x);
 	return o;
 }
 

@@ -303,6 +303,20 @@ def main():
         check(ls and all(decrypted_quic(l) for l in ls), "live: %s" % LIVE["leaks"])
 
     @case
+    def eve_quic_and_http3_records():
+        eve = os.path.join(TMP, "events.json")
+        r, _ = run_ph(pcap, "--keylog", keylog, "--eve", eve)
+        check(r.returncode == 0, "exit %d: %s" % (r.returncode, r.stderr))
+        recs = [json.loads(x) for x in open(eve)]
+        quic = [x for x in recs if x["event_type"] == "quic" and x["dest_port"] == GET_PORT]
+        check(quic and quic[0]["quic"].get("sni") == HOST and quic[0]["quic"].get("version") == "v1",
+              "quic record: %s" % quic)
+        check(not [x for x in recs if x["event_type"] == "tls" and x["proto"] == "UDP"], "tls records for QUIC flows")
+        h3 = [x for x in recs if x["event_type"] == "http" and x["dest_port"] == GET_PORT]
+        check(h3 and h3[0]["http"].get("protocol") == "HTTP/3" and h3[0]["http"].get("hostname") == HOST,
+              "http record of the HTTP/3 request: %s" % h3)
+
+    @case
     def without_keylog_every_flow_named_nothing_decrypted():
         quic = [f for f in NOKL["flows"] if f.get("quic_version")]
         check(len(quic) >= 8, "QUIC flows: %d" % len(quic))
