@@ -30,7 +30,7 @@ FUZZ_PKGS  := clang libclang-rt-14-dev
 BENCH_PKGS := tshark ngrep time valgrind
 
 .PHONY: all check deps-audit fuzz-deps unit e2e apps eve-schema threads live sweep crosscheck deps geoip demo clean install sample report-pdf deb deb-test
-.PHONY: bench bench-deps fuzz fuzz-corpus limits valgrind tls quic diff
+.PHONY: bench bench-quic bench-deps fuzz fuzz-corpus limits valgrind tls quic diff
 all: phonehome
 
 phonehome: build/libphonehome.a build/obj/main.o
@@ -138,6 +138,11 @@ bench: phonehome $(BENCH_TOOLS) bench-deps
 
 bench-deps:
 	@bash tests/deps.sh $(BENCH_PKGS)
+
+# What decrypting QUIC costs (not part of check; root, gtlsclient/gtlsserver, tcpdump): HTTP/3
+# uploads captured in the script's own namespaces, phonehome timed with and without --keylog.
+bench-quic: phonehome
+	@/usr/bin/python3 bench/quic.py ./phonehome build/bench-quic
 
 build/bench/mkcap build/bench/pcapread: build/bench/%: bench/%.c | build/bench
 	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS)
