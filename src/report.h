@@ -12,13 +12,21 @@ enum report_where { WHERE_URL, WHERE_HEADER, WHERE_BODY, WHERE_PAYLOAD, WHERE_DN
  * or address that is not the phone's own), or unknown (no identity file to tell). */
 enum report_subject { SUBJECT_UNKNOWN, SUBJECT_DEVICE, SUBJECT_THIRD_PARTY, SUBJECT__COUNT };
 
+struct report_file {               /* a -w file of a live input (rotate.c) */
+	char *path;
+	char sha256[65];
+	uint64_t packets, bytes, size;  /* bytes: captured, like an input's; size: of the file */
+	int overwritten;               /* removed by the -W ring */
+};
+
 struct report_input {
 	char *path;
 	char sha256[65];
 	const char *link_type;
 	uint64_t packets, bytes, first_us, last_us;
 	char *warning;                 /* e.g. truncated in the middle of a record */
-	char *saved_path;              /* live input: the -w copy the evidence pass re-reads */
+	struct report_file *files;     /* live input: the -w files, in capture order; re-read */
+	size_t nfiles;                 /* by the evidence pass */
 };
 
 struct report_flow {               /* a flow as it ended; side 0 client, side 1 server */
@@ -84,6 +92,7 @@ struct report_stats {
 	uint64_t tls_decrypted_flows, tls_nokey_flows, tls_failed_flows;  /* --keylog: flows decrypted, without a key, failing authentication */
 	uint64_t tls_records_decrypted, tls_records_failed, tls_bytes_decrypted, tls_key_updates;
 	uint64_t kernel_dropped;       /* live capture: pcap_stats drops */  /* ciphertext not inspected; streams that stopped parsing as TLS */
+	uint8_t live;                  /* a live capture: kernel_dropped is reported */
 	size_t patterns;
 };
 
@@ -128,6 +137,9 @@ struct report {
 struct report *report_new(void);
 void report_free(struct report *r);
 struct report_input *report_add_input(struct report *r, const char *path);
+/* A live input's -w files (copied), replacing those it had; and freeing them. */
+void report_input_set_files(struct report_input *in, const struct report_file *f, size_t n);
+void report_input_files_free(struct report_input *in);
 struct report_flow *report_add_flow(struct report *r);
 struct report_leak *report_add_leak(struct report *r);
 void report_warn(struct report *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
