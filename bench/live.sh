@@ -6,14 +6,15 @@
 # usage: bench/live.sh PHONEHOME [WORKDIR]      (root: network namespaces)
 # Each rate step replays the corpus 1 to 8 times (--loop) so that it lasts about 9 s, under 60.
 # env:   BENCH_MB=100 (corpus size, MiB), BENCH_LEAKS=200 (leaking flows, 3 leaks each),
-#        RATES="50 100 200 400 800 top" (tcpreplay --mbps steps; top: --topspeed)
+#        RATES="50 100 200 400 800 top top-w" (tcpreplay --mbps steps; top: --topspeed;
+#        top-w: --topspeed with -w -C 100 -W 3, the raw copy rotated)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PH=$(readlink -f "${1:-./phonehome}")
 W=${2:-build/bench-live}
 MB=${BENCH_MB:-100}
 LEAKS=${BENCH_LEAKS:-200}
-RATES=${RATES:-50 100 200 400 800 top}
+RATES=${RATES:-50 100 200 400 800 top top-w}
 ID=bench/identity.json
 IMEI=862345021234568 PHONE=+919876543210 EMAIL=priya.sharma.test@gmail.com
 DEV=64:09:80:12:34:56          # the phone's MAC in every frame bench/mkcap.c writes
@@ -86,16 +87,19 @@ for rate in $RATES; do
 	# --count: phonehome stops once it has every packet; a drop leaves it to the SIGINT below
 	# each step replays the corpus often enough to last about 9 s (its time at 100 Mbit/s), so the
 	# 32 MiB kernel ring cannot hide a rate phonehome does not sustain: 1 loop at 50 and 100, 8 at 800
-	if [ "$rate" = top ]; then loops=8; else loops=$(( rate < 100 ? 1 : rate / 100 )); fi
+	# top-w: at top speed with the raw copy written too, rotated (-C 100, a ring of 3 files)
+	if [ "${rate#top}" != "$rate" ]; then loops=8; else loops=$(( rate < 100 ? 1 : rate / 100 )); fi
+	wopt=()
+	if [ "$rate" = top-w ]; then rm -f "$W"/raw.pcap*; wopt=(-w "$W/raw.pcap" -C 100 -W 3); fi
 	ip netns exec "$NB" timeout -s INT $((STEP_S + 30)) "$PH" -i "$VB" "${AUDIT[@]}" -Z root --count $((PKTS * loops)) \
-		--json "$out" > /dev/null 2> "$W/live-$rate.err" &
+		"${wopt[@]}" --json "$out" > /dev/null 2> "$W/live-$rate.err" &
 	php=$!
 	for _ in $(seq 300); do  # until its packet socket is open (-q prints no "capturing on")
 		[ "$(ip netns exec "$NB" wc -l < /proc/net/packet)" -gt 1 ] && break
 		sleep 0.1
 	done
 	sleep 0.2
-	if [ "$rate" = top ]; then opt=--topspeed; else opt="--mbps=$rate"; fi
+	if [ "${rate#top}" != "$rate" ]; then opt=--topspeed; else opt="--mbps=$rate"; fi
 	ip netns exec "$NA" timeout "$STEP_S" tcpreplay -i "$VA" -K --loop="$loops" "$opt" "$CAP" \
 		> "$W/tcpreplay-$rate.out" 2>&1 || true
 	for _ in $(seq 100); do kill -0 "$php" 2> /dev/null || break; sleep 0.2; done
@@ -103,5 +107,6 @@ for rate in $RATES; do
 	wait "$php" || true
 	echo "live-$rate $W/tcpreplay-$rate.out $out $loops" >> "$RES"
 done
+rm -f "$W"/raw.pcap*
 
 /usr/bin/python3 bench/live_table.py "$RES" "$W/live.leaks" "$PKTS" "$BYTES"

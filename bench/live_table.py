@@ -43,7 +43,9 @@ for line in open(res):
     n, drops, seen = found(f[2])
     loops = int(f[3])
     ok = n == len(want) and drops == 0 and seen == pkts * loops and not (failed and int(failed.group(1)))
-    label = ("--topspeed" if rate == "top" else f"--mbps {rate}") + (f" --loop {loops}" if loops > 1 else "")
+    label = ("--topspeed" if rate.startswith("top") else f"--mbps {rate}") + (f" --loop {loops}" if loops > 1 else "")
+    if rate == "top-w":
+        label += ", phonehome -w -C 100 -W 3"
     print(f"| {label} | {mbps:.0f} | {pps:,.0f} | {seen} | {drops} | {n} / {len(want)}{'' if ok else ' ✗'} |")
     if not sent or (failed and int(failed.group(1))):
         print(f"|   tcpreplay: {sent.group(0) if sent else 'no summary'}"

@@ -183,6 +183,7 @@ struct capture_live {
 	pcap_t *pc;
 	struct rotate *rot;            /* -w, rotated or not */
 	int done;                      /* -W's last file is full: stop */
+	uint64_t first_us, last_us;    /* packets handed over: first and last times */
 	char err[512];                 /* why -w stopped the capture */
 	capture_fn fn;
 	void *arg;
@@ -280,6 +281,9 @@ static void live_cb(u_char *user, const struct pcap_pkthdr *h, const u_char *dat
 		return;
 	}
 	uint64_t ts = (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec;
+	if (!c->first_us)
+		c->first_us = ts;
+	c->last_us = ts;
 	c->fn(c->arg, pcap_datalink(c->pc), ts, data, h->caplen);
 }
 
@@ -313,7 +317,9 @@ void capture_live_stats(struct capture_live *c, struct capture_live_stats *st)
 {
 	struct pcap_stat ps;
 	memset(st, 0, sizeof *st);
-	if (pcap_stats(c->pc, &ps) == 0) {
+	st->first_us = c->first_us;
+	st->last_us = c->last_us;
+	if (c->pc && pcap_stats(c->pc, &ps) == 0) {
 		st->received = ps.ps_recv;
 		st->dropped = ps.ps_drop;
 		st->if_dropped = ps.ps_ifdrop;
@@ -324,6 +330,7 @@ int capture_live_close(struct capture_live *c, char *errbuf, size_t errlen)
 {
 	int rc = c->rot ? rotate_close(c->rot, errbuf, errlen) : 0;
 	pcap_close(c->pc);
+	c->pc = NULL;  /* what stays readable: the -w files, the first and last times */
 	return rc;
 }
 

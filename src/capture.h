@@ -29,7 +29,10 @@ struct capture_live_opts {
 	size_t count;                  /* -W: a ring of files (-C), or the last file (-G alone) */
 };
 
-struct capture_live_stats { uint64_t received, dropped, if_dropped; };
+struct capture_live_stats {
+	uint64_t received, dropped, if_dropped;  /* pcap_stats */
+	uint64_t first_us, last_us;    /* times of the first and last packet handed over */
+};
 
 /* Opens an interface for live capture (immediate mode, full snaplen, non-blocking);
  * -1 style: NULL with errbuf naming the interface, filter or file at fault. */

@@ -615,8 +615,12 @@ static void live_input_update(struct audit *a, struct report_input *in, struct c
 {
 	size_t n;
 	const struct report_file *f = capture_live_files(c, &n);
+	struct capture_live_stats cs;
+	capture_live_stats(c, &cs);
 	in->packets = a->rep->st.packets;
 	in->bytes = a->rep->st.bytes;
+	in->first_us = cs.first_us;  /* the report's capture times, as a file input's */
+	in->last_us = cs.last_us;
 	report_input_set_files(in, f, n);
 }
 

@@ -349,6 +349,8 @@ def rotate_by_size_every_packet_once():
         check(not f["overwritten"] and os.path.getsize(f["path"]) == f["size"], "size of %s" % f)
         check(f["size"] <= 2000 or f["packets"] == 1, "%s passes -C: %d bytes" % (f["path"], f["size"]))
         check(f["sha256"] == sha256(f["path"]), "sha256 of %s" % f["path"])
+    fs = live["inputs"][0]["first_seen"]
+    check(fs and not fs.startswith("1970") and fs <= live["inputs"][0]["last_seen"], "input times %s" % live["inputs"][0])
     total = sum(f["packets"] for f in files)
     check(total == live["stats"]["packets"] == live["inputs"][0]["packets"],
           "packets in files %d, seen %d" % (total, live["stats"]["packets"]))
