@@ -27,10 +27,10 @@ DEBIAN_PKGS += dpkg-dev git lintian  # make deb(-test): dpkg-buildflags, dpkg-sh
 
 # What `make fuzz` and `make bench` need beyond that (installed by their own -deps targets).
 FUZZ_PKGS  := clang libclang-rt-14-dev
-BENCH_PKGS := tshark ngrep time valgrind
+BENCH_PKGS := tshark ngrep time valgrind tcpreplay
 
 .PHONY: all check deps-audit fuzz-deps unit e2e apps eve-schema threads live sweep crosscheck deps geoip demo clean install sample report-pdf deb deb-test
-.PHONY: bench bench-quic bench-deps fuzz fuzz-corpus limits valgrind tls quic diff
+.PHONY: bench bench-quic bench-live bench-deps fuzz fuzz-corpus limits valgrind tls quic diff
 all: phonehome
 
 phonehome: build/libphonehome.a build/obj/main.o
@@ -143,6 +143,11 @@ bench-deps:
 # uploads captured in the script's own namespaces, phonehome timed with and without --keylog.
 bench-quic: phonehome
 	@/usr/bin/python3 bench/quic.py ./phonehome build/bench-quic
+
+# Live rate (not part of check; root): tcpreplay at rising rates into a veth pair in network
+# namespaces of its own, phonehome -i on the other end; kernel drops and leaks found per rate.
+bench-live: phonehome build/bench/mkcap build/bench/pcapread bench-deps
+	@bash bench/live.sh ./phonehome build/bench-live
 
 build/bench/mkcap build/bench/pcapread: build/bench/%: bench/%.c | build/bench
 	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS)

@@ -2,6 +2,7 @@
  * decode.c knows; timestamps kept in microseconds, the custody SHA-256 taken from the same read. */
 #include "capture.h"
 #include "decode.h"
+#include "rotate.h"
 #include "util.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Names the file in libpcap's open error, refuses link types decode.c cannot read. */
@@ -175,11 +177,14 @@ int capture_read_file(const char *path, capture_fn fn, void *arg, struct report_
 
 #define LIVE_SNAPLEN 262144
 #define LIVE_BUFFER (32 << 20)  /* kernel ring: bursts while we scan must not drop */
+#define LIVE_TIMEOUT_MS 100     /* a ring block is handed over at least this often */
 
 struct capture_live {
 	pcap_t *pc;
-	pcap_dumper_t *dump;
-	char *write_path;
+	struct rotate *rot;            /* -w, rotated or not */
+	int done;                      /* -W's last file is full: stop */
+	uint64_t first_us, last_us;    /* packets handed over: first and last times */
+	char err[512];                 /* why -w stopped the capture */
 	capture_fn fn;
 	void *arg;
 };
@@ -201,14 +206,15 @@ static int live_setup(struct capture_live *c, const struct capture_live_opts *o,
 		}
 	}
 	if (o->write_path) {
-		/* written in place, like tcpdump -w: it is opened as root and kept open after
-		 * privileges are dropped, and every packet in it is flushed by the end */
-		c->write_path = util_xstrdup(o->write_path);
-		c->dump = pcap_dump_open(c->pc, c->write_path);
-		if (!c->dump) {
-			snprintf(errbuf, errlen, "-w %s: %s", o->write_path, pcap_geterr(c->pc));
+		/* written in place, like tcpdump -w: the first file is opened as root and kept open
+		 * after privileges are dropped (the next ones, -C/-G, as the user dropped to) */
+		struct rotate_opts ro = { o->write_path, o->max_bytes, o->every_us, o->count };
+		struct timespec now;
+		clock_gettime(CLOCK_REALTIME, &now);
+		c->rot = rotate_open(c->pc, &ro, (uint64_t)now.tv_sec * 1000000u + (uint64_t)now.tv_nsec / 1000,
+				     errbuf, errlen);
+		if (!c->rot)
 			return -1;
-		}
 	}
 	return 0;
 }
@@ -225,7 +231,11 @@ struct capture_live *capture_live_open(const struct capture_live_opts *o, char *
 	}
 	pcap_set_snaplen(c->pc, LIVE_SNAPLEN);
 	pcap_set_promisc(c->pc, o->promisc);
-	pcap_set_immediate_mode(c->pc, 1);
+	/* not immediate mode: libpcap then uses TPACKET_V3, whose blocks hold packets at their
+	 * own size; immediate mode's TPACKET_V2 gives every packet a slot of the largest frame
+	 * (64 KiB on an interface with offloads), so 32 MiB held only ~500 packets and a short
+	 * stall dropped. Packets arrive within LIVE_TIMEOUT_MS instead of at once. */
+	pcap_set_timeout(c->pc, LIVE_TIMEOUT_MS);
 	pcap_set_buffer_size(c->pc, LIVE_BUFFER);
 	int rc = pcap_activate(c->pc);
 	if (rc < 0) {
@@ -243,10 +253,8 @@ struct capture_live *capture_live_open(const struct capture_live_opts *o, char *
 		goto fail;
 	return c;
 fail:
-	if (c->dump)
-		pcap_dump_close(c->dump);
+	rotate_free(c->rot);
 	pcap_close(c->pc);
-	free(c->write_path);
 	free(c);
 	return NULL;
 }
@@ -264,9 +272,18 @@ int capture_live_link_type(const struct capture_live *c)
 static void live_cb(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
 {
 	struct capture_live *c = (struct capture_live *)user;
-	if (c->dump)
-		pcap_dump((u_char *)c->dump, h, data);
+	if (c->done || c->err[0])
+		return;  /* the rest of a batch after a stop: neither written nor audited */
+	int w = c->rot ? rotate_write(c->rot, h, data, c->err, sizeof c->err) : 1;
+	if (w <= 0) {  /* each packet audited is in exactly one file */
+		c->done = w == 0;
+		pcap_breakloop(c->pc);
+		return;
+	}
 	uint64_t ts = (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec;
+	if (!c->first_us)
+		c->first_us = ts;
+	c->last_us = ts;
 	c->fn(c->arg, pcap_datalink(c->pc), ts, data, h->caplen);
 }
 
@@ -275,14 +292,34 @@ int capture_live_dispatch(struct capture_live *c, capture_fn fn, void *arg, int 
 	c->fn = fn;
 	c->arg = arg;
 	int n = pcap_dispatch(c->pc, max, live_cb, (u_char *)c);
+	if (c->err[0])
+		return -1;
 	return n == PCAP_ERROR_BREAK ? 0 : n;
+}
+
+int capture_live_done(const struct capture_live *c)
+{
+	return c->done;
+}
+
+const char *capture_live_error(const struct capture_live *c)
+{
+	return c->err[0] ? c->err : NULL;
+}
+
+const struct report_file *capture_live_files(struct capture_live *c, size_t *n)
+{
+	*n = 0;
+	return c->rot ? rotate_files(c->rot, n) : NULL;
 }
 
 void capture_live_stats(struct capture_live *c, struct capture_live_stats *st)
 {
 	struct pcap_stat ps;
 	memset(st, 0, sizeof *st);
-	if (pcap_stats(c->pc, &ps) == 0) {
+	st->first_us = c->first_us;
+	st->last_us = c->last_us;
+	if (c->pc && pcap_stats(c->pc, &ps) == 0) {
 		st->received = ps.ps_recv;
 		st->dropped = ps.ps_drop;
 		st->if_dropped = ps.ps_ifdrop;
@@ -291,18 +328,18 @@ void capture_live_stats(struct capture_live *c, struct capture_live_stats *st)
 
 int capture_live_close(struct capture_live *c, char *errbuf, size_t errlen)
 {
-	int rc = 0;
-	if (c->dump) {
-		if (pcap_dump_flush(c->dump) != 0) {
-			snprintf(errbuf, errlen, "-w %s: cannot finish the capture file", c->write_path);
-			rc = -1;
-		}
-		pcap_dump_close(c->dump);
-	}
+	int rc = c->rot ? rotate_close(c->rot, errbuf, errlen) : 0;
 	pcap_close(c->pc);
-	free(c->write_path);
-	free(c);
+	c->pc = NULL;  /* what stays readable: the -w files, the first and last times */
 	return rc;
+}
+
+void capture_live_free(struct capture_live *c)
+{
+	if (!c)
+		return;
+	rotate_free(c->rot);
+	free(c);
 }
 
 int capture_list_interfaces(FILE *out, char *errbuf, size_t errlen)

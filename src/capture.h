@@ -24,21 +24,36 @@ struct capture_live_opts {
 	const char *filter;            /* BPF, or NULL */
 	int promisc;
 	const char *write_path;        /* -w: raw capture copy, or NULL */
+	uint64_t max_bytes;            /* -C: rotate before a file passes this many bytes; 0 never */
+	uint64_t every_us;             /* -G: rotate every this much capture time; 0 never */
+	size_t count;                  /* -W: a ring of files (-C), or the last file (-G alone) */
 };
 
-struct capture_live_stats { uint64_t received, dropped, if_dropped; };
+struct capture_live_stats {
+	uint64_t received, dropped, if_dropped;  /* pcap_stats */
+	uint64_t first_us, last_us;    /* times of the first and last packet handed over */
+};
 
 /* Opens an interface for live capture (immediate mode, full snaplen, non-blocking);
  * -1 style: NULL with errbuf naming the interface, filter or file at fault. */
 struct capture_live *capture_live_open(const struct capture_live_opts *o, char *errbuf, size_t errlen);
 /* A descriptor to poll(2) for readability. */
 int capture_live_fd(const struct capture_live *c);
-/* Hands every waiting packet to fn (and to the -w file); returns the count or -1. */
+/* Hands every waiting packet to fn (and to the -w file); returns the count or -1
+ * (the interface is gone, or a -w file failed: capture_live_error says which). */
 int capture_live_dispatch(struct capture_live *c, capture_fn fn, void *arg, int max);
+/* 1 once -W's last -G file is done: the capture is to stop. */
+int capture_live_done(const struct capture_live *c);
+/* Why a -w file stopped the capture, or NULL. */
+const char *capture_live_error(const struct capture_live *c);
+/* The -w files so far in capture order (the open one flushed and hashed as it stands). */
+const struct report_file *capture_live_files(struct capture_live *c, size_t *n);
 int capture_live_link_type(const struct capture_live *c);
 void capture_live_stats(struct capture_live *c, struct capture_live_stats *st);
-/* Closes; the -w file is flushed. -1 with errbuf if that fails. */
+/* Stops capturing; the -w file is flushed and closed, its list stays readable until
+ * capture_live_free. -1 with errbuf if the file could not be finished. */
 int capture_live_close(struct capture_live *c, char *errbuf, size_t errlen);
+void capture_live_free(struct capture_live *c);
 /* Prints the interfaces libpcap can capture on; -1 with errbuf on failure. */
 int capture_list_interfaces(FILE *out, char *errbuf, size_t errlen);
 

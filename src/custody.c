@@ -94,9 +94,18 @@ json_t *custody_json(const struct audit *a, const struct custody *c)
 	json_object_set_new(o, "tool_version", json_string(PH_VERSION));
 	json_object_set_new(o, "command_line", json_string(c->command_line));
 	json_object_set_new(o, "workers", json_integer((json_int_t)c->workers));
-	for (size_t i = 0; i < a->rep->ninputs; i++)
-		json_array_append_new(in, json_pack("{s:s,s:s}", "path", a->rep->inputs[i].path, "sha256",
-						    a->rep->inputs[i].sha256));
+	for (size_t i = 0; i < a->rep->ninputs; i++) {
+		const struct report_input *ri = &a->rep->inputs[i];
+		json_t *e = json_pack("{s:s,s:s}", "path", ri->path, "sha256", ri->sha256);
+		if (ri->nfiles) {  /* a live input: the -w files written, each hashed as written */
+			json_t *files = json_array();
+			for (size_t k = 0; k < ri->nfiles; k++)
+				json_array_append_new(files, json_pack("{s:s,s:s,s:b}", "path", ri->files[k].path, "sha256",
+								       ri->files[k].sha256, "overwritten", ri->files[k].overwritten));
+			json_object_set_new(e, "files", files);
+		}
+		json_array_append_new(in, e);
+	}
 	json_object_set_new(o, "inputs", in);
 	json_object_set_new(o, "identity_path", c->identity_path ? json_string(c->identity_path) : json_null());
 	json_object_set_new(o, "identity_sha256", c->identity_sha256[0] ? json_string(c->identity_sha256) : json_null());

@@ -191,15 +191,19 @@ int evidence_write(const struct report *r, const char *dir, struct evidence *ev,
 	struct pass ps = { .dir = dir, .ev = ev, .err = errbuf, .errlen = errlen };
 	index_flows(&ps, r);
 	for (size_t i = 0; i < r->ninputs && !ps.failed; i++) {
-		struct report_input in;
-		struct stat sb;
-		memset(&in, 0, sizeof in);
-		const char *path = r->inputs[i].saved_path ? r->inputs[i].saved_path : r->inputs[i].path;
-		if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
-			continue;  /* a live interface without -w: nothing to re-read */
-		if (capture_read_file(path, on_packet, &ps, &in, NULL, errbuf, errlen) < 0)
-			ps.failed = 1;
-		free(in.warning);
+		const struct report_input *ri = &r->inputs[i];
+		for (size_t k = 0; k < (ri->nfiles ? ri->nfiles : 1) && !ps.failed; k++) {
+			struct report_input in;
+			struct stat sb;
+			memset(&in, 0, sizeof in);
+			/* a live input: its -w files in capture order, but those the -W ring removed */
+			const char *path = ri->nfiles ? ri->files[k].path : ri->path;
+			if ((ri->nfiles && ri->files[k].overwritten) || stat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
+				continue;  /* a live interface without -w: nothing to re-read */
+			if (capture_read_file(path, on_packet, &ps, &in, NULL, errbuf, errlen) < 0)
+				ps.failed = 1;
+			free(in.warning);
+		}
 	}
 	if (!ps.failed && ev->nfiles == 0)
 		dumper(&ps, first_dlt(r));  /* no leak: a valid, empty evidence.pcap */

@@ -12,6 +12,7 @@
 
 #define STATUS_EVERY_S 2.0
 #define STATUS_EVERY_PLAIN_S 10.0       /* a log, not a terminal: fewer lines */
+#define DRAIN_S 0.25                    /* past capture.c's block timeout (100 ms) */
 
 static const struct live_opts *g_lo;  /* the printers' options; one live run per process */
 
@@ -72,10 +73,18 @@ void live_attach(struct audit *a, const struct live_opts *o)
 	a->on_device = print_device;
 }
 
+/* The kernel's drops so far into stats (quiet or not: the report carries them). */
+static void update_drops(struct audit *a, struct capture_live *c, struct capture_live_stats *cs)
+{
+	capture_live_stats(c, cs);
+	a->rep->st.kernel_dropped = cs->dropped + cs->if_dropped;
+	a->rep->st.live = 1;
+}
+
 static void status_line(struct audit *a, struct capture_live *c, const struct live_opts *o, int final)
 {
 	struct capture_live_stats cs;
-	capture_live_stats(c, &cs);
+	update_drops(a, c, &cs);
 	size_t foreign = 0;
 	for (size_t i = 0; i < a->rep->nflows; i++)
 		foreign += a->rep->flows[i].foreign;
@@ -83,12 +92,28 @@ static void status_line(struct audit *a, struct capture_live *c, const struct li
 		o->status_tty ? "\r\033[K" : "", (unsigned long long)a->rep->st.packets,
 		(unsigned long long)flow_table_stats(a->ft)->created, foreign, a->rep->nleaks,
 		(unsigned long long)(cs.dropped + cs.if_dropped), o->status_tty && !final ? "" : "\n");
-	a->rep->st.kernel_dropped = cs.dropped + cs.if_dropped;
 }
 
 static void on_packet(void *arg, int dlt, uint64_t ts_us, const uint8_t *p, size_t caplen)
 {
 	audit_packet(arg, dlt, ts_us, p, caplen);
+}
+
+/* At a stop: what the kernel holds in a ring block not yet handed over (up to the capture's
+ * timeout old) is read too, so that nothing that arrived before the stop is left out. */
+static void drain(struct audit *a, struct capture_live *c, const struct live_opts *o)
+{
+	struct pollfd pfd = { .fd = capture_live_fd(c), .events = POLLIN };
+	double end = now_s() + DRAIN_S;
+	for (double t = now_s(); t < end && !capture_live_done(c); t = now_s()) {
+		if (o->count && a->rep->st.packets >= o->count)
+			return;
+		if (poll(&pfd, 1, (int)((end - t) * 1000) + 1) < 0 && errno != EINTR)
+			return;
+		int max = o->count ? (int)(o->count - a->rep->st.packets) : -1;
+		if (capture_live_dispatch(c, on_packet, a, max) < 0)
+			return;
+	}
 }
 
 int live_run(struct audit *a, struct capture_live *c, const struct live_opts *o, struct live_signals sig,
@@ -104,7 +129,9 @@ int live_run(struct audit *a, struct capture_live *c, const struct live_opts *o,
 		if (o->count && a->rep->st.packets >= o->count)
 			break;
 		if (*sig.hup) {
+			struct capture_live_stats cs;
 			*sig.hup = 0;
+			update_drops(a, c, &cs);
 			interim(arg);
 		}
 		if (!o->quiet && t >= next_status) {
@@ -119,11 +146,18 @@ int live_run(struct audit *a, struct capture_live *c, const struct live_opts *o,
 		}
 		int max = o->count ? (int)(o->count - a->rep->st.packets) : -1;
 		if (capture_live_dispatch(c, on_packet, a, max) < 0) {
-			snprintf(errbuf, errlen, "capture stopped: interface gone or error");
+			const char *why = capture_live_error(c);
+			snprintf(errbuf, errlen, "capture stopped: %s", why ? why : "interface gone or error");
 			rc = -1;
 			break;
 		}
+		if (capture_live_done(c))  /* -G -W: the last file is done, as tcpdump stops */
+			break;
 	}
+	if (rc == 0 && !capture_live_done(c))
+		drain(a, c, o);
+	struct capture_live_stats cs;
+	update_drops(a, c, &cs);
 	if (!o->quiet)
 		status_line(a, c, o, 1);
 	return rc;

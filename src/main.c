@@ -14,6 +14,7 @@
 #include "util.h"
 #include <errno.h>
 #include <getopt.h>
+#include <glob.h>
 #include <grp.h>
 #include <limits.h>
 #include <pwd.h>
@@ -29,6 +30,8 @@
 struct options {
 	const char *inputs[MAX_INPUTS];
 	size_t ninputs;
+	char *globbed[MAX_INPUTS];     /* -r PATTERN's matches, freed at the end */
+	size_t nglobbed;
 	const char *json_path;
 	const char *report_dir, *eve_path, *format;  /* -o DIR, --eve FILE, --format text|json|md */
 	int pdf;
@@ -54,12 +57,19 @@ static void usage(FILE *out)
 		"       phonehome diff OLD NEW [--json FILE] [-o DIR] [--fail-on-new]\n"
 		"Audits what a phone sends: flows, app protocols (nDPI), destination countries\n"
 		"(MaxMind DB) and the phone's identifiers leaving it.\n\n"
-		"  -r, --read FILE        capture file (pcap or pcapng); repeatable\n"
+		"  -r, --read FILE        capture file (pcap or pcapng); repeatable; a quoted pattern\n"
+		"                         ('raw.pcap*') reads every match in version order\n"
 		"  -i, --interface IFACE  capture live on IFACE (e.g. the hotspot's wlan0)\n"
 		"      --list-interfaces  list the interfaces that can be captured\n"
 		"      --filter BPF       capture filter (live); narrowed to --device traffic\n"
 		"      --no-promisc       do not put the interface in promiscuous mode\n"
 		"  -w FILE                also write the raw live capture (pcap) to FILE\n"
+		"  -C MB                  with -w: a new file (FILE1, FILE2, ...) before one passes MB\n"
+		"                         million bytes\n"
+		"  -G SECONDS             with -w: a new file every SECONDS of capture time (FILE may\n"
+		"                         hold strftime conversions)\n"
+		"  -W COUNT               with -C: keep the last COUNT files (the oldest is removed);\n"
+		"                         with -G alone: stop after COUNT files\n"
 		"      --duration SECONDS stop a live capture after this long\n"
 		"      --count PACKETS    stop a live capture after this many packets\n"
 		"  -q, --quiet            no live leak lines or status line\n"
@@ -185,12 +195,40 @@ static void app_arg(struct options *o, const char *arg)
 	o->ao.apps[o->ao.napps++] = arg;
 }
 
+static int cmp_version(const void *a, const void *b)
+{
+	return strverscmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* -r PATTERN (quoted, so the shell leaves it): every match, in version order so that a
+ * rotated set (raw.pcap, raw.pcap1, ..., raw.pcap10) is read as it was captured. */
+static void add_glob(struct options *o, const char *pat)
+{
+	glob_t g;
+	int rc = glob(pat, GLOB_ERR, NULL, &g);
+	if (rc == GLOB_NOMATCH)
+		die("-r %s: no file matches%s", pat, "");
+	if (rc != 0)
+		die("-r %s: cannot expand the pattern%s", pat, "");
+	qsort(g.gl_pathv, g.gl_pathc, sizeof *g.gl_pathv, cmp_version);
+	for (size_t i = 0; i < g.gl_pathc; i++) {
+		if (o->ninputs == MAX_INPUTS)
+			die("-r: more than %s inputs%s", "256", "");
+		o->inputs[o->ninputs++] = o->globbed[o->nglobbed++] = util_xstrdup(g.gl_pathv[i]);
+	}
+	globfree(&g);
+}
+
 static void parse_opt(struct options *o, int c, const char *arg)
 {
 	char err[256];
 	struct policy *p = &o->ao.policy;
 	switch (c) {
 	case 'r':
+		if (strpbrk(arg, "*?[") && access(arg, F_OK) != 0) {  /* a file so named is read as it is */
+			add_glob(o, arg);
+			break;
+		}
 		if (o->ninputs == MAX_INPUTS)
 			die("-r: more than %s inputs%s", "256", "");
 		o->inputs[o->ninputs++] = arg;
@@ -243,6 +281,16 @@ static void parse_opt(struct options *o, int c, const char *arg)
 		break;
 	case 'i': o->iface = arg; break;
 	case 'w': o->lo.write_path = arg; break;
+	case 'C': {
+		char *end;
+		double v = strtod(arg, &end);
+		if (!arg[0] || *end || !(v > 0) || v > 1e6 || v * 1e6 < 1)
+			die("-C: \"%s\" is not a file size in millions of bytes (0 < MB <= 1000000)%s", arg, "");
+		o->lo.max_bytes = (uint64_t)(v * 1e6);
+		break;
+	}
+	case 'G': o->lo.every_us = (uint64_t)count_arg("-G", arg, 31536000) * 1000000u; break;
+	case 'W': o->lo.count = count_arg("-W", arg, 1000000); break;
 	case 'q': o->live.quiet = 1; break;
 	case 'Z': o->user = arg; break;
 	case O_LIST: o->list_ifaces = 1; break;
@@ -307,7 +355,7 @@ static void parse_args(struct options *o, int argc, char **argv)
 	};
 	opterr = 0;
 	int c;
-	while ((c = getopt_long(argc, argv, ":r:i:w:Z:o:qhV", longs, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":r:i:w:C:G:W:Z:o:qhV", longs, NULL)) != -1) {
 		if (c == 'h') {
 			usage(stdout);
 			exit(0);
@@ -332,6 +380,10 @@ static void parse_args(struct options *o, int argc, char **argv)
 		die("no input: give a capture file with -r FILE or an interface with -i IFACE (see --help)%s%s", "", "");
 	if (!o->iface && (o->lo.write_path || o->lo.filter || o->live.duration_s > 0 || o->live.count))
 		die("-w, --filter, --duration and --count need a live capture (-i IFACE)%s%s", "", "");
+	if ((o->lo.max_bytes || o->lo.every_us || o->lo.count) && !o->lo.write_path)
+		die("-C, -G and -W rotate the -w file: give -w FILE%s%s", "", "");
+	if (o->lo.count && !o->lo.max_bytes && !o->lo.every_us)
+		die("-W needs -C (a ring of files) or -G (the number of files)%s%s", "", "");
 	if (o->iface && o->threads > 1)
 		die("--threads is for capture files (-r): a live capture is audited by one worker%s%s", "", "");
 }
@@ -575,6 +627,20 @@ static int finish_outputs(const struct audit *a, const struct options *o)
 	return rc;
 }
 
+/* The live input's counts and -w files as they stand. */
+static void live_input_update(struct audit *a, struct report_input *in, struct capture_live *c)
+{
+	size_t n;
+	const struct report_file *f = capture_live_files(c, &n);
+	struct capture_live_stats cs;
+	capture_live_stats(c, &cs);
+	in->packets = a->rep->st.packets;
+	in->bytes = a->rep->st.bytes;
+	in->first_us = cs.first_us;  /* the report's capture times, as a file input's */
+	in->last_us = cs.last_us;
+	report_input_set_files(in, f, n);
+}
+
 /* SIGHUP during a live capture: the reports as they stand, and carry on. */
 static void write_interim(void *arg)
 {
@@ -582,6 +648,7 @@ static void write_interim(void *arg)
 	struct audit *a = ctx[0], snap = *(struct audit *)ctx[0];
 	struct report r;
 	char err[1024];
+	live_input_update(a, &a->rep->inputs[a->rep->ninputs - 1], ctx[2]);
 	audit_snapshot(a, &r);
 	snap.rep = &r;
 	if (write_reports(&snap, ctx[1], err, sizeof err) < 0)
@@ -631,16 +698,14 @@ static void run_live(struct audit *a, struct options *o)
 	o->live.color = isatty(STDOUT_FILENO);
 	o->live.status_tty = isatty(STDERR_FILENO);
 	live_attach(a, &o->live);
-	void *ctx[2] = { a, o };
+	void *ctx[3] = { a, o, c };
 	struct live_signals sig = { &g_stop, &g_hup };
 	if (live_run(a, c, &o->live, sig, write_interim, ctx, err, sizeof err) < 0)
 		report_warn(a->rep, "%s", err);
-	in->packets = a->rep->st.packets;
-	in->bytes = a->rep->st.bytes;
 	if (capture_live_close(c, err, sizeof err) < 0)
 		report_warn(a->rep, "%s", err);
-	else if (o->lo.write_path)
-		in->saved_path = util_xstrdup(o->lo.write_path);
+	live_input_update(a, in, c);
+	capture_live_free(c);
 	free(filter);
 }
 
@@ -695,5 +760,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "phonehome: warning: %s\n", a.rep->warnings[a.unscanned_warning - 1]);
 	int rc = finish_outputs(&a, &o);
 	audit_close(&a);
+	for (size_t i = 0; i < o.nglobbed; i++)
+		free(o.globbed[i]);
 	return rc;
 }

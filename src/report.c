@@ -20,7 +20,7 @@ void report_free(struct report *r)
 	for (size_t i = 0; i < r->ninputs; i++) {
 		free(r->inputs[i].path);
 		free(r->inputs[i].warning);
-		free(r->inputs[i].saved_path);
+		report_input_files_free(&r->inputs[i]);
 	}
 	for (size_t i = 0; i < r->nleaks; i++)
 		free(r->leaks[i].evidence);
@@ -48,6 +48,26 @@ static void *grow(void **arr, size_t *n, size_t *cap, size_t size)
 	void *e = (char *)*arr + (*n)++ * size;
 	memset(e, 0, size);
 	return e;
+}
+
+void report_input_files_free(struct report_input *in)
+{
+	for (size_t i = 0; i < in->nfiles; i++)
+		free(in->files[i].path);
+	free(in->files);
+	in->files = NULL;
+	in->nfiles = 0;
+}
+
+void report_input_set_files(struct report_input *in, const struct report_file *f, size_t n)
+{
+	report_input_files_free(in);
+	in->files = n ? util_xcalloc(n, sizeof *f) : NULL;
+	for (size_t i = 0; i < n; i++) {
+		in->files[i] = f[i];
+		in->files[i].path = util_xstrdup(f[i].path);
+	}
+	in->nfiles = n;
 }
 
 struct report_input *report_add_input(struct report *r, const char *path)

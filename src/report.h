@@ -13,13 +13,21 @@ enum report_where { WHERE_URL, WHERE_HEADER, WHERE_BODY, WHERE_PAYLOAD, WHERE_DN
  * or address that is not the phone's own), or unknown (no identity file to tell). */
 enum report_subject { SUBJECT_UNKNOWN, SUBJECT_DEVICE, SUBJECT_THIRD_PARTY, SUBJECT__COUNT };
 
+struct report_file {               /* a -w file of a live input (rotate.c) */
+	char *path;
+	char sha256[65];
+	uint64_t packets, bytes, size;  /* bytes: captured, like an input's; size: of the file */
+	int overwritten;               /* removed by the -W ring */
+};
+
 struct report_input {
 	char *path;
 	char sha256[65];
 	const char *link_type;
 	uint64_t packets, bytes, first_us, last_us;
 	char *warning;                 /* e.g. truncated in the middle of a record */
-	char *saved_path;              /* live input: the -w copy the evidence pass re-reads */
+	struct report_file *files;     /* live input: the -w files, in capture order; re-read */
+	size_t nfiles;                 /* by the evidence pass */
 };
 
 struct report_flow {               /* a flow as it ended; side 0 client, side 1 server */
@@ -94,7 +102,8 @@ struct report_stats {
 	uint64_t quic_flows, quic_packets_decrypted, quic_packets_failed, quic_bytes_decrypted, quic_key_updates;
 	uint64_t quic_stream_bytes_dropped;  /* QUIC streams beyond the caps, not scanned */
 	uint64_t kernel_dropped;       /* live capture: pcap_stats drops */
-	uint64_t spill_bytes;          /* ended flows written to temporary files (report_spill.c) */  /* ciphertext not inspected; streams that stopped parsing as TLS */
+	uint64_t spill_bytes;          /* ended flows written to temporary files (report_spill.c) */
+	uint8_t live;                  /* a live capture: kernel_dropped is reported */
 	size_t patterns;
 };
 
@@ -141,6 +150,9 @@ struct report {
 struct report *report_new(void);
 void report_free(struct report *r);
 struct report_input *report_add_input(struct report *r, const char *path);
+/* A live input's -w files (copied), replacing those it had; and freeing them. */
+void report_input_set_files(struct report_input *in, const struct report_file *f, size_t n);
+void report_input_files_free(struct report_input *in);
 struct report_flow *report_add_flow(struct report *r);
 struct report_leak *report_add_leak(struct report *r);
 void report_warn(struct report *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -306,6 +306,22 @@ static json_t *leak_json(const struct audit *a, const struct report_leak *l)
 	return o;
 }
 
+/* A live input's -w files: path, hash, counts, and whether the -W ring removed it. */
+static json_t *files_json(const struct report_input *in)
+{
+	json_t *arr = json_array();
+	for (size_t i = 0; i < in->nfiles; i++) {
+		const struct report_file *f = &in->files[i];
+		json_t *o = json_pack("{s:s,s:s}", "path", f->path, "sha256", f->sha256);
+		json_object_set_new(o, "packets", json_integer((json_int_t)f->packets));
+		json_object_set_new(o, "bytes", json_integer((json_int_t)f->bytes));
+		json_object_set_new(o, "size", json_integer((json_int_t)f->size));
+		json_object_set_new(o, "overwritten", json_boolean(f->overwritten));
+		json_array_append_new(arr, o);
+	}
+	return arr;
+}
+
 static json_t *inputs_json(const struct report *r)
 {
 	json_t *arr = json_array();
@@ -320,6 +336,8 @@ static json_t *inputs_json(const struct report *r)
 		json_object_set_new(o, "first_seen", in->packets ? jtime(in->first_us) : json_null());
 		json_object_set_new(o, "last_seen", in->packets ? jtime(in->last_us) : json_null());
 		json_object_set_new(o, "warning", jstr_or_null(in->warning));
+		if (in->nfiles)
+			json_object_set_new(o, "files", files_json(in));
 		json_array_append_new(arr, o);
 	}
 	return arr;
@@ -391,6 +409,8 @@ static json_t *stats_json(const struct report_stats *s)
 	SET_U64(o, "leaks_dropped", s->leaks_dropped);
 	if (s->spill_bytes)  /* ended flows that waited in a temporary file */
 		SET_U64(o, "spill_bytes", s->spill_bytes);
+	if (s->live)
+		SET_U64(o, "kernel_dropped", s->kernel_dropped);
 	return o;
 }
 

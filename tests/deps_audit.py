@@ -155,12 +155,25 @@ def first_string(node):
     return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
 
 
+def which_or(tree):
+    """`which("chromium") or which("chromium-browser")`: [(the calls, their names)]."""
+    groups = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.Or):
+            calls = [v for v in node.values if isinstance(v, ast.Call) and v.args
+                     and getattr(v.func, "attr", getattr(v.func, "id", "")) == "which" and first_string(v.args[0])]
+            if len(calls) == len(node.values) > 1:
+                groups.append((calls, [first_string(c.args[0]) for c in calls]))
+    return groups
+
+
 def python_programs(path, tree):
     """Programs named in subprocess calls: ["prog", ...], run("prog", ...), which("prog"),
     and the command after `ip netns exec NS`."""
     found = []
+    alternatives = {id(c) for calls, _ in which_or(tree) for c in calls}
     for node in ast.walk(tree):
-        if not isinstance(node, ast.Call) or not node.args:
+        if not isinstance(node, ast.Call) or not node.args or id(node) in alternatives:
             continue
         f = node.func
         name = f.attr if isinstance(f, ast.Attribute) else getattr(f, "id", "")
@@ -191,7 +204,7 @@ def python_alternatives(path, tree):
                  and isinstance(c.args[0], ast.Name) and c.args[0].id == node.target.id]
         if calls and all(names):
             found.append((path, names))
-    return found
+    return found + [(path, names) for _, names in which_or(tree)]
 
 
 def python_imports(path, tree):

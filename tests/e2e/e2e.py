@@ -9,6 +9,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -535,6 +536,26 @@ def multiple_inputs():
     one(r, "android_id", kind="android_id")
     one(r, "carrier", kind="carrier")
     check(r.rep["stats"]["packets"] == 12, "stats.packets %r, want 12" % r.rep["stats"]["packets"])
+
+
+@case
+def read_glob_in_version_order():
+    # a rotated set as -w -C names it: raw.pcap, raw.pcap1, ..., raw.pcap10; read in that order
+    d = tempfile.mkdtemp(dir=OUT)
+    srcs = [fx("udp_payload.pcap"), fx("kind_carrier.pcap")]
+    names = ["raw.pcap", "raw.pcap2", "raw.pcap10"]
+    for n, src in zip(names, srcs + srcs[:1]):
+        shutil.copyfile(src, os.path.join(d, n))
+    rc, out, err = ph(["-r", os.path.join(d, "raw.pcap*"), "--identity", IDENT, "--no-geoip",
+                       "--json", os.path.join(d, "g.json")])
+    check(rc == 0, "glob: exit %d: %s" % (rc, err[-300:]))
+    rep = json.load(open(os.path.join(d, "g.json")))
+    got = [os.path.basename(i["path"]) for i in rep["inputs"]]
+    check(got == names, "inputs %s, want version order %s" % (got, names))
+    check(rep["inputs"][2]["sha256"] == sha256(os.path.join(d, "raw.pcap10")), "inputs sha256")
+    check(any(lk["kind"] == "carrier" for lk in rep["leaks"]), "no carrier leak from raw.pcap2")
+    rc, out, err = ph(["-r", os.path.join(d, "none*.pcap"), "--no-geoip"])
+    check(rc == 2 and err.count("\n") == 1 and "no file matches" in err, "no match: %d %r" % (rc, err))
 
 
 @case

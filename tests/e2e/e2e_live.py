@@ -8,6 +8,7 @@ addresses, only inside namespaces this script creates and always removes.
 Needs root (CI runs as root); elsewhere every case is skipped with a message.
 Usage: PHONEHOME=build/san/phonehome /usr/bin/python3 tests/e2e/e2e_live.py
 """
+import hashlib
 import json
 import os
 import select
@@ -301,6 +302,131 @@ def bad_interface_and_filter():
     check(r.returncode == 2 and r.stderr.count("\n") == 1, "-i with -r: %d %r" % (r.returncode, r.stderr))
     r = ns(SERVER, PH, "--list-interfaces", check=False)
     check(r.returncode == 0 and VS in r.stdout, "--list-interfaces: %r" % r.stdout)
+
+
+def sha256(path):
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def leak_key(rep):
+    return sorted((l["kind"], l["where"], l["encoding"], l["dest_ip"]) for l in rep["leaks"]
+                  if l["src_ip"] in (PHONE_IP, PHONE_IP6))
+
+
+def offline(d, pattern, name="offline.json"):
+    off = os.path.join(d, name)
+    r = sh(PH, "-r", pattern, "--identity", IDENTITY, "--no-geoip", "--device", PHONE_IP,
+           "--device", PHONE_IP6, "--json", off, check=False)
+    check(r.returncode == 0, "offline -r %s: exit %d: %s" % (pattern, r.returncode, r.stderr[-300:]))
+    return json.load(open(off))
+
+
+@case
+def rotate_by_size_every_packet_once():
+    d = outdir()
+    cap, rdir = os.path.join(d, "raw.pcap"), os.path.join(d, "report")
+    ph = Live(d, "-w", cap, "-C", "0.002", "-o", rdir)
+    phone_requests()
+    time.sleep(0.3)
+    ph.p.send_signal(signal.SIGHUP)  # the interim report lists the files so far
+    for _ in range(50):
+        if os.path.exists(ph.json):
+            break
+        time.sleep(0.1)
+    interim = json.load(open(ph.json))
+    check(len(interim["inputs"][0].get("files", [])) >= 2, "interim files: %s" % interim["inputs"][0])
+    phone_requests(SERVER_IP6)
+    time.sleep(0.5)
+    rc, _, err = ph.stop()
+    check(rc == 0, "exit %d: %s" % (rc, err[-300:]))
+    live = ph.report()
+    files = live["inputs"][0]["files"]
+    names = [os.path.basename(f["path"]) for f in files]
+    check(len(files) >= 3, "only %d files with -C 0.002: %s" % (len(files), names))
+    check(names == ["raw.pcap"] + ["raw.pcap%d" % i for i in range(1, len(files))], "names %s" % names)
+    for f in files:
+        check(not f["overwritten"] and os.path.getsize(f["path"]) == f["size"], "size of %s" % f)
+        check(f["size"] <= 2000 or f["packets"] == 1, "%s passes -C: %d bytes" % (f["path"], f["size"]))
+        check(f["sha256"] == sha256(f["path"]), "sha256 of %s" % f["path"])
+    fs = live["inputs"][0]["first_seen"]
+    check(fs and not fs.startswith("1970") and fs <= live["inputs"][0]["last_seen"], "input times %s" % live["inputs"][0])
+    total = sum(f["packets"] for f in files)
+    check(total == live["stats"]["packets"] == live["inputs"][0]["packets"],
+          "packets in files %d, seen %d" % (total, live["stats"]["packets"]))
+    cust = live["custody"]["inputs"][0]["files"] if "custody" in live else files
+    check([c["sha256"] for c in cust] == [f["sha256"] for f in files], "custody files %s" % cust)
+    off = offline(d, os.path.join(d, "raw.pcap*"))
+    check([os.path.basename(i["path"]) for i in off["inputs"]] == names, "glob order %s" % off["inputs"])
+    check(off["stats"]["packets"] == total, "offline packets %d != %d" % (off["stats"]["packets"], total))
+    check(leak_key(live) and leak_key(live) == leak_key(off), "live %s != offline %s" % (leak_key(live), leak_key(off)))
+    check(os.path.getsize(os.path.join(rdir, "evidence.pcap")) > 24 + 16 * 5, "no evidence from the rotated set")
+
+
+@case
+def rotate_by_time_with_strftime():
+    d = outdir()
+    ph = Live(d, "-w", os.path.join(d, "t-%H%M%S.pcap"), "-G", "1")
+    for _ in range(3):
+        phone_requests()
+        time.sleep(1.1)
+    rc, _, err = ph.stop()
+    check(rc == 0, "exit %d: %s" % (rc, err[-300:]))
+    live = ph.report()
+    files = live["inputs"][0]["files"]
+    check(len(files) >= 3, "%d files with -G 1 over 3.3 s" % len(files))
+    for f in files:
+        b = os.path.basename(f["path"])
+        check(len(b) == len("t-000000.pcap") and b[2:8].isdigit() and os.path.exists(f["path"]), "name %s" % b)
+    check(sum(f["packets"] for f in files) == live["stats"]["packets"], "packets not once each")
+    off = offline(d, os.path.join(d, "t-*.pcap"))
+    check(leak_key(live) == leak_key(off), "live %s != offline %s" % (leak_key(live), leak_key(off)))
+
+
+@case
+def time_and_count_stops_after_count_files():
+    d = outdir()
+    ph = Live(d, "-w", os.path.join(d, "g.pcap"), "-G", "1", "-W", "2")
+    for _ in range(4):
+        phone_requests()
+        time.sleep(1.1)
+        if ph.p.poll() is not None:
+            break
+    rc = ph.p.wait(timeout=10)  # stopped by itself at the third interval
+    check(rc == 0, "exit %d" % rc)
+    live = ph.report()
+    files = live["inputs"][0]["files"]
+    check(len(files) == 2 and sorted(os.listdir(d)) == ["g.pcap", "g.pcap1", "live.json"],
+          "files %s, dir %s" % ([f["path"] for f in files], os.listdir(d)))
+    check(sum(f["packets"] for f in files) == live["stats"]["packets"], "packets not once each")
+
+
+@case
+def size_ring_removes_the_oldest():
+    d = outdir()
+    ph = Live(d, "-w", os.path.join(d, "ring.pcap"), "-C", "0.001", "-W", "3")
+    for _ in range(2):
+        phone_requests()
+        phone_requests(SERVER_IP6)
+    time.sleep(0.5)
+    rc, _, err = ph.stop()
+    check(rc == 0, "exit %d: %s" % (rc, err[-300:]))
+    files = ph.report()["inputs"][0]["files"]
+    kept = [f for f in files if not f["overwritten"]]
+    check(len(files) > 3 and len(kept) == 3 and kept == files[-3:], "ring: %s" % files)
+    on_disk = sorted(f for f in os.listdir(d) if f.startswith("ring.pcap"))
+    check(on_disk == sorted(os.path.basename(f["path"]) for f in kept), "on disk %s" % on_disk)
+    check(all(not os.path.exists(f["path"]) for f in files[:-3]), "an overwritten file is still there")
+
+
+@case
+def rotation_bad_values_exit_2():
+    w = ["-i", VS, "-w", "/nonexistent/x.pcap"]
+    for args in (w + ["-C", "0"], w + ["-C", "-1"], w + ["-C", "abc"], w + ["-G", "0"], w + ["-G", "1.5x"],
+                 w + ["-C", "1", "-W", "0"], w + ["-W", "3"], ["-i", VS, "-C", "1"], ["-i", VS, "-G", "5"],
+                 ["-r", "x.pcap", "-w", "y.pcap"]):
+        r = sh(PH, "--no-geoip", *args, check=False)
+        check(r.returncode == 2 and r.stderr.count("\n") == 1, "%s: exit %d %r" % (args, r.returncode, r.stderr))
 
 
 def main():
