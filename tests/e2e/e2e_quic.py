@@ -7,7 +7,9 @@ case. The client sends the URI's host as SNI only when the name resolves, so it 
 mount namespace whose /etc/hosts names the server. tcpdump captures on the phone's veth; phonehome
 reads the capture with the key log, from which some cases' keys are left out or corrupted. Only
 TEST-NET-1 and documentation IPv6 addresses, only inside namespaces this script creates and
-removes. Needs root; elsewhere every case is skipped with a message.
+removes. The GET, POST and several-requests cases are sent again in cleartext HTTP/1.1 (curl against a
+Python http.server, same ports over TCP, captured by a second tcpdump), and the leaks of both captures are compared
+per request. Needs root; elsewhere every case is skipped with a message.
 Usage: PHONEHOME=build/san/phonehome /usr/bin/python3 tests/e2e/e2e_quic.py  (PH_KEEP=1 keeps the
 capture, key logs and reports)
 """
@@ -108,6 +110,64 @@ def live_run():
         LIVE = json.load(open(out))
 
 
+HTTPD = r"""
+import sys, threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+class H(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive: curl sends the three requests on one connection
+    def reply(self):
+        n = int(self.headers.get("content-length") or 0)
+        if n:
+            self.rfile.read(n)
+        self.send_response(200)
+        self.send_header("content-length", "3")
+        self.end_headers()
+        self.wfile.write(b"ok\n")
+    do_GET = do_POST = reply
+    def log_message(self, *a):
+        pass
+for port in sys.argv[2:]:
+    srv = ThreadingHTTPServer((sys.argv[1], int(port)), H)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+print("ready", flush=True)
+threading.Event().wait()
+"""
+
+
+def requests(scheme):
+    """The requests of the GET, POST and several-requests cases: {port: (urls, body file or None)}. The cleartext
+    twin sends the same ones over HTTP/1.1 (TCP, same port numbers, so the Host header equals :authority)."""
+    def url(port, path):
+        return "%s://%s:%d%s" % (scheme, HOST, port, path)
+    return {GET_PORT: ([url(GET_PORT, "/a?imei=%s&v=1" % IMEI)], None),
+            POST_PORT: ([url(POST_PORT, "/b")], os.path.join(TMP, "body.txt")),
+            MULTI_PORT: ([url(MULTI_PORT, "/a?imei=%s" % IMEI), url(MULTI_PORT, "/b?imsi=%s" % IMSI),
+                          url(MULTI_PORT, "/c?tel=%s" % PHONE_NO.replace("+", "%2B"))], None)}
+
+
+def cleartext_twins():
+    """The same requests in cleartext HTTP/1.1: curl in the phone namespace against a Python http.server in the
+    server namespace. curl's headers are made like gtlsclient's (its user-agent, no Accept, no Content-Type) and the
+    body is sent as is (--data-binary, not -d, which strips newlines)."""
+    ports = sorted(requests("http"))
+    srv = subprocess.Popen(["ip", "netns", "exec", SERVER, "/usr/bin/python3", "-c", HTTPD, SERVER_IP] +
+                           [str(p) for p in ports], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        srv.stdout.readline()  # "ready"
+        for port, (urls, body) in sorted(requests("http").items()):
+            args = ["curl", "-s", "-o", "/dev/null", "--max-time", "5",
+                    "--resolve", "%s:%d:%s" % (HOST, port, SERVER_IP),
+                    "-A", "nghttp3/ngtcp2 client", "-H", "Accept:", "-H", "Content-Type:"]
+            if body:
+                args += ["--data-binary", "@" + body]
+            r = ns(PHONE, *(args + urls), check=False, timeout=30)
+            if r.returncode:
+                print("  curl %d exited %d: %s" % (port, r.returncode, r.stderr[-300:]))
+    finally:
+        srv.kill()
+        srv.wait(timeout=10)
+
+
 def capture_all():
     """Starts the servers and tcpdump, runs every client; returns the pcap and per-case key logs."""
     cert, key = os.path.join(TMP, "cert.pem"), os.path.join(TMP, "key.pem")
@@ -130,6 +190,10 @@ def capture_all():
     td = subprocess.Popen(["ip", "netns", "exec", PHONE, "tcpdump", "-i", VP, "-s", "0", "-U", "-w", pcap, "udp"],
                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     td.stderr.readline()  # "listening on ..."
+    http_pcap = os.path.join(TMP, "http.pcap")  # the cleartext twins, captured the same way
+    td_http = subprocess.Popen(["ip", "netns", "exec", PHONE, "tcpdump", "-i", VP, "-s", "0", "-U", "-w", http_pcap,
+                                "tcp"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    td_http.stderr.readline()
     time.sleep(0.7)
     body = os.path.join(TMP, "body.txt")
     with open(body, "w") as o:
@@ -139,11 +203,11 @@ def capture_all():
 
     def url(port, path, host=HOST):
         return "https://%s:%d%s" % (host, port, path)
+    twins = requests("https")  # the requests the cleartext twins repeat
     for port, uris, data, host, extra in (
-            (GET_PORT, [url(GET_PORT, "/a?imei=%s&v=1" % IMEI)], None, HOST, ()),
-            (POST_PORT, [url(POST_PORT, "/b")], body, HOST, ()),
-            (MULTI_PORT, [url(MULTI_PORT, "/a?imei=%s" % IMEI), url(MULTI_PORT, "/b?imsi=%s" % IMSI),
-                          url(MULTI_PORT, "/c?tel=%s" % PHONE_NO.replace("+", "%2B"))], None, HOST, ()),
+            (GET_PORT, twins[GET_PORT][0], twins[GET_PORT][1], HOST, ()),
+            (POST_PORT, twins[POST_PORT][0], twins[POST_PORT][1], HOST, ()),
+            (MULTI_PORT, twins[MULTI_PORT][0], twins[MULTI_PORT][1], HOST, ()),
             (V6_PORT, [url(V6_PORT, "/b", HOST6)], body, HOST6, ()),
             (WRONG_PORT, [url(WRONG_PORT, "/a?imei=%s" % IMEI)], body, HOST, ()),
             (NOKEY_PORT, [url(NOKEY_PORT, "/a?imei=%s" % IMEI)], body, HOST, ()),
@@ -156,12 +220,14 @@ def capture_all():
         if not os.path.exists(kl[port]):
             print("  client %d wrote no key log: %s %s" % (port, r.stdout[-300:], r.stderr[-300:]))
     live_run()
+    cleartext_twins()
     time.sleep(0.7)
-    td.send_signal(signal.SIGINT)
-    td.wait(timeout=10)
+    for t in (td, td_http):
+        t.send_signal(signal.SIGINT)
+        t.wait(timeout=10)
     for s in servers:
         s.kill()
-    return pcap, kl
+    return pcap, http_pcap, kl
 
 
 def build_keylog(kl):
@@ -226,14 +292,15 @@ def main():
     TMP = tempfile.mkdtemp(prefix="ph-e2e-quic-")
     try:
         setup()
-        pcap, kl = capture_all()
+        pcap, http_pcap, kl = capture_all()
     finally:
         teardown()
     keylog = build_keylog(kl)
     r, REP = run_ph(pcap, "--keylog", keylog)
     r0, NOKL = run_ph(pcap)
-    if REP is None or NOKL is None:
-        print("phonehome failed: %s %s" % (r.stderr[-2000:], r0.stderr[-2000:]))
+    rh, HTTP = run_ph(http_pcap)  # the cleartext twins: same identity, same options, nothing to decrypt
+    if REP is None or NOKL is None or HTTP is None:
+        print("phonehome failed: %s %s %s" % (r.stderr[-2000:], r0.stderr[-2000:], rh.stderr[-2000:]))
         print("e2e-quic: 0 passed, 1 failed")
         return 1
 
@@ -301,6 +368,50 @@ def main():
         check(LIVE is not None, "no live report")
         ls = [l for l in LIVE["leaks"] if l.get("dest_port") == LIVE_PORT and l["kind"] == "imei"]
         check(ls and all(decrypted_quic(l) for l in ls), "live: %s" % LIVE["leaks"])
+
+    @case
+    def http3_decrypted_leaks_equal_cleartext_http11_twins():
+        """The GET, POST and several-requests cases sent again in cleartext HTTP/1.1 (cleartext_twins), audited with
+        the same identity: per request, the same leaks. A leak is (kind, where, key, chain); the chain of a decrypted
+        HTTP/3 leak is the cleartext one behind a "quic>h3>" prefix (url:quic>h3>plain against url:plain), so the
+        prefix is removed before comparing. Only url and body leaks are compared: gtlsclient cannot add request
+        headers, so a header leak could only come from one side. A request is its port (one per connection) and, on
+        the connection that carries three, the path of the url leak's evidence (these paths are short enough for the
+        evidence to start with them)."""
+        def leak_sets(rep, h3):
+            sets = {}
+            for port, (urls, _) in requests("http").items():
+                for u in urls:
+                    sets[(port, u.split("/", 3)[3].split("?")[0] if len(urls) > 1 else None)] = set()
+            for l in rep["leaks"]:
+                if l.get("dest_port") not in requests("http") or l["where"] not in ("url", "body"):
+                    continue
+                check(decrypted_quic(l) if h3 else (not l["encrypted"] and not l.get("decrypted")),
+                      "%s leak not as expected: %s" % ("HTTP/3" if h3 else "HTTP/1.1", l))
+                chain = l["encoding"]
+                if h3:
+                    check(chain.startswith("quic>h3>"), "HTTP/3 chain without quic>h3>: %s" % l)
+                    chain = chain[len("quic>h3>"):]
+                path = None
+                if len(requests("http")[l["dest_port"]][0]) > 1:
+                    ev = l["evidence"] if l["where"] == "url" else ""
+                    path = ev[1:].split("?")[0] if ev.startswith("/") else "?"
+                sets.setdefault((l["dest_port"], path), set()).add((l["kind"], l["where"], l["key"], chain))
+            return sets
+        h3, h1 = leak_sets(REP, True), leak_sets(HTTP, False)
+        check(len(flow_to(HTTP, MULTI_PORT)) == 1,
+              "curl's three requests on one connection: %s" % flow_to(HTTP, MULTI_PORT))
+        diffs = []
+        for req in sorted(set(h3) | set(h1), key=str):
+            a, b = h3.get(req, set()), h1.get(req, set())
+            name = "%d%s" % (req[0], " /" + req[1] if req[1] else "")
+            print("  %-12s HTTP/3 %s  HTTP/1.1 %s" % (name, sorted(a, key=str), sorted(b, key=str)))
+            if a != b:
+                diffs.append("%s: only in HTTP/3 %s, only in HTTP/1.1 %s" % (name, sorted(a - b, key=str),
+                                                                          sorted(b - a, key=str)))
+            elif not a:
+                diffs.append("%s: no leak on either side" % name)
+        check(not diffs, "decrypted HTTP/3 and cleartext HTTP/1.1 differ: " + "; ".join(diffs))
 
     @case
     def eve_quic_and_http3_records():
