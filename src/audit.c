@@ -18,10 +18,29 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static void on_flow_end(void *arg, struct flow *f);
 
-/* NSS key logs, and the Decryption Secrets Blocks of pcapng inputs. */
+static void keylog_note(struct audit *a, const char *path, const char *source, const struct keylog_input *in)
+{
+	a->keylogs = util_xrealloc(a->keylogs, (a->nkeylogs + 1) * sizeof *a->keylogs);
+	struct audit_keylog *e = &a->keylogs[a->nkeylogs++];
+	memset(e, 0, sizeof *e);
+	e->path = util_xstrdup(path);
+	e->source = source;
+	if (in) {
+		e->dsbs = in->dsbs;
+		e->dsbs_malformed = in->dsbs_malformed;
+		e->secrets = in->secrets;
+	} else if (util_sha256_file(path, e->sha256) < 0) {
+		snprintf(e->sha256, sizeof e->sha256, "unreadable");
+	}
+}
+
+/* NSS key logs; the Decryption Secrets Blocks of pcapng inputs, all of them (a pre-pass over each
+ * file's blocks); without --keylog, the key log PCAPdroid exports (sslkeylogfile.txt) beside an
+ * input that PCAPdroid wrote. */
 static int open_keylogs(struct audit *a, char *errbuf, size_t errlen)
 {
 	const struct audit_opts *o = &a->o;
@@ -30,14 +49,45 @@ static int open_keylogs(struct audit *a, char *errbuf, size_t errlen)
 			a->sc.kl = keylog_new();
 		if (keylog_add_file(a->sc.kl, o->keylog_paths[i], errbuf, errlen) < 0)
 			return -1;
+		keylog_note(a, o->keylog_paths[i], "--keylog", NULL);
 	}
 	for (size_t i = 0; i < o->ninputs; i++) {
 		struct keylog *k = a->sc.kl ? a->sc.kl : keylog_new();
-		if (keylog_add_pcapng(k, o->inputs[i]) > 0 || k == a->sc.kl)
+		struct keylog_input in;
+		int n = keylog_add_pcapng(k, o->inputs[i], &in);
+		if (in.dsbs || in.dsbs_malformed)
+			keylog_note(a, o->inputs[i], "pcapng decryption secrets", &in);
+		if (in.dsbs_malformed && !a->shard)
+			report_warn(a->rep, "%s: %zu malformed decryption secrets block%s skipped or partly read", o->inputs[i],
+				    in.dsbs_malformed, in.dsbs_malformed == 1 ? "" : "s");
+		if (n >= 0 && in.pcapdroid && !o->nkeylog) {
+			char beside[4096];
+			const char *slash = strrchr(o->inputs[i], '/');
+			int dl = slash ? (int)(slash - o->inputs[i]) + 1 : 0;
+			snprintf(beside, sizeof beside, "%.*s%s", dl, o->inputs[i], PH_PCAPDROID_KEYLOG);
+			struct stat sb;
+			if (stat(beside, &sb) == 0 && S_ISREG(sb.st_mode)) {
+				int dup = 0;
+				for (size_t j = 0; j < a->nkeylogs; j++)
+					dup |= !strcmp(a->keylogs[j].path, beside);
+				char err[512];
+				if (!dup && keylog_add_file(k, beside, err, sizeof err) < 0) {
+					if (!a->shard)
+						report_warn(a->rep, "key log beside the capture not used: %s", err);
+				} else if (!dup) {
+					keylog_note(a, beside, "beside input (PCAPdroid)", NULL);
+					n = 1;
+				}
+			}
+		}
+		if (n > 0 || k == a->sc.kl)
 			a->sc.kl = k;
 		else
 			keylog_free(k);
 	}
+	if (a->sc.kl && keylog_dropped(a->sc.kl) && !a->shard)
+		report_warn(a->rep, "key logs: more than %zu client randoms, the secrets of %zu more dropped",
+			    keylog_count(a->sc.kl), keylog_dropped(a->sc.kl));
 	return 0;
 }
 
@@ -738,6 +788,9 @@ void audit_close(struct audit *a)
 	devices_free(a->devs);
 	free(a->unscanned.addr);
 	apps_free(a->apps);
+	for (size_t i = 0; i < a->nkeylogs; i++)
+		free(a->keylogs[i].path);
+	free(a->keylogs);
 	if (!a->shard) {  /* a shard borrows them */
 		rules_free(a->rules);
 		identity_free(a->id);

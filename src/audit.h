@@ -44,6 +44,14 @@ struct audit_unscanned {
 	uint8_t full;                  /* more than PH_MAX_UNSCANNED_ADDRS of them */
 };
 
+/* A source of TLS secrets the run read (custody): a key log file, or an input's decryption secrets. */
+struct audit_keylog {
+	char *path;
+	const char *source;            /* "--keylog", "pcapng decryption secrets", "beside input (PCAPdroid)" */
+	char sha256[65];               /* a key log file's; "" for an input (hashed as an input) */
+	size_t dsbs, dsbs_malformed, secrets;  /* an input's decryption secrets blocks */
+};
+
 struct audit {
 	struct audit_opts o;
 	struct flow_table *ft;
@@ -59,6 +67,8 @@ struct audit {
 	struct devices *devs;          /* who is on the LAN (DHCP, ARP, NDP) */
 	struct apps *apps;             /* which app sent what (app.c); the reader's, NULL in a shard */
 	size_t apps_input;             /* inputs begun in apps (the report's count when it changes) */
+	struct audit_keylog *keylogs;  /* where the TLS secrets came from */
+	size_t nkeylogs;
 	void (*on_device)(void *arg, const struct device *d);  /* a device appeared or changed */
 	void *device_arg;
 	uint64_t frames_mac, frames_nomac;  /* IP frames with and without the sender's MAC */

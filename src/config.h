@@ -64,6 +64,9 @@
 #define PH_LAN_PREFIXES 16             /* global IPv6 /64s on the LAN (RA prefixes, devices' DAD and DHCPv6) */
 #define PH_MAX_UNSCANNED_ADDRS 1024    /* distinct global addresses counted in the not-scanned warning */
 
+/* the file name PCAPdroid proposes when it exports its TLS key log (MainActivity.startExportSslkeylogfile) */
+#define PH_PCAPDROID_KEYLOG "sslkeylogfile.txt"
+
 /* geolocation */
 #define PH_GEO_CACHE_SIZE 65536        /* address -> geo entries */
 

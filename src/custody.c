@@ -107,6 +107,20 @@ json_t *custody_json(const struct audit *a, const struct custody *c)
 		json_array_append_new(in, e);
 	}
 	json_object_set_new(o, "inputs", in);
+	json_t *kl = json_array();
+	for (size_t i = 0; i < a->nkeylogs; i++) {
+		const struct audit_keylog *e = &a->keylogs[i];
+		json_t *k = json_pack("{s:s,s:s}", "path", e->path, "source", e->source);
+		if (e->sha256[0])
+			json_object_set_new(k, "sha256", json_string(e->sha256));
+		else {
+			json_object_set_new(k, "decryption_secrets_blocks", json_integer((json_int_t)e->dsbs));
+			json_object_set_new(k, "decryption_secrets_blocks_malformed", json_integer((json_int_t)e->dsbs_malformed));
+			json_object_set_new(k, "secrets", json_integer((json_int_t)e->secrets));
+		}
+		json_array_append_new(kl, k);
+	}
+	json_object_set_new(o, "keylogs", kl);
 	json_object_set_new(o, "identity_path", c->identity_path ? json_string(c->identity_path) : json_null());
 	json_object_set_new(o, "identity_sha256", c->identity_sha256[0] ? json_string(c->identity_sha256) : json_null());
 	if (c->rules_path)

@@ -11,6 +11,7 @@
 
 #define KEYLOG_MAX_LINE 512        /* longer lines are not key log lines */
 #define KEYLOG_MAX_FILES 16
+#define KEYLOG_MAX_ENTRIES (1u << 18)  /* client randoms held (~90 MiB); secrets of more are dropped */
 
 struct keylog_file {
 	char *path;
@@ -20,6 +21,7 @@ struct keylog_file {
 struct keylog {
 	struct keylog_entry *e;
 	size_t n, cap;
+	size_t dropped;                /* secrets of new client randoms beyond KEYLOG_MAX_ENTRIES */
 	uint32_t *bucket, *next;       /* hash chains by random; UINT32_MAX ends a chain */
 	size_t nbucket;
 	struct keylog_file f[KEYLOG_MAX_FILES];
@@ -89,6 +91,11 @@ size_t keylog_count(const struct keylog *k)
 	return k->n;
 }
 
+size_t keylog_dropped(const struct keylog *k)
+{
+	return k->dropped;
+}
+
 static void rehash(struct keylog *k)
 {
 	k->nbucket *= 2;
@@ -106,6 +113,10 @@ static struct keylog_entry *entry_get(struct keylog *k, const uint8_t random[32]
 	struct keylog_entry *e = (struct keylog_entry *)keylog_find(k, random);
 	if (e)
 		return e;
+	if (k->n >= KEYLOG_MAX_ENTRIES) {
+		k->dropped++;
+		return NULL;
+	}
 	if (k->n == k->cap) {
 		k->cap = k->cap ? 2 * k->cap : 64;
 		k->e = util_xrealloc(k->e, k->cap * sizeof *k->e);
@@ -169,6 +180,8 @@ static int parse_line(struct keylog *k, const char *p, size_t n, int *added)
 		if (labels[i].label < 0 || rl != 64)
 			return 1;
 		struct keylog_entry *e = entry_get(k, rnd);
+		if (!e)
+			return 1;  /* the cap: counted in dropped */
 		int lb = labels[i].label;
 		if (e->len[lb] != slen || memcmp(e->secret[lb], sec, (size_t)slen))
 			*added += 1;
@@ -316,11 +329,45 @@ size_t keylog_refresh(struct keylog *k, int now_anyway)
 	return (size_t)added;
 }
 
-/* pcapng (draft-ietf-opsawg-pcapng 4.7): Decryption Secrets Blocks of type "TLSK" carry an NSS
- * key log. Reads the blocks before the first packet (a header read, not the file); the number of secrets added, 0 when the file is not
- * pcapng or has none, -1 when it cannot be read. */
-int keylog_add_pcapng(struct keylog *k, const char *path)
+static uint32_t rd32(const uint8_t *b, int big)
 {
+	return big ? (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3]
+		   : (uint32_t)b[3] << 24 | (uint32_t)b[2] << 16 | (uint32_t)b[1] << 8 | b[0];
+}
+
+/* A classic pcap whose first frame is Ethernet and ends in PCAPdroid's trailer magic (app.c checks
+ * the CRC of every frame later; this only says whether to look for the key log beside it). */
+static int pcap_first_trailer(FILE *fp)
+{
+	uint8_t g[24], r[16], t[4];
+	if (fseek(fp, 0, SEEK_SET) < 0 || fread(g, 1, 24, fp) != 24)
+		return 0;
+	uint32_t m = rd32(g, 1);
+	int big;
+	if (m == 0xa1b2c3d4 || m == 0xa1b23c4d)
+		big = 1;
+	else if (m == 0xd4c3b2a1 || m == 0x4d3cb2a1)
+		big = 0;
+	else
+		return 0;
+	if ((rd32(g + 20, big) & 0x0fffffff) != 1 || fread(r, 1, 16, fp) != 16)  /* LINKTYPE_ETHERNET */
+		return 0;
+	uint32_t incl = rd32(r + 8, big);
+	if (incl < 14 + 20 + 32 || incl > (1u << 18) || fseek(fp, (long)incl - 32, SEEK_CUR) < 0 ||
+	    fread(t, 1, 4, fp) != 4)
+		return 0;
+	return t[0] == 0x01 && t[1] == 0x07 && t[2] == 0x20 && t[3] == 0x21;  /* APP_TRAILER_MAGIC, big-endian */
+}
+
+/* pcapng (draft-ietf-opsawg-pcapng 4.7): Decryption Secrets Blocks of type "TLSK" carry an NSS
+ * key log. Every block of the file is walked (a header read and a seek per block): PCAPdroid
+ * writes its secrets as it learns them, after the packets they open. */
+int keylog_add_pcapng(struct keylog *k, const char *path, struct keylog_input *in)
+{
+	struct keylog_input dummy;
+	if (!in)
+		in = &dummy;
+	memset(in, 0, sizeof *in);
 	FILE *fp = fopen(path, "rb");
 	if (!fp)
 		return -1;
@@ -328,43 +375,62 @@ int keylog_add_pcapng(struct keylog *k, const char *path)
 	int added = 0, big = 0;
 	char *buf = NULL;
 	size_t cap = 0;
+	long off = 0;
 	while (fread(h, 1, 12, fp) == 12) {
-		uint32_t type = (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | h[3];
+		uint32_t type = rd32(h, 1);
 		if (type == 0x0A0D0D0A)  /* Section Header Block: its byte-order magic sets the order */
 			big = h[8] == 0x1A && h[9] == 0x2B;
-		else if (!added && !cap && ftell(fp) == 12)
+		else if (off == 0)
 			break;  /* the first block is not a section header: not pcapng */
-		uint32_t len = big ? (uint32_t)h[4] << 24 | (uint32_t)h[5] << 16 | (uint32_t)h[6] << 8 | h[7]
-				   : (uint32_t)h[7] << 24 | (uint32_t)h[6] << 16 | (uint32_t)h[5] << 8 | h[4];
+		uint32_t len = rd32(h + 4, big);
 		if (!big)
-			type = (uint32_t)h[3] << 24 | (uint32_t)h[2] << 16 | (uint32_t)h[1] << 8 | h[0];
+			type = rd32(h, 0);
 		if (len < 12 || len % 4)
 			break;  /* a corrupt block: stop, the capture reader reports it */
-		if (type == 6 || type == 3 || type == 2)
-			break;  /* packets: secrets are read from the blocks before them (as editcap puts them) */
-		if (type == 0x0000000A && len >= 20 && len < (64u << 20)) {  /* Decryption Secrets Block */
+		if (type == 0x0000000A) {  /* Decryption Secrets Block */
+			if (len < 20 || len >= (64u << 20)) {  /* no room for its header, or beyond any key log */
+				in->dsbs_malformed++;
+				if (fseek(fp, (long)len - 12, SEEK_CUR) < 0)
+					break;
+				off += len;
+				continue;
+			}
 			if (cap < len) {
 				cap = len;
 				buf = util_xrealloc(buf, cap);
 			}
 			memcpy(buf, h + 8, 4);
-			if (fread(buf + 4, 1, len - 12, fp) != len - 12)
+			if (fread(buf + 4, 1, len - 12, fp) != len - 12) {
+				in->dsbs_malformed++;  /* cut short: the file ends inside it */
 				break;
-			const uint8_t *b = (const uint8_t *)buf;
-			uint32_t st = big ? (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3]
-					  : (uint32_t)b[3] << 24 | (uint32_t)b[2] << 16 | (uint32_t)b[1] << 8 | b[0];
-			uint32_t sl = big ? (uint32_t)b[4] << 24 | (uint32_t)b[5] << 16 | (uint32_t)b[6] << 8 | b[7]
-					  : (uint32_t)b[7] << 24 | (uint32_t)b[6] << 16 | (uint32_t)b[5] << 8 | b[4];
-			if (st == 0x544c534b && sl <= len - 20) {  /* "TLSK": NSS key log text */
-				size_t used;
-				buf[8 + sl] = '\n';  /* inside the block (its trailer): ends a last line */
-				add_lines(k, buf + 8, sl + 1, &used, &added, NULL);
 			}
+			const uint8_t *b = (const uint8_t *)buf;
+			uint32_t st = rd32(b, big), sl = rd32(b + 4, big);
+			if (st == 0x544c534b) {  /* "TLSK": NSS key log text */
+				in->dsbs++;
+				if (sl > len - 20) {
+					in->dsbs_malformed++;  /* its secrets run past the block: skipped */
+				} else {
+					size_t used;
+					int a = 0;
+					buf[8 + sl] = '\n';  /* inside the block (its trailer): ends a last line */
+					if (add_lines(k, buf + 8, sl + 1, &used, &a, NULL))
+						in->dsbs_malformed++;  /* lines that are not key log lines (the others are used) */
+					added += a;
+				}
+			}
+			off += len;
 			continue;
 		}
+		if ((type == 0x00000BAD || type == 0x40000BAD) && len >= 16 && rd32(h + 8, big) == 62652u)
+			in->pcapdroid = 1;  /* a Custom Block with PCAPdroid's PEN (the first word read with the header) */
 		if (fseek(fp, (long)len - 12, SEEK_CUR) < 0)
 			break;
+		off += len;
 	}
+	if (off == 0)
+		in->pcapdroid = pcap_first_trailer(fp);
+	in->secrets = (size_t)added;
 	free(buf);
 	fclose(fp);
 	return added;

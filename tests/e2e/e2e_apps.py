@@ -290,6 +290,63 @@ def t_hints():
     check({f["src_port"] for f in rep["flows"]} == {40102}, "--app with a hint")
 
 
+def tls_expect(rep, package):
+    uid, pkg, name = G.TLS_APP
+    check(len(rep["leaks"]) == 1, "leaks %r" % rep["leaks"])
+    l = rep["leaks"][0]
+    check(l["kind"] == "imei" and l["decrypted"] and l["tls_version"] == "TLSv1.3", "leak %r" % l)
+    check(l["src_port"] == G.TLS_SPORT, "port %r" % l["src_port"])
+    check(l["app"] == {"uid": uid, "package": pkg if package else None, "name": name, "source": "pcapdroid"},
+          "app %r" % l["app"])
+    check(rep["stats"]["tls_flows_decrypted"] == 1, "stats %r" % rep["stats"])
+
+
+def t_tls_pcapng_dsb_after_packets():
+    p, rep = run("pdtls-ng/pdtls.pcapng")
+    check(p.returncode == 0, p.stderr)
+    tls_expect(rep, True)
+    kl = rep["custody"]["keylogs"]
+    check(len(kl) == 1 and kl[0]["path"] == fx("pdtls-ng/pdtls.pcapng") and kl[0]["decryption_secrets_blocks"] == 1
+          and kl[0]["decryption_secrets_blocks_malformed"] == 0 and kl[0]["secrets"] == 4, "custody %r" % kl)
+
+
+def t_tls_pcap_keylog_beside():
+    p, rep = run("pdtls-pcap/pdtls.pcap")
+    check(p.returncode == 0, p.stderr)
+    tls_expect(rep, False)
+    import hashlib
+    path = fx("pdtls-pcap/sslkeylogfile.txt")
+    with open(path, "rb") as f:
+        sha = hashlib.sha256(f.read()).hexdigest()
+    check(rep["custody"]["keylogs"] == [{"path": path, "source": "beside input (PCAPdroid)", "sha256": sha}],
+          "custody %r" % rep["custody"]["keylogs"])
+    # the same file as a plain pcap (no trailer) is not PCAPdroid's: the key log beside it is not read
+    _, plain = run("plain.pcap")
+    check(plain["custody"]["keylogs"] == [], "plain pcap took a key log")
+
+
+def t_tls_no_key():
+    uid, pkg, name = G.TLS_APP
+    p, rep = run("pdtls-nokey/pdtls.pcap")
+    check(p.returncode == 0, p.stderr)
+    check(rep["leaks"] == [] and rep["custody"]["keylogs"] == [], "leaks %r" % rep["leaks"])
+    check(rep["stats"]["tls_encrypted_bytes_not_inspected"] > 0, "stats %r" % rep["stats"])
+    check([f["app"]["uid"] for f in rep["flows"]] == [uid], "flows %r" % rep["flows"])
+    # with a key log that has not this session's keys: counted as encrypted, no key; still the app
+    other = fx("pdtls-nokey/other.keys")
+    with open(other, "w") as f:
+        f.write("CLIENT_TRAFFIC_SECRET_0 %s %s\n" % ("11" * 32, "22" * 32))
+    p, rep = run("pdtls-nokey/pdtls.pcap", "--keylog", other)
+    check(p.returncode == 0, p.stderr)
+    check(rep["leaks"] == [] and rep["stats"]["tls_flows_encrypted_no_key"] == 1, "stats %r" % rep["stats"])
+    f = rep["flows"][0]
+    check(f["tls_decryption"] == "encrypted, no key" and f["app"]["name"] == name, "flow %r" % f)
+    # --keylog given: the key log beside the capture is not read
+    p, rep = run("pdtls-pcap/pdtls.pcap", "--keylog", other)
+    check(rep["leaks"] == [] and [k["source"] for k in rep["custody"]["keylogs"]] == ["--keylog"],
+          "--keylog and beside: %r" % rep["custody"]["keylogs"])
+
+
 def main():
     G.main(FIX)
     cases = [(n[2:], f) for n, f in sorted(globals().items()) if n.startswith("t_") and callable(f)]

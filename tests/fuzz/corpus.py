@@ -120,7 +120,7 @@ for p in sorted(glob.glob(os.path.join(root, "rules", "*.json")) + [os.path.join
 
 
 def pcapng_prefix(path):
-    """A pcapng file up to its first packet block (the part keylog_add_pcapng reads) plus that block."""
+    """A pcapng file up to its first packet block (keylog_add_pcapng reads every block; this seed stops there) plus that block."""
     b = open(path, "rb").read()
     if b[:4] != b"\x0a\x0d\x0d\x0a" or len(b) < 12:
         return None

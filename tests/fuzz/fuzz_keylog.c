@@ -62,7 +62,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* and as a pcapng file */
 	if (ftruncate(fd, 0) == 0 && lseek(fd, 0, SEEK_SET) == 0 && append(fd, data, size) == 0) {
 		struct keylog *kp = keylog_new();
-		int n = keylog_add_pcapng(kp, path);
+		int n = keylog_add_pcapng(kp, path, NULL);
 		if (n < 0 || (size_t)n < keylog_count(kp))
 			__builtin_trap();  /* a readable file; an entry holds at least one new secret */
 		probe(kp, data, size);

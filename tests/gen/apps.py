@@ -6,6 +6,9 @@ PCAPdroid's pcap with its trailer (pcap_dump.c: fake Ethernet header, IP packet,
 Custom Block with PEN 62652 per uid, packet comments "u-<uid>"; both byte orders), Linux NFLOG
 (DLT 239: TLVs with host-order lengths, NFULA_UID, NFULA_PAYLOAD), and the same traffic as a
 plain raw-IP pcap.  Usage: apps.py OUTDIR
+
+The PCAPdroid TLS captures (write_tls) carry a real TLS 1.3 session made in memory with Python's
+ssl module: random keys, so those files differ from run to run (the rest is byte for byte).
 """
 import json
 import os
@@ -205,6 +208,130 @@ def write_hints(path, ident):
     C.write_pcap(path, 1, frames)
 
 
+# A real TLS 1.3 session of one app (the IMEI in its HTTP request), as PCAPdroid writes it:
+# a pcapng whose Decryption Secrets Block comes after the session's packets (pcap_dump.c flushes
+# the key log it learnt since the last export), and a pcap with trailers plus the key log that
+# PCAPdroid exports beside it (MainActivity.startExportSslkeylogfile: "sslkeylogfile.txt").
+TLS_APP = (10177, "com.example.maps", "Maps")
+TLS_SPORT = 40010
+TLS_HOST = "api.example.cn"
+
+
+def tls_session(ident, keylog, certdir):
+    """[(out, bytes)] of a TLS 1.3 exchange between two in-memory endpoints; keys logged to keylog."""
+    import ssl
+    import subprocess
+    cert, key = os.path.join(certdir, "cert.pem"), os.path.join(certdir, "key.pem")
+    if not os.path.exists(cert):
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                        "-nodes", "-keyout", key, "-out", cert, "-days", "3650", "-subj", "/CN=" + TLS_HOST],
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if os.path.exists(keylog):
+        os.unlink(keylog)
+    sctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    sctx.load_cert_chain(cert, key)
+    cctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    cctx.check_hostname = False
+    cctx.verify_mode = ssl.CERT_NONE
+    cctx.keylog_filename = keylog
+    for c in (sctx, cctx):
+        c.minimum_version = c.maximum_version = ssl.TLSVersion.TLSv1_3
+    bio = [ssl.MemoryBIO() for _ in range(4)]  # client in, client out, server in, server out
+    cl = cctx.wrap_bio(bio[0], bio[1], server_hostname=TLS_HOST)
+    sv = sctx.wrap_bio(bio[2], bio[3], server_side=True)
+    segs = []
+
+    def move():
+        for out, src, dst in ((True, bio[1], bio[2]), (False, bio[3], bio[0])):
+            data = src.read()
+            if data:
+                segs.append((out, data))
+                dst.write(data)
+
+    done = [False, False]
+    for _ in range(10):
+        for i, end in enumerate((cl, sv)):
+            if not done[i]:
+                try:
+                    end.do_handshake()
+                    done[i] = True
+                except ssl.SSLWantReadError:
+                    pass
+        move()
+        if all(done):
+            break
+    request = C.http_get("/api/v2/device/register?imei=%s&app=maps" % ident["imei"], host=TLS_HOST)
+    cl.write(request)
+    move()
+    if sv.read(65536) != request:
+        raise RuntimeError("TLS exchange: the server did not read the request")
+    sv.write(C.http_ok())
+    move()
+    cl.read(65536)
+    return segs
+
+
+def tls_packets(segs):
+    """The exchange as one TCP connection from the phone: [(ts, l3)]."""
+    from scapy.all import IP, TCP, Raw
+    cap = C.Cap()
+    seq = {True: 7000, False: 17000}
+
+    def pkt(out, flags, data=b""):
+        s, d, sp, dp = (VPN, SERVER, TLS_SPORT, 443) if out else (SERVER, VPN, 443, TLS_SPORT)
+        p = IP(src=s, dst=d, id=cap.next_id()) / TCP(sport=sp, dport=dp, flags=flags, seq=seq[out],
+                                                      ack=seq[not out] if "A" in flags else 0, window=65535)
+        if data:
+            p = p / Raw(data)
+        cap.add(bytes(p), out)
+        seq[out] += len(data) + (1 if "S" in flags or "F" in flags else 0)
+
+    pkt(True, "S")
+    pkt(False, "SA")
+    pkt(True, "A")
+    for out, data in segs:
+        for i in range(0, len(data), 1400):
+            pkt(out, "PA", data[i:i + 1400])
+        pkt(not out, "A")
+    pkt(True, "FA")
+    pkt(False, "FA")
+    pkt(True, "A")
+    return [(ts, l3) for ts, out, l3 in cap.pkts]
+
+
+def write_tls(out, ident):
+    """pdtls-ng/pdtls.pcapng (DSB after the packets), pdtls-pcap/pdtls.pcap + sslkeylogfile.txt,
+    pdtls-nokey/pdtls.pcap (no key log beside it)."""
+    for d in ("pdtls-ng", "pdtls-pcap", "pdtls-nokey"):
+        os.makedirs(os.path.join(out, d), exist_ok=True)
+    keylog = os.path.join(out, "pdtls-pcap", "sslkeylogfile.txt")
+    pkts = tls_packets(tls_session(ident, keylog, out))
+    with open(keylog, "rb") as f:
+        keys = f.read()
+    uid, pkg, name = TLS_APP
+    frames = [(ts, trailer_frame(l3, uid, name)) for ts, l3 in pkts]
+    C.write_pcap(os.path.join(out, "pdtls-pcap", "pdtls.pcap"), 1, frames)
+    C.write_pcap(os.path.join(out, "pdtls-nokey", "pdtls.pcap"), 1, frames)
+    with open(os.path.join(out, "pdtls-ng", "pdtls.pcapng"), "wb") as f:
+        def block(btype, body):
+            body += b"\0" * (-len(body) % 4)
+            f.write(struct.pack("<II", btype, len(body) + 12) + body + struct.pack("<I", len(body) + 12))
+
+        def opt(code, val):
+            return struct.pack("<HH", code, len(val)) + val + b"\0" * (-len(val) % 4)
+
+        block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1) + opt(4, b"PCAPdroid v1.7.0") + opt(0, b""))
+        block(1, struct.pack("<HHI", 101, 0, 65535))
+        p, n = pkg.encode(), name.encode()
+        block(0x00000BAD, struct.pack("<IHBBiBB", 62652, 1, 1, 0, uid, len(p), len(n)) + p + n)
+        for ts, l3 in pkts:
+            us = int(round(ts * 1e6))
+            body = struct.pack("<IIIII", 0, us >> 32, us & 0xffffffff, len(l3), len(l3))
+            block(6, body + l3 + b"\0" * (-len(l3) % 4) + opt(1, b"u-%d" % uid) + opt(0, b""))
+        block(0x0000000A, struct.pack("<II", 0x544c534b, len(keys)) + keys)  # after the packets
+    return keys
+
+
 def main(out):
     os.makedirs(out, exist_ok=True)
     ident = C.load_identity()
@@ -224,6 +351,7 @@ def main(out):
     write_csv(os.path.join(out, "bad-header.csv"), conns, bad="header")
     write_csv(os.path.join(out, "bad-field.csv"), conns, bad="field")
     write_hints(os.path.join(out, "hints.pcap"), ident)
+    write_tls(out, ident)
 
 
 if __name__ == "__main__":

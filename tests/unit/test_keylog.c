@@ -139,8 +139,75 @@ static void test_file_grows(void **state)
 	fclose(f);
 	assert_int_equal(keylog_add_file(k, path, err, sizeof err), -1);
 	assert_non_null(strstr(err, "line 2"));
-	assert_int_equal(keylog_add_pcapng(k, path), 0);  /* not pcapng */
-	assert_int_equal(keylog_add_pcapng(k, "/nonexistent/x.pcapng"), -1);
+	assert_int_equal(keylog_add_pcapng(k, path, NULL), 0);  /* not pcapng */
+	assert_int_equal(keylog_add_pcapng(k, "/nonexistent/x.pcapng", NULL), -1);
+	keylog_free(k);
+	unlink(path);
+}
+
+/* pcapng blocks, little-endian: type, total length, body padded to 4, total length again. */
+static size_t blk(uint8_t *out, uint32_t type, const void *body, size_t n)
+{
+	uint32_t len = (uint32_t)(12 + (n + 3) / 4 * 4);
+	memcpy(out, &type, 4);
+	memcpy(out + 4, &len, 4);
+	memset(out + 8, 0, len - 12);
+	memcpy(out + 8, body, n);
+	memcpy(out + len - 4, &len, 4);
+	return len;
+}
+
+static size_t dsb(uint8_t *out, const char *text, uint32_t claimed)
+{
+	uint8_t b[512];
+	uint32_t st = 0x544c534b, sl = claimed;
+	memcpy(b, &st, 4);
+	memcpy(b + 4, &sl, 4);
+	memcpy(b + 8, text, strlen(text));
+	return blk(out, 0x0000000A, b, 8 + strlen(text));
+}
+
+/* PCAPdroid writes its secrets after the packets they open: every DSB of the file is read; one
+ * whose secrets run past the block and one cut short by the end of the file are counted. */
+static void test_pcapng_dsb_after_packets(void **state)
+{
+	(void)state;
+	uint8_t f[4096];
+	size_t n = 0;
+	uint8_t shb[16] = { 0x4d, 0x3c, 0x2b, 0x1a, 1, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	n += blk(f + n, 0x0A0D0D0A, shb, sizeof shb);
+	uint8_t idb[8] = { 101, 0, 0, 0, 0xff, 0xff, 0, 0 };  /* LINKTYPE_RAW */
+	n += blk(f + n, 1, idb, sizeof idb);
+	uint8_t epb[20 + 40] = { 0 };
+	epb[12] = epb[16] = 40;
+	epb[20] = 0x45;
+	n += blk(f + n, 6, epb, sizeof epb);  /* a packet before the secrets */
+	n += dsb(f + n, "CLIENT_RANDOM " R1 " " S48 "\n", (uint32_t)strlen("CLIENT_RANDOM " R1 " " S48 "\n"));
+	uint8_t cb[16] = { 0xbc, 0xf4, 0, 0, 1, 0, 0, 0 };  /* PEN 62652: PCAPdroid */
+	n += blk(f + n, 0x40000BAD, cb, sizeof cb);
+	n += blk(f + n, 6, epb, sizeof epb);
+	n += dsb(f + n, "CLIENT_TRAFFIC_SECRET_0 " R2 " " S32 "\n", 4000);  /* longer than its block */
+	n += dsb(f + n, "CLIENT_TRAFFIC_SECRET_0 " R2 " " S32 "\n",
+		 (uint32_t)strlen("CLIENT_TRAFFIC_SECRET_0 " R2 " " S32 "\n"));
+	n -= 20;  /* the last DSB is cut short */
+	char path[] = "/tmp/test_keylog_dsb_XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, f, n), (ssize_t)n);
+	close(fd);
+	struct keylog *k = keylog_new();
+	struct keylog_input in;
+	assert_int_equal(keylog_add_pcapng(k, path, &in), 1);
+	assert_int_equal(in.secrets, 1);
+	assert_int_equal(in.dsbs, 2);
+	assert_int_equal(in.dsbs_malformed, 2);
+	assert_int_equal(in.pcapdroid, 1);
+	uint8_t r[32];
+	rnd(r, 0x11);
+	assert_non_null(keylog_find(k, r));
+	assert_int_equal(keylog_find(k, r)->len[KEYLOG_MASTER], 48);
+	rnd(r, 0x22);
+	assert_null(keylog_find(k, r));
 	keylog_free(k);
 	unlink(path);
 }
@@ -152,6 +219,7 @@ int main(void)
 		cmocka_unit_test(test_bad_lines),
 		cmocka_unit_test(test_many_entries),
 		cmocka_unit_test(test_file_grows),
+		cmocka_unit_test(test_pcapng_dsb_after_packets),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
