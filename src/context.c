@@ -166,6 +166,68 @@ static int x509_email(const uint8_t *p, size_t start)
 	return 0;
 }
 
+static const char *const host_keys[] = { "hostname", "host", "node", "nodename" };
+
+/* Is p[a, b) one of the field names that hold a host? */
+static int host_key(const uint8_t *p, size_t a, size_t b)
+{
+	for (size_t i = 0; i < sizeof host_keys / sizeof host_keys[0]; i++)
+		if (word_is(p, a, b, host_keys[i]))
+			return 1;
+	return 0;
+}
+
+/* The value of a JSON member "hostname": "..." (Celery's events and heartbeats). */
+static int json_host_member(const uint8_t *p, size_t start)
+{
+	size_t i = start;
+	if (i == 0 || p[--i] != '"')
+		return 0;
+	while (i > 0 && (p[i - 1] == ' ' || p[i - 1] == '\t'))
+		i--;
+	if (i == 0 || p[--i] != ':')
+		return 0;
+	while (i > 0 && (p[i - 1] == ' ' || p[i - 1] == '\t'))
+		i--;
+	if (i == 0 || p[--i] != '"')
+		return 0;
+	size_t e = i;
+	while (i > 0 && i + 16 > e && (is_alnum(p[i - 1]) || p[i - 1] == '_'))
+		i--;
+	return i > 0 && p[i - 1] == '"' && host_key(p, i, e);
+}
+
+/* The value of an AMQP 0-9-1 field-table entry (name as a short string, 'S', a 32-bit length)
+ * whose name says it holds a host: Celery names its worker nodes "name@host". */
+static int amqp_host_field(const uint8_t *p, size_t start, size_t end)
+{
+	if (start < 5 || p[start - 5] != 'S')
+		return 0;
+	uint32_t vl = (uint32_t)p[start - 4] << 24 | (uint32_t)p[start - 3] << 16 | (uint32_t)p[start - 2] << 8 | p[start - 1];
+	if (vl < end - start)
+		return 0;
+	for (size_t n = 4; n <= 8 && start >= 6 + n; n++)
+		if (p[start - 6 - n] == n && host_key(p, start - 5 - n, start - 5))
+			return 1;
+	return 0;
+}
+
+/* A FastCGI name-value pair (FCGI_PARAMS: one-byte lengths, then name and value, no separator)
+ * of a CGI meta-variable SERVER_* (RFC 3875 4.1): the name is glued onto the address, and the
+ * value describes the web server (SERVER_ADMIN is its webmaster), not a user of the phone. */
+static int fastcgi_server_var(const uint8_t *p, size_t start, size_t end)
+{
+	if (start < 2 || p[start - 2] < 8 || p[start - 2] >= 0x80 || p[start - 1] >= 0x80)
+		return 0;
+	size_t nl = p[start - 2], vl = p[start - 1];
+	if (start + nl + vl != end || memcmp(p + start, "SERVER_", 7))
+		return 0;
+	for (size_t i = 0; i < nl; i++)
+		if (!is_upper(p[start + i]) && !is_digit(p[start + i]) && p[start + i] != '_')
+			return 0;
+	return 1;
+}
+
 /* Domain of a 3GPP NAI realm (TS 23.003 19.2-19.3: "...mncNNN.mccNNN.3gppnetwork.org"): the
  * local part is an IMSI-based identity or pseudonym, not a mailbox. The realm is the printable
  * token after the '@' (a binary TLV such as RADIUS User-Name delimits it, not the regex). */
@@ -208,7 +270,8 @@ int context_email_ok(const uint8_t *p, size_t len, size_t start, size_t end)
 		return 0;
 	if (end < len && p[end] >= 0x80 && !utf8_starts_at(p, len, end))
 		return 0;
-	if (in_id_field(p, start) || x509_email(p, start))
+	if (in_id_field(p, start) || x509_email(p, start) || amqp_host_field(p, start, end) ||
+	    json_host_member(p, start) || fastcgi_server_var(p, start, end))
 		return 0;
 	return !nai_realm_3gpp(p, len, (size_t)(at - p));
 }

@@ -10,7 +10,9 @@ struct rule;
 /* An e-mail-shaped p[start, end) is reported only when: the whole domain (no ".label" follows),
  * a top-level label of letters in one case or capitalised, not glued to non-UTF-8 bytes, not
  * the value of a message-identifier field (Message-ID, Call-ID, NNTP "22x n <id>", XML "...-id"),
- * not an X.509 emailAddress attribute, not in a 3GPP NAI realm. 1 ok, 0 drop. */
+ * not an X.509 emailAddress attribute, the value of a field named hostname/host/node (AMQP field table or
+ * JSON: Celery's node@host),
+ * not a FastCGI SERVER_* meta-variable, not in a 3GPP NAI realm. 1 ok, 0 drop. */
 int context_email_ok(const uint8_t *p, size_t len, size_t start, size_t end);
 /* A "lat,lon" pair that is not part of a longer list of coordinates (a bounding box). */
 int context_latlon_ok(const uint8_t *p, size_t len, size_t start, size_t end);

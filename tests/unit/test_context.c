@@ -1,5 +1,6 @@
 /* test_context.c - context.c: where an e-mail-, coordinate- or digit-shaped hit is not reported
- * (a longer domain, a glued TLD, binary bytes, message identifiers, X.509, 3GPP NAI, bbox, hex). */
+ * (a longer domain, a glued TLD, binary bytes, message identifiers, X.509, 3GPP NAI, host fields,
+ * FastCGI server variables, bbox, hex). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -88,6 +89,24 @@ static int latlon_in(const char *t, const char *v)
 	return context_latlon_ok((const uint8_t *)t, strlen(t), s, s + strlen(v));
 }
 
+/* Fields that hold a host (Celery's node "name@host"), in an AMQP field table and in JSON; and a
+ * FastCGI SERVER_* meta-variable, its name glued to the value. Other names stay addresses. */
+static void test_email_host_fields(void **state)
+{
+	(void)state;
+	assert_false(EMAIL("\x08hostnameS\x00\x00\x00\x1f" "celery@test.cognitonetworks.com\x02", "celery@test.cognitonetworks.com"));
+	assert_false(EMAIL("\x04nodeS\x00\x00\x00\x0c" "w1@host.corp\x02", "w1@host.corp"));
+	assert_true(EMAIL("\x05emailS\x00\x00\x00\x0c" "w1@host.corp\x02", "w1@host.corp"));
+	assert_true(EMAIL("\x08hostnameS\x00\x00\x00\x02" "w1@host.corp\x02", "w1@host.corp"));  /* length disagrees */
+	assert_false(EMAIL("{\"hostname\": \"celery@worker.example.com\", \"pid\": 1}", "celery@worker.example.com"));
+	assert_false(EMAIL("{\"host\":\"a@b.example.com\"}", "a@b.example.com"));
+	assert_true(EMAIL("{\"email\": \"jane@example.com\"}", "jane@example.com"));
+	assert_true(EMAIL("{\"myhostname\": \"jane@example.com\"}", "jane@example.com"));
+	assert_false(EMAIL("\x0c\x1bSERVER_ADMINwebmaster@openstreetmap.org\x0f", "SERVER_ADMINwebmaster@openstreetmap.org"));
+	assert_true(EMAIL("\x09\x0cHTTP_FROMjane@ex.com\x0f", "HTTP_FROMjane@ex.com"));  /* the client's From */
+	assert_true(EMAIL("\x0c\x05SERVER_ADMINa@b.co", "SERVER_ADMINa@b.co"));  /* lengths disagree: not a pair */
+}
+
 static void test_latlon(void **state)
 {
 	(void)state;
@@ -137,6 +156,7 @@ int main(void)
 		cmocka_unit_test(test_email_binary),
 		cmocka_unit_test(test_email_message_ids),
 		cmocka_unit_test(test_email_x509_nai),
+		cmocka_unit_test(test_email_host_fields),
 		cmocka_unit_test(test_latlon),
 		cmocka_unit_test(test_digits),
 		cmocka_unit_test(test_bounds),
