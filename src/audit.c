@@ -324,10 +324,10 @@ const char *audit_device_method(const struct audit *a, const char **reason)
 static void scan_stopped(struct flow *f, int dir, int at_gap)
 {
 	const struct reasm *r = scan_dir_reasm(f, dir);
-	if (f->scan_truncated || !r)
+	if (f->scan_truncated || (!r && at_gap))
 		return;
-	f->scan_truncated = 1;
-	f->scan_stopped_at = at_gap && r->truncated ? r->gap_at : r->delivered;
+	f->scan_truncated = 1;  /* no reassembly (QUIC): the payload bytes seen from that side */
+	f->scan_stopped_at = !r ? f->bytes[dir] : at_gap && r->truncated ? r->gap_at : r->delivered;
 }
 
 /* The app of a frame (app.c); a new input is told to apps when the report gains one. */
@@ -417,7 +417,10 @@ void audit_ip(struct audit *a, const struct packet *p)
 		if (a->sc.hs.bodies_truncated != cut)
 			scan_stopped(f, dir, 0);
 	} else {
+		uint64_t cut = a->sc.hs.bodies_truncated;
 		scan_udp(&a->sc, f, dir, p);
+		if (a->sc.hs.bodies_truncated != cut)  /* an HTTP/3 body over the cap */
+			scan_stopped(f, dir, 0);
 	}
 }
 

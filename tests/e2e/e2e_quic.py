@@ -38,6 +38,7 @@ IMEI, IMSI, PHONE_NO = ident["imei"][0], ident["imsi"][0], ident["phone_number"]
 GET_PORT, POST_PORT, MULTI_PORT, V6_PORT = 4433, 4434, 4435, 4436
 WRONG_PORT, NOKEY_PORT, RESP_PORT, KU_PORT = 4437, 4438, 4439, 4440
 LIVE_PORT = 4441
+BIG_PORT = 4442  # a POST body over phonehome's body cap: the flow says where its scan stopped
 LIVE = None
 
 results = []
@@ -181,7 +182,7 @@ def capture_all():
         with open(os.path.join(docs, name), "w") as o:
             o.write("ok\n")
     servers = []
-    for port in (GET_PORT, POST_PORT, MULTI_PORT, WRONG_PORT, NOKEY_PORT, RESP_PORT, KU_PORT, LIVE_PORT):
+    for port in (GET_PORT, POST_PORT, MULTI_PORT, WRONG_PORT, NOKEY_PORT, RESP_PORT, KU_PORT, LIVE_PORT, BIG_PORT):
         servers.append(subprocess.Popen(["ip", "netns", "exec", SERVER, "gtlsserver", "-q", "-d", docs, SERVER_IP,
                                          str(port), key, cert], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
     servers.append(subprocess.Popen(["ip", "netns", "exec", SERVER, "gtlsserver", "-q", "-d", docs, SERVER_IP6,
@@ -198,6 +199,9 @@ def capture_all():
     body = os.path.join(TMP, "body.txt")
     with open(body, "w") as o:
         o.write("device=%s&model=redmi\n" % IMEI)
+    big = os.path.join(TMP, "big.txt")
+    with open(big, "w") as o:
+        o.write("device=%s&pad=%s\n" % (IMEI, "x" * (1536 << 10)))
     kl = {}
     base = "https://%s:%d" % (HOST, 0)
 
@@ -212,7 +216,8 @@ def capture_all():
             (WRONG_PORT, [url(WRONG_PORT, "/a?imei=%s" % IMEI)], body, HOST, ()),
             (NOKEY_PORT, [url(NOKEY_PORT, "/a?imei=%s" % IMEI)], body, HOST, ()),
             (RESP_PORT, [url(RESP_PORT, "/profile.json")], None, HOST, ()),
-            (KU_PORT, [url(KU_PORT, "/b")], body, HOST, ("--key-update=10ms", "--delay-stream=50ms"))):
+            (KU_PORT, [url(KU_PORT, "/b")], body, HOST, ("--key-update=10ms", "--delay-stream=50ms")),
+            (BIG_PORT, [url(BIG_PORT, "/b")], big, HOST, ())):
         kl[port] = os.path.join(TMP, "keylog%d.txt" % port)
         r = client(host, port, uris, kl[port], data, extra)
         if not os.path.exists(kl[port]) and extra:  # an option this gtlsclient lacks: without it
@@ -412,6 +417,13 @@ def main():
             elif not a:
                 diffs.append("%s: no leak on either side" % name)
         check(not diffs, "decrypted HTTP/3 and cleartext HTTP/1.1 differ: " + "; ".join(diffs))
+
+    @case
+    def body_over_the_cap_marks_the_flow_truncated():
+        ls = [l for l in leaks_to(REP, BIG_PORT) if l["kind"] == "imei" and decrypted_quic(l)]
+        check(ls, "no imei leak at the start of the big body: %s" % leaks_to(REP, BIG_PORT))
+        fl = flow_to(REP, BIG_PORT)
+        check(fl and fl[0].get("truncated") is True, "flow not marked truncated: %s" % fl)
 
     @case
     def eve_quic_and_http3_records():
