@@ -227,10 +227,10 @@ static void learn(struct apps *a, int32_t uid, uint8_t source, const char *pkg, 
 		a->tab[i].source = source;
 	}
 	struct app_info *e = &a->tab[i];
-	if (pkg && pkg[0] && !e->package[0])
-		snprintf(e->package, sizeof e->package, "%s", pkg);
+	if (pkg && pkg[0] && !e->package[0])  /* printable only, whoever wrote it (a CSV, a header) */
+		copy_name(e->package, sizeof e->package, (const uint8_t *)pkg, strlen(pkg));
 	if (name && name[0] && !e->name[0])
-		snprintf(e->name, sizeof e->name, "%s", name);
+		copy_name(e->name, sizeof e->name, (const uint8_t *)name, strlen(name));
 	if (!e->name[0] && app_fixed_name(uid))
 		snprintf(e->name, sizeof e->name, "%s", app_fixed_name(uid));
 }
