@@ -109,7 +109,8 @@ void audit_merge(struct audit *a, struct audit *shard);
 void audit_conclude(struct audit *a);
 /* A shard of a (opened with audit_open) for a worker thread: shares a's identity, rules and
  * compiled patterns; has its own nDPI, flow table (1/nshards of the caps), geo cache, report. */
-int audit_open_shard(struct audit *s, const struct audit *a, size_t nshards, char *errbuf, size_t errlen);
+int audit_open_shard(struct audit *s, const struct audit *a, size_t nshards, struct classifier *cls,
+		     char *errbuf, size_t errlen);
 void audit_close(struct audit *a);
 /* Frees what a drained audit no longer needs (flows, nDPI, geo, matcher); the report stays. */
 void audit_release(struct audit *a);
