@@ -158,6 +158,7 @@ int audit_open(struct audit *a, const struct audit_opts *o, char *errbuf, size_t
 	memset(a, 0, sizeof *a);
 	a->o = *o;
 	a->rep = report_new();
+	a->rep->no_events = o->no_events;
 	if (o->rules_path && rules_load(o->rules_path, &a->rules, errbuf, errlen) < 0)
 		return -1;
 	if (o->identity_path && identity_load(o->identity_path, &a->id, errbuf, errlen) < 0)
@@ -197,6 +198,7 @@ int audit_open_shard(struct audit *s, const struct audit *a, size_t nshards, str
 	s->shard = 1;
 	s->cls = cls;  /* owned from here: audit_close frees it on every path */
 	s->rep = report_new();
+	s->rep->no_events = a->o.no_events;
 	s->id = a->id;
 	s->rules = a->rules;
 	if (a->m && !(s->m = match_clone(a->m, errbuf, errlen)))
@@ -559,7 +561,9 @@ static void on_flow_end(void *arg, struct flow *f)
 		a->first_truncated = f->id;  /* the earliest, whatever order flows end in */
 		a->first_truncated_at = f->scan_stopped_at;
 	}
-	if (!f->nleaks && !report_spill_keeps(a->rep, f->id)) {  /* no leak, no event: out of memory */
+	/* a package name the flow sent names its app at the end (audit_app_late), in flow order */
+	int hint = !f->app_source && f->app_hint_origin && f->app_hint[0];
+	if (!f->nleaks && !hint && !report_spill_keeps(a->rep, f->id)) {  /* no leak, event or hint: out of memory */
 		struct report_flow rf;
 		memset(&rf, 0, sizeof rf);
 		flow_record(f, &rf);

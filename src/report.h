@@ -133,6 +133,7 @@ struct report {
 	struct report_http *http; size_t nhttp, caphttp;
 	struct report_dns *dns; size_t ndns, capdns;
 	uint64_t events_dropped;        /* beyond REPORT_MAX_EVENTS */
+	int no_events;                  /* no output wants HTTP and DNS events (no --eve, no -o): none kept */
 	uint64_t dns_flow, dns_ts;      /* the packet report_dns_begin named */
 	uint16_t dns_id, dns_qtype;     /* and the message report_dns_head named */
 	uint8_t dns_rcode;
