@@ -216,8 +216,8 @@ uint64_t report_spill_cut(const struct report *r, uint64_t max_quiet);
 const struct report_flow *report_flow_listed(const struct report *r, uint64_t id);
 /* Flows re-ordered by (first_us or last_us, id) for a writer (EVE's time order): a report of
  * its own whose runs go to another unlinked file; NULL with errbuf when it cannot be made.
- * Add with report_spill_flow (check report_spill_error), then walk it once: report_order_begin
- * gives an iterator that frees it with report_flows_end. */
+ * Add flows with report_spill_flow, then walk them once: report_order_begin gives an iterator
+ * that frees the report with report_flows_end, or NULL (and frees it) after a write error. */
 struct report *report_order_new(int by_first, char *errbuf, size_t errlen);
 struct report_iter *report_order_begin(struct report *o);
 

@@ -380,7 +380,7 @@ static int order_flows(const struct report *r, struct report_iter **by_end, stru
 	struct report *end = report_order_new(0, err, sizeof err);
 	struct report *start = end ? report_order_new(1, err, sizeof err) : NULL;
 	if (!start) {
-		report_flows_end(end ? report_order_begin(end) : NULL);
+		report_flows_end(end ? report_order_begin(end) : NULL);  /* frees end */
 		return -1;
 	}
 	struct report_iter *it = report_flows_begin(r);
