@@ -561,9 +561,7 @@ static void on_flow_end(void *arg, struct flow *f)
 		a->first_truncated = f->id;  /* the earliest, whatever order flows end in */
 		a->first_truncated_at = f->scan_stopped_at;
 	}
-	/* a package name the flow sent names its app at the end (audit_app_late), in flow order */
-	int hint = !f->app_source && f->app_hint_origin && f->app_hint[0];
-	if (!f->nleaks && !hint && !report_spill_keeps(a->rep, f->id)) {  /* no leak, event or hint: out of memory */
+	if (!f->nleaks && !report_spill_keeps(a->rep, f->id)) {  /* no leak, no event: out of memory */
 		struct report_flow rf;
 		memset(&rf, 0, sizeof rf);
 		flow_record(f, &rf);
@@ -689,8 +687,10 @@ static void trim_flows(struct audit *a)
 		quiet = report_spill_quiet(r);
 		for (size_t i = 0; i < r->nflows; i++)
 			quiet += !r->flows[i].nleaks;
-		if (quiet > a->max_report_flows)
+		if (quiet > a->max_report_flows) {
 			a->unlisted_flows += quiet - a->max_report_flows;
+			r->quiet_cut = report_spill_cut(r, a->max_report_flows);
+		}
 		return;
 	}
 	for (size_t i = 0; i < r->nflows; i++)
@@ -708,24 +708,34 @@ static void trim_flows(struct audit *a)
 	r->nflows = k;
 }
 
-/* Flows no capture format attributed: their row of the --apps CSV, else a hint of their own. */
+/* Flows no capture format attributed: their row of the --apps CSV, else a hint of their own.
+ * In id order, the spilled flows too (hints number their apps in that order); a spilled flow
+ * gets its app again as it is read back (apps_late), one in memory here. */
 static void audit_app_late(struct audit *a)
 {
 	struct report *r = a->rep;
-	for (size_t i = 0; i < r->nflows; i++) {
-		struct report_flow *f = &r->flows[i];
+	r->apps_late = 0;  /* the flows as they ended */
+	struct report_iter *it = report_flows_begin(r);
+	for (const struct report_flow *f; (f = report_flows_next(it));) {
 		int32_t uid;
+		uint8_t src = 0;
 		if (f->app_source)
 			continue;
 		if (apps_csv_match(a->apps, f->proto, f->family, f->addr[0], f->port[0], f->addr[1], f->port[1],
 				   f->first_us, &uid)) {
-			f->app_uid = uid;
-			f->app_source = APP_SRC_CSV;
+			src = APP_SRC_CSV;
 		} else if (f->app_hint_origin && f->app_hint[0]) {
-			f->app_uid = apps_hint_uid(a->apps, f->app_hint, f->app_hint_origin);
-			f->app_source = APP_SRC_HINT;
+			uid = apps_hint_uid(a->apps, f->app_hint, f->app_hint_origin);
+			src = APP_SRC_HINT;
+		}
+		struct report_flow *m = src ? (struct report_flow *)report_flow_by_id(r, f->id) : NULL;  /* r's own */
+		if (m) {
+			m->app_uid = uid;
+			m->app_source = src;
 		}
 	}
+	report_flows_end(it);
+	r->apps_late = 1;
 	char list[512];
 	size_t n = apps_csv_loaded(a->apps) ? apps_csv_unmatched(a->apps, list, sizeof list) : 0;
 	if (n)

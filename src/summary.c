@@ -349,25 +349,32 @@ static int app_row_cmp(const void *x, const void *y)
 	return a->uid < b->uid ? -1 : a->uid > b->uid;
 }
 
-static struct summary_app *app_row_of(struct summary_app *v, size_t *n, int32_t uid, uint8_t src)
+/* The row of (uid, src) in *v (n rows, room for *cap), added when new. */
+static struct summary_app *app_row_of(struct summary_app **v, size_t *n, size_t *cap, int32_t uid, uint8_t src)
 {
 	for (size_t i = 0; i < *n; i++)
-		if (v[i].uid == uid && v[i].src == src)
-			return &v[i];
-	v[*n].uid = uid;
-	v[*n].src = src;
-	return &v[(*n)++];
+		if ((*v)[i].uid == uid && (*v)[i].src == src)
+			return &(*v)[i];
+	if (*n == *cap) {
+		*cap *= 2;
+		*v = util_xrealloc(*v, *cap * sizeof **v);
+	}
+	struct summary_app *w = &(*v)[(*n)++];
+	memset(w, 0, sizeof *w);
+	w->uid = uid;
+	w->src = src;
+	return w;
 }
 
 size_t summary_apps(const struct report *r, struct summary_app **out)
 {
-	struct summary_app *v = util_xcalloc(report_nflows(r) + r->nflows + 1, sizeof *v);
-	size_t n = 0;
+	size_t n = 0, cap = 16;
+	struct summary_app *v = util_xmalloc(cap * sizeof *v);
 	struct report_iter *it = report_flows_begin(r);  /* the spilled flows too */
 	for (const struct report_flow *f; (f = report_flows_next(it));) {
 		if (!f->app_source)
 			continue;
-		struct summary_app *w = app_row_of(v, &n, f->app_uid, f->app_source);
+		struct summary_app *w = app_row_of(&v, &n, &cap, f->app_uid, f->app_source);
 		w->flows++;
 		w->foreign += f->foreign;
 		w->bytes += f->bytes[!f->remote];
@@ -379,16 +386,31 @@ size_t summary_apps(const struct report *r, struct summary_app **out)
 	for (size_t i = 0; i < r->nleaks; i++) {
 		const struct report_flow *f = report_flow_by_id(r, r->leaks[i].flow_id);
 		if (f && f->app_source) {
-			struct summary_app *w = app_row_of(v, &n, f->app_uid, f->app_source);
+			struct summary_app *w = app_row_of(&v, &n, &cap, f->app_uid, f->app_source);
 			w->leaks++;
 			w->foreign_leaks += r->leaks[i].foreign && !r->leaks[i].accepted;
 			if (r->leaks[i].kind < ID__COUNT)
 				w->kinds[r->leaks[i].kind]++;
 		}
 	}
-	qsort(v, n, sizeof *v, app_row_cmp);
+	if (n)
+		qsort(v, n, sizeof *v, app_row_cmp);
 	*out = v;
 	return n;
+}
+
+void summary_app_cells(const struct report *r, const struct summary_app *w, struct summary_app_cells *c)
+{
+	const struct app_info *e = apps_get(r->apps, w->uid, w->src);
+	c->hint = w->src == APP_SRC_HINT;
+	c->package = e && e->package[0] ? e->package : "-";
+	c->name = e && e->name[0] ? e->name : "-";
+	c->source = apps_source_name(w->src);
+	c->source = c->source ? c->source : "-";
+	c->origin = c->hint && e ? app_hint_origin_name(e->hint) : NULL;
+	summary_app_kinds(w, c->kinds, sizeof c->kinds);
+	if (!c->kinds[0])
+		snprintf(c->kinds, sizeof c->kinds, "none");
 }
 
 void summary_app_kinds(const struct summary_app *w, char *out, size_t outlen)
