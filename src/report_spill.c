@@ -38,24 +38,13 @@ struct report_spill {
 /* The spill of r, its runs in order by, batches of batch flows unless the environment says. */
 static int spill_open(struct report *r, int by, size_t batch, char *errbuf, size_t errlen)
 {
-	const char *dir = getenv("TMPDIR");
-	if (!dir || !*dir)
-		dir = "/tmp";
-	size_t n = strlen(dir) + 32;
-	char *path = util_xmalloc(n);
-	snprintf(path, n, "%s/phonehome-spill.XXXXXX", dir);
-	int fd = mkstemp(path);
-	if (fd < 0) {
-		snprintf(errbuf, errlen, "%s: cannot create a temporary file: %s (set TMPDIR)", dir, strerror(errno));
-		free(path);
+	int fd = util_tmpfd("phonehome-spill", errbuf, errlen);
+	if (fd < 0)
 		return -1;
-	}
-	unlink(path);  /* gone on every exit path: the open descriptor is all there is */
-	free(path);
 	struct report_spill *s = util_xcalloc(1, sizeof *s);
 	s->out = fdopen(fd, "w");
 	if (!s->out) {
-		snprintf(errbuf, errlen, "%s: %s", dir, strerror(errno));
+		snprintf(errbuf, errlen, "temporary file: %s", strerror(errno));
 		close(fd);
 		free(s);
 		return -1;
