@@ -30,7 +30,7 @@ FUZZ_PKGS  := clang libclang-rt-14-dev
 BENCH_PKGS := tshark ngrep time valgrind tcpreplay
 
 .PHONY: all check deps-audit fuzz-deps unit e2e apps eve-schema threads live sweep crosscheck deps geoip demo clean install sample report-pdf deb deb-test
-.PHONY: bench bench-quic bench-live bench-deps fuzz fuzz-corpus limits valgrind tls quic diff
+.PHONY: bench bench-memory bench-quic bench-live bench-deps fuzz fuzz-corpus limits valgrind tls quic diff
 all: phonehome
 
 phonehome: build/libphonehome.a build/obj/main.o
@@ -138,6 +138,11 @@ bench: phonehome $(BENCH_TOOLS) bench-deps
 
 bench-deps:
 	@bash tests/deps.sh $(BENCH_PKGS)
+
+# Memory flat in the capture's size (not part of check; a 10 GB corpus on disk): peak RSS at
+# 1 GB and 10 GB of the bench's corpus, and ndpiReader's at 1 GB.
+bench-memory: phonehome build/bench/mkcap bench-deps
+	@bash bench/memory.sh ./phonehome build/bench-memory
 
 # What decrypting QUIC costs (not part of check; root, gtlsclient/gtlsserver, tcpdump): HTTP/3
 # uploads captured in the script's own namespaces, phonehome timed with and without --keylog.

@@ -5,7 +5,11 @@ usage: table.py RESULTS PACKETS BYTES REPORT.json LEAKS.manifest IDENTITY
 RESULTS has one line per command: name median_seconds max_rss_kib runs.
 Exit 1 when a target is missed or an injected leak was not found."""
 import json
+import os
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from found import injected_found  # noqa: E402
 
 res_path, pkts, nbytes, report, manifest, identity = sys.argv[1:7]
 pkts, nbytes = int(pkts), int(nbytes)
@@ -41,16 +45,9 @@ if ph:
     doc = json.load(open(report))
     print(f"capture: {pkts} packets, {nbytes / 1e9:.2f} GB; phonehome: {doc['stats'].get('flows')} flows, "
           f"{doc['options'].get('identity_patterns')} patterns, {len(doc['leaks'])} leaks")
-    want = set()
-    for line in open(manifest):
-        port, kind, where = line.split()
-        want.add((int(port), kind, where))
-    got = set()
-    for l in doc["leaks"]:
-        if l.get("dest_ip") == "220.181.38.148" and l.get("foreign"):
-            got.add((l["src_port"], l["kind"], l["where"]))
+    want, got = injected_found(doc, manifest)
     missing = want - got
-    print(f"injected leaks found: {len(want & got)}/{len(want)}")
+    print(f"injected leaks found: {len(got)}/{len(want)}")
     if missing:
         ok = False
         print("MISSING:", sorted(missing)[:10])
@@ -58,8 +55,8 @@ if ph:
     nd = by.get("ndpiReader")
     rd = by.get("libpcap-read")
     if nd:
-        targets.append(("wall <= ndpiReader / 2", ph[1] <= nd[1] / 2, f"{nd[1] / ph[1]:.2f}x faster"))
-        targets.append(("peak RSS <= ndpiReader / 2", ph[2] <= nd[2] / 2, f"{nd[2] / ph[2]:.2f}x less"))
+        targets.append(("wall <= ndpiReader / 3", ph[1] <= nd[1] / 3, f"{nd[1] / ph[1]:.2f}x faster"))
+        targets.append(("peak RSS <= ndpiReader / 3", ph[2] <= nd[2] / 3, f"{nd[2] / ph[2]:.2f}x less"))
     if rd:
         targets.append(("wall <= 4 x libpcap read", ph[1] <= 4 * rd[1], f"{ph[1] / rd[1]:.2f}x the floor"))
     for name, good, how in targets:
