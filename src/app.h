@@ -87,7 +87,8 @@ const char *apps_source_name(uint8_t source);
 char *apps_put_json(const struct apps *a, int32_t uid, uint8_t source, char *out);
 
 /* --apps FILE: PCAPdroid's connections CSV export (IPProto,SrcIP,SrcPort,DstIp,DstPort,UID,App,
- * ...,FirstSeen,LastSeen). -1 with errbuf naming the file and line for a malformed file. */
+ * ...,FirstSeen,LastSeen), read by app_csv.c; its App names are learnt with source APP_SRC_CSV.
+ * -1 with errbuf naming the file and line for a malformed file. */
 int apps_load_csv(struct apps *a, const char *path, char *errbuf, size_t errlen);
 int apps_csv_loaded(const struct apps *a);
 /* The CSV row of a flow (protocol, addresses of family 4 or 6 and ports in either order, time of

@@ -189,7 +189,7 @@ struct capture_live {
 	void *arg;
 };
 
-/* Sets up filter and -w file on an activated handle. */
+/* Sets up the filter on an activated handle. */
 static int live_setup(struct capture_live *c, const struct capture_live_opts *o, char *errbuf, size_t errlen)
 {
 	if (o->filter) {
@@ -205,18 +205,19 @@ static int live_setup(struct capture_live *c, const struct capture_live_opts *o,
 			return -1;
 		}
 	}
-	if (o->write_path) {
-		/* written in place, like tcpdump -w: the first file is opened as root and kept open
-		 * after privileges are dropped (the next ones, -C/-G, as the user dropped to) */
-		struct rotate_opts ro = { o->write_path, o->max_bytes, o->every_us, o->count };
-		struct timespec now;
-		clock_gettime(CLOCK_REALTIME, &now);
-		c->rot = rotate_open(c->pc, &ro, (uint64_t)now.tv_sec * 1000000u + (uint64_t)now.tv_nsec / 1000,
-				     errbuf, errlen);
-		if (!c->rot)
-			return -1;
-	}
 	return 0;
+}
+
+int capture_live_write_open(struct capture_live *c, const struct capture_live_opts *o, char *errbuf, size_t errlen)
+{
+	if (!o->write_path || c->rot)
+		return 0;
+	struct rotate_opts ro = { o->write_path, o->max_bytes, o->every_us, o->count };
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	c->rot = rotate_open(c->pc, &ro, (uint64_t)now.tv_sec * 1000000u + (uint64_t)now.tv_nsec / 1000,
+			     errbuf, errlen);
+	return c->rot ? 0 : -1;
 }
 
 struct capture_live *capture_live_open(const struct capture_live_opts *o, char *errbuf, size_t errlen)

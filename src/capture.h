@@ -34,9 +34,14 @@ struct capture_live_stats {
 	uint64_t first_us, last_us;    /* times of the first and last packet handed over */
 };
 
-/* Opens an interface for live capture (immediate mode, full snaplen, non-blocking);
- * -1 style: NULL with errbuf naming the interface, filter or file at fault. */
+/* Opens an interface for live capture (full snaplen, non-blocking), with its filter; the -w
+ * file is opened by capture_live_write_open. NULL with errbuf naming the interface or filter. */
 struct capture_live *capture_live_open(const struct capture_live_opts *o, char *errbuf, size_t errlen);
+/* Opens the -w file, the first of a rotated set (nothing without o->write_path): called once
+ * root is dropped, so that every file of a -C/-G set belongs to the -Z user, as tcpdump creates
+ * its files, and -W can remove the oldest one in a sticky directory such as /tmp. -1 with
+ * errbuf naming the file. */
+int capture_live_write_open(struct capture_live *c, const struct capture_live_opts *o, char *errbuf, size_t errlen);
 /* A descriptor to poll(2) for readability. */
 int capture_live_fd(const struct capture_live *c);
 /* Hands every waiting packet to fn (and to the -w file); returns the count or -1

@@ -690,6 +690,8 @@ static void run_live(struct audit *a, struct options *o)
 		drop_privileges(user);
 	if (o->json_path && report_json_check_path(o->json_path, err, sizeof err) < 0)
 		die("%s%s", err, "");
+	if (capture_live_write_open(c, &o->lo, err, sizeof err) < 0)  /* as the user, like tcpdump -Z */
+		die("%s%s", err, user ? " (written as the user root was dropped to: see -Z)" : "");
 	struct report_input *in = report_add_input(a->rep, o->iface);
 	in->link_type = decode_dlt_name(capture_live_link_type(c));
 	if (!o->live.quiet)  /* like tcpdump's "listening on": the capture is open from here */

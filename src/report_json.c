@@ -8,6 +8,7 @@
 #include "findings.h"
 #include "decode.h"
 #include "identity.h"
+#include "mask.h"
 #include "quic.h"
 #include "util.h"
 #include <arpa/inet.h>
@@ -77,6 +78,10 @@ struct flowbuf {
 	char hour_s[32];
 	size_t hour_len;             /* 0: nothing cached */
 	const struct apps *apps;     /* app names (app.c) */
+	struct mask *mask;           /* host names masked (mask.c) */
+	char host[sizeof ((struct report_flow *)0)->host];  /* the last host name given ... */
+	const char *host_out;        /* ... and what is written for it: host, or hostm masked */
+	char hostm[sizeof ((struct report_flow *)0)->host];
 };
 
 /* Longest record flow_put writes: the strings escaped (6 bytes a byte at worst) plus
@@ -174,13 +179,27 @@ static char *put_endpoints(char *p, const struct report_flow *fl)
 	return fl->proto == 6 ? LIT(p, ",\"proto\":\"TCP\"") : LIT(p, ",\"proto\":\"UDP\"");
 }
 
+/* A flow's host name masked, from the last flow's when it is the same (flows to one host
+ * come in runs): one Hyperscan scan per run, not per flow. */
+static const char *flow_host(struct flowbuf *fb, const char *host)
+{
+	if (!host[0])
+		return host;
+	if (fb->host_out && !strcmp(fb->host, host))
+		return fb->host_out;
+	snprintf(fb->host, sizeof fb->host, "%s", host);
+	const char *m = mask_str(fb->mask, fb->host, fb->hostm, sizeof fb->hostm);
+	fb->host_out = m == fb->host ? fb->host : fb->hostm;
+	return fb->host_out;
+}
+
 /* One flow as a compact JSON object (same members as EVE's flow event where EVE has one). */
 static char *flow_put(struct flowbuf *fb, char *p, const struct report_flow *fl)
 {
 	p = put_endpoints(put_dec(LIT(p, "{\"flow_id\":"), fl->id), fl);
 	p = PUT_STR(p, "app_proto", fl->app_proto[0] ? fl->app_proto : "Unknown");
 	p = PUT_STR(p, "category", fl->category);
-	p = PUT_STR(p, "host", fl->host);
+	p = PUT_STR(p, "host", flow_host(fb, fl->host));
 	p = put_name(LIT(p, ",\"host_source\":"), host_source_name(fl->host_source));
 	p = put_name(LIT(p, ",\"device_side\":"), fl->dev[0] ? "src" : fl->dev[1] ? "dest" : "none");
 	p = PUT_STR(p, "country", fl->geo.country);
@@ -214,25 +233,16 @@ static char *flow_put(struct flowbuf *fb, char *p, const struct report_flow *fl)
 /* The identifier a leak matched, masked unless --show-identifiers. */
 static json_t *identifier_json(const struct audit *a, const struct report_leak *l)
 {
-	char buf[512], m[512];
-	if (l->suspected) {
-		snprintf(buf, sizeof buf, "%s", l->found);
-	} else if (!a->id) {
-		return json_null();
-	} else if (l->kind == ID_LOCATION) {
-		if (l->value_index >= a->id->nlocations)
-			return json_null();
-		const struct identity_location *loc = &a->id->locations[l->value_index];
-		snprintf(buf, sizeof buf, "%s,%s", loc->lat_s, loc->lon_s);
-	} else {
-		if (l->value_index >= a->id->nvalues)
-			return json_null();
-		snprintf(buf, sizeof buf, "%s", a->id->values[l->value_index].value);
-	}
-	if (a->o.show_identifiers)
-		return json_string(buf);
-	identity_mask(buf, m, sizeof m);
-	return json_string(m);
+	char id[512];
+	mask_identifier(a, l, id, sizeof id);
+	return id[0] ? json_string(id) : json_null();
+}
+
+/* A captured string masked (mask.c), or null when empty. */
+static json_t *jmasked(struct mask *k, const char *s)
+{
+	char b[1024];
+	return s && s[0] ? json_string(mask_str(k, s, b, sizeof b)) : json_null();
 }
 
 void report_json_endpoints(json_t *o, const struct report_flow *f, int src)
@@ -257,8 +267,15 @@ json_t *report_json_app(const struct report *r, const struct report_flow *f)
 	return json_loads(buf, 0, NULL);
 }
 
-static json_t *leak_json(const struct audit *a, const struct report_leak *l)
+/* What the arrays' elements are built from: the audit, and the masker of the writing thread. */
+struct jctx {
+	const struct audit *a;
+	struct mask *mask;
+};
+
+static json_t *leak_json(const struct jctx *c, const struct report_leak *l)
 {
+	const struct audit *a = c->a;
 	const struct report_flow *f = report_flow_by_id(a->rep, l->flow_id);
 	json_t *o = json_object();
 	json_object_set_new(o, "flow_id", json_integer((json_int_t)l->flow_id));
@@ -267,7 +284,7 @@ static json_t *leak_json(const struct audit *a, const struct report_leak *l)
 	json_object_set_new(o, "confidence", json_string(l->suspected ? "suspected" : "confirmed"));
 	json_object_set_new(o, "subject", jstr_or_null(report_subject_name(report_leak_subject(l))));
 	json_object_set_new(o, "finding", l->finding ? json_integer(l->finding) : json_null());
-	json_object_set_new(o, "key", jstr_or_null(l->key));
+	json_object_set_new(o, "key", jmasked(c->mask, l->key));
 	if (l->rule_id) {
 		json_t *ru = json_object();
 		json_object_set_new(ru, "id", json_string(l->rule_id));
@@ -278,11 +295,11 @@ static json_t *leak_json(const struct audit *a, const struct report_leak *l)
 	json_object_set_new(o, "encoding", json_string(l->encoding));
 	json_object_set_new(o, "chain", json_pack("s++", report_where_name(l->where), ":", l->encoding));
 	json_object_set_new(o, "where", json_string(report_where_name(l->where)));
-	json_object_set_new(o, "name", jstr_or_null(l->name));
+	json_object_set_new(o, "name", jmasked(c->mask, l->name));
 	json_object_set_new(o, "timestamp", jtime(l->ts_us));
 	if (f) {
 		report_json_endpoints(o, f, l->dir);
-		json_object_set_new(o, "host", jstr_or_null(f->host));
+		json_object_set_new(o, "host", jmasked(c->mask, f->host));
 		json_object_set_new(o, "country", jstr_or_null(f->geo.country));
 		json_object_set_new(o, "asn", f->geo.asn ? json_integer(f->geo.asn) : json_null());
 		json_object_set_new(o, "asn_org", jstr_or_null(f->geo.asn_org));
@@ -508,8 +525,9 @@ static json_t *device_addr_json(const struct device_addr *x)
 
 /* Devices seen on the LAN (source MACs, DHCP, DHCPv6, ARP, NDP, --device), in order of
  * appearance; gateways and bystanders are not devices. */
-static json_t *devices_json(const struct audit *a)
+static json_t *devices_json(const struct jctx *c)
 {
+	const struct audit *a = c->a;
 	const struct devices *d = a->devs;
 	json_t *arr = json_array();
 	for (size_t i = 0; d && i < devices_count(d); i++) {
@@ -529,8 +547,8 @@ static json_t *devices_json(const struct audit *a)
 		json_object_set_new(o, "addresses", addrs);
 		if (v->unlisted)
 			json_object_set_new(o, "addresses_not_listed", json_integer((json_int_t)v->unlisted));
-		json_object_set_new(o, "hostname", jstr_or_null(v->hostname));
-		json_object_set_new(o, "vendor_class", jstr_or_null(v->vendor));
+		json_object_set_new(o, "hostname", jmasked(c->mask, v->hostname));  /* android-<Android ID> */
+		json_object_set_new(o, "vendor_class", jmasked(c->mask, v->vendor));
 		json_object_set_new(o, "source", json_string(v->source));
 		json_object_set_new(o, "under_test", json_boolean(!a->o.policy.ndev || v->option));
 		json_object_set_new(o, "first_seen", v->first_us ? jtime(v->first_us) : json_null());
@@ -583,13 +601,13 @@ static int put_member(FILE *f, const char *key, json_t *v, int first, size_t fla
 
 /* "key": [ one element per line ], building each element only while it is written:
  * a report of a million flows never sits in memory as one JSON tree. */
-static int put_array(FILE *f, const char *key, size_t n, json_t *(*elem)(const struct audit *, size_t),
-		     const struct audit *a)
+static int put_array(FILE *f, const char *key, size_t n, json_t *(*elem)(const struct jctx *, size_t),
+		     const struct jctx *c)
 {
 	if (fprintf(f, ",\n\"%s\": [", key) < 0)
 		return 0;
 	for (size_t i = 0; i < n; i++) {
-		json_t *e = elem(a, i);
+		json_t *e = elem(c, i);
 		int ok = fputs(i ? ",\n  " : "\n  ", f) >= 0 && json_dumpf(e, f, JSON_COMPACT | DUMP_FLAGS) == 0;
 		json_decref(e);
 		if (!ok)
@@ -605,12 +623,14 @@ static int flows_flush(FILE *f, struct flowbuf *fb)
 	return ok;
 }
 
-static int put_flows(FILE *f, const struct report *r)
+static int put_flows(FILE *f, const struct report *r, struct mask *mk)
 {
 	struct flowbuf *fb = util_xmalloc(sizeof *fb);
 	int ok = 1;
 	fb->hour_len = 0;
 	fb->apps = r->apps;
+	fb->mask = mk;
+	fb->host_out = NULL;
 	fb->len = (size_t)(LIT(fb->b, ",\n\"flows\": [") - fb->b);
 	struct report_iter *it = report_flows_begin(r);
 	size_t i = 0;
@@ -629,9 +649,9 @@ static int put_flows(FILE *f, const struct report *r)
 	return ok && !ferror(f);
 }
 
-static json_t *leak_elem(const struct audit *a, size_t i)
+static json_t *leak_elem(const struct jctx *c, size_t i)
 {
-	return leak_json(a, &a->rep->leaks[i]);
+	return leak_json(c, &c->a->rep->leaks[i]);
 }
 
 static void add_identifier(void *arg, const char *text, int confirmed)
@@ -641,8 +661,9 @@ static void add_identifier(void *arg, const char *text, int confirmed)
 }
 
 /* One finding: the hits of one kind and subject in one message, with its destination. */
-static json_t *finding_elem(const struct audit *a, size_t i)
+static json_t *finding_elem(const struct jctx *c, size_t i)
 {
+	const struct audit *a = c->a;
 	const struct report *r = a->rep;
 	const struct report_finding *fd = &r->findings[i];
 	const struct report_flow *f = report_flow_by_id(r, fd->flow_id);
@@ -661,7 +682,7 @@ static json_t *finding_elem(const struct audit *a, size_t i)
 		report_addr_str(f->family, f->addr[!fd->dir], d, sizeof d);
 		json_object_set_new(o, "dest_ip", json_string(d));
 		json_object_set_new(o, "dest_port", json_integer(f->port[!fd->dir]));
-		json_object_set_new(o, "host", jstr_or_null(f->host));
+		json_object_set_new(o, "host", jmasked(c->mask, f->host));
 		json_object_set_new(o, "country", jstr_or_null(f->geo.country));
 	}
 	findings_where(r, fd, where, sizeof where);
@@ -703,11 +724,13 @@ static void *render_leaks(void *arg)
 {
 	struct leaks_job *j = arg;
 	char err[256];
-	int fd = util_tmpfd("phonehome-leaks", err, sizeof err);
+	struct jctx c = { j->a, mask_open(j->a, err, sizeof err) };  /* this thread's own scratch */
+	int fd = c.mask ? util_tmpfd("phonehome-leaks", err, sizeof err) : -1;
 	j->tmp = fd >= 0 ? fdopen(fd, "w+") : NULL;
 	if (!j->tmp && fd >= 0)
 		close(fd);
-	j->ok = j->tmp && put_array(j->tmp, "leaks", j->a->rep->nleaks, leak_elem, j->a) && fflush(j->tmp) == 0;
+	j->ok = j->tmp && put_array(j->tmp, "leaks", j->a->rep->nleaks, leak_elem, &c) && fflush(j->tmp) == 0;
+	mask_free(c.mask);
 	return NULL;
 }
 
@@ -723,12 +746,13 @@ static int copy_file(FILE *from, FILE *to)
 }
 
 /* The flows, then the leaks (rendered meanwhile when a thread can be had). */
-static int put_flows_leaks(FILE *f, const struct audit *a)
+static int put_flows_leaks(FILE *f, const struct jctx *c)
 {
+	const struct audit *a = c->a;
 	struct leaks_job j = { .a = a };
 	pthread_t th;
 	int apart = pthread_create(&th, NULL, render_leaks, &j) == 0;
-	int ok = put_flows(f, a->rep);
+	int ok = put_flows(f, a->rep, c->mask);
 	if (apart)
 		pthread_join(th, NULL);
 	else
@@ -744,6 +768,10 @@ int report_json_dump(const struct audit *a, FILE *f)
 	const struct report *r = a->rep;
 	size_t ind = JSON_INDENT(2) | DUMP_FLAGS;
 	struct custody c;
+	char err[128];
+	struct jctx jc = { a, mask_open(a, err, sizeof err) };  /* nothing unmasked is written without it */
+	if (!jc.mask)
+		return -1;
 	custody_collect(a, &c);
 	int ok = fputs("{\n", f) >= 0 &&
 		 put_member(f, "tool", json_pack("{s:s,s:s,s:i}", "name", "phonehome", "version", PH_VERSION,
@@ -751,10 +779,11 @@ int report_json_dump(const struct audit *a, FILE *f)
 		 put_member(f, "inputs", inputs_json(r), 0, ind) && put_member(f, "options", options_json(a), 0, ind) &&
 		 put_member(f, "stats", report_json_app_stats(stats_json(&r->st), r), 0, ind) && put_member(f, "warnings", warnings_json(r), 0, ind) &&
 		 put_member(f, "device_selection", device_selection_json(a), 0, ind) &&
-		 put_member(f, "devices", devices_json(a), 0, ind) &&
-		 put_flows_leaks(f, a) && put_array(f, "findings", r->nfindings, finding_elem, a) &&
+		 put_member(f, "devices", devices_json(&jc), 0, ind) &&
+		 put_flows_leaks(f, &jc) && put_array(f, "findings", r->nfindings, finding_elem, &jc) &&
 		 put_member(f, "summary", summary_json(r), 0, ind) && put_member(f, "custody", custody_json(a, &c), 0, ind) &&
 		 fputs("\n}\n", f) >= 0;
+	mask_free(jc.mask);
 	return ok ? 0 : -1;
 }
 

@@ -32,7 +32,7 @@ PHONES = {captures.PHONE, captures.PHONE6, captures.PHONE6_GLOBAL, captures.PHON
           captures.PHONE6_TEMP2, captures.PHONE2_GLOBAL}
 KINDS = {"imei", "imsi", "iccid", "phone_number", "carrier", "mac", "android_id",
          "advertising_id", "email", "serial", "sms", "contact", "location"}
-WHERE = {"url", "header", "body", "payload"}
+WHERE = {"url", "header", "body", "payload", "dns", "websocket", "mqtt", "xmpp"}
 VARIANTS = {"plain", "url", "base64", "base64url", "md5", "sha1", "sha256"}
 CHAIN = {"gzip", "deflate", "br", "brotli", "zstd", "url", "base64", "base64url"}
 SEV = {"low": 1, "medium": 2, "high": 3, "critical": 4}
@@ -138,7 +138,8 @@ def invariants(r, inputs):
         check(lk["kind"] in KINDS, "leak kind %r" % lk["kind"])
         check(lk["where"] in WHERE, "leak where %r" % lk["where"])
         check(lk["severity"] in SEV, "leak severity %r" % lk["severity"])
-        check(lk["src_ip"] in PHONES, "leak src_ip %r is not the phone" % lk["src_ip"])
+        check(lk["src_ip"] in PHONES or (lk["src_ip"], lk["dest_port"]) == ("0.0.0.0", 67),  # DHCP
+              "leak src_ip %r is not the phone" % lk["src_ip"])
         check(lk["country"] != "AU", "leak geolocated AU (phone/private range looked up)")
         parts = lk["encoding"].split(">")
         # "gzip" alone is gzip>plain with the plain dropped.
@@ -500,6 +501,69 @@ def host_from_sni():
     check(r.rep["leaks"] == [], "leak matched inside TLS: %s" % [
         (lk["kind"], lk["where"]) for lk in r.rep["leaks"]])
 
+
+
+# ---------------------------------------------------------------- identifiers in host names
+def masked(v):
+    """identity_mask: the first and last 4 kept (2 for 6 to 11 characters)."""
+    keep = 4 if len(v) >= 12 else 2 if len(v) >= 6 else 0
+    return v[:keep] + "x" * (len(v) - 2 * keep) + v[len(v) - keep:] if keep else "x" * len(v)
+
+
+def id_hosts_report(extra=()):
+    """id_hosts.pcap's report and the expected host names: {dest_port: host}, DHCP name."""
+    ident = captures.load_identity(IDENT)
+    r = run(fx("id_hosts.pcap"), ["--home", "IN"] + list(extra))
+    dns_name, http_host, sni, dhcp = captures.id_hosts(ident)
+    return r, ident, {5222: dns_name, 80: http_host, 443: sni}, dhcp
+
+
+def id_hosts_leaks(r, hosts, show):
+    """The leaks are reported either way: the IMEI in the Host header (to US, foreign) and in
+    the DNS query, the Android ID in the ClientHello; each with its host as the flows have it."""
+    f = (lambda h: h) if show else (lambda h: re.sub(r"^([0-9a-f]+)", lambda m: masked(m.group(1)), h))
+    lk = one(r, "IMEI in the Host header", kind="imei", where="header")
+    check(lk["dest_ip"] == captures.US and lk["foreign"] is True, "dest %r foreign %r" % (lk["dest_ip"], lk["foreign"]))
+    check(lk["host"] == f(hosts[80]), "leak host %r, want %r" % (lk["host"], f(hosts[80])))
+    fd = [x for x in r.rep["findings"] if x["flow_id"] == lk["flow_id"]]
+    check(len(fd) == 1 and fd[0]["host"] == f(hosts[80]), "finding host %r" % [x["host"] for x in fd])
+    one(r, "IMEI in the DNS query", kind="imei", where="dns", dest_port=53)
+    one(r, "Android ID in the DHCP host name", kind="android_id", dest_port=67)
+    lk = one(r, "Android ID in the SNI", kind="android_id", dest_port=443)
+    check(lk["host"] == f(hosts[443]), "leak host %r, want %r" % (lk["host"], f(hosts[443])))
+    return f
+
+
+@case
+def id_in_host_names_masked():
+    """report.json masks identifiers in host names (flows, leaks, findings, DHCP names) like
+    every other file: no identity value appears anywhere in it."""
+    r, ident, hosts, dhcp = id_hosts_report()
+    f = id_hosts_leaks(r, hosts, False)
+    for port, h in hosts.items():
+        fl = r.flows(dest_port=port, proto="TCP")
+        check(len(fl) == 1 and fl[0]["host"] == f(h), "flow to port %d: host %r, want %r" % (
+            port, [x["host"] for x in fl], f(h)))
+    check(fl[0]["host"].endswith(".push.example.cn") and "x" * 8 in fl[0]["host"], "not masked: %r" % fl[0]["host"])
+    dev = [d for d in r.rep["devices"] if d["mac"] == captures.PHONE_MAC]
+    check(len(dev) == 1 and dev[0]["hostname"] == "android-" + masked(ident["android_id"]),
+          "DHCP host name %r" % [d["hostname"] for d in dev])
+    text = json.dumps(r.rep)
+    for k in ("imei", "android_id"):
+        check(ident[k] not in text, "%s %s unmasked in report.json" % (k, ident[k]))
+
+
+@case
+def id_in_host_names_shown():
+    """--show-identifiers: the same host names as captured."""
+    r, ident, hosts, dhcp = id_hosts_report(["--show-identifiers"])
+    id_hosts_leaks(r, hosts, True)
+    for port, h in hosts.items():
+        fl = r.flows(dest_port=port, proto="TCP")
+        check(len(fl) == 1 and fl[0]["host"] == h, "flow to port %d: host %r, want %r" % (
+            port, [x["host"] for x in fl], h))
+    dev = [d for d in r.rep["devices"] if d["mac"] == captures.PHONE_MAC]
+    check(len(dev) == 1 and dev[0]["hostname"] == dhcp, "DHCP host name %r" % [d["hostname"] for d in dev])
 
 # ---------------------------------------------------------------- damaged captures
 @case

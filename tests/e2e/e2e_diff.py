@@ -17,6 +17,7 @@ import tempfile
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
 sys.path.insert(0, os.path.join(ROOT, "tests", "gen"))
+import captures  # noqa: E402
 import retest  # noqa: E402
 from e2e import Fail, check  # noqa: E402  (importing e2e or e2e_report runs no case)
 from e2e_report import browse, Dom  # noqa: E402
@@ -195,6 +196,42 @@ def identifiers_stay_masked():
     n = one(d["new"], "advertising_id", "new")
     check(n["identifier"] and "x" in n["identifier"], "masked identifier %r" % n["identifier"])
 
+
+@case
+def masked_hosts_compare():
+    """report.json masks identifiers in host names, and diff compares what it reads: the same
+    capture twice is no change; the phone with another IMEI (in its host names too) matches its
+    findings by domain, the masked host changed, nothing gone or new."""
+    runs = []
+    for n, imei in ((1, None), (2, "862345021234576")):
+        raw = json.load(open(IDENT))
+        if imei:
+            raw["imei"] = [imei]
+        ident_path = os.path.join(OUT, "idh%d-identity.json" % n)
+        with open(ident_path, "w") as f:
+            json.dump(raw, f)
+        cap_dir = os.path.join(OUT, "idh%d" % n)
+        os.makedirs(cap_dir, exist_ok=True)
+        ident = captures.load_identity(ident_path)
+        captures.case_id_hosts(cap_dir, ident)
+        rc, _o, err = ph(["-r", os.path.join(cap_dir, "id_hosts.pcap"), "--identity", ident_path, "--home", "IN",
+                          "--geoip", os.path.join(DB, "test-city.mmdb"), "--asn-db", os.path.join(DB, "test-asn.mmdb"),
+                          "--json", os.path.join(cap_dir, "report.json")])
+        check(rc == 0, "audit exit %d: %s" % (rc, err.strip()[:300]))
+        with open(os.path.join(cap_dir, "report.json")) as f:
+            text = f.read()
+        check(ident["imei"] not in text, "IMEI unmasked in report.json")
+        runs.append((cap_dir, ident))
+    d = diff_json(runs[0][0], runs[0][0])
+    check(d["counts"]["gone"] == d["counts"]["new"] == d["counts"]["changed"] == 0, "counts %r" % d["counts"])
+    d = diff_json(runs[0][0], runs[1][0])
+    check(d["counts"]["gone"] == 0 and d["counts"]["new"] == 0, "another IMEI: counts %r" % d["counts"])
+    hosts = [(c["old"]["destination"]["host"], c["new"]["destination"]["host"]) for c in d["changed"]
+             if c["kind"] == "imei" and c["changes"] == ["host"]]
+    check(("8623xxxxxxx4568.api.example.cn", "8623xxxxxxx4576.api.example.cn") in hosts,
+          "the IMEI host change: %r" % hosts)
+    rc, text, _ = ph(["diff", runs[0][0], runs[1][0]])
+    check(not any(i["imei"] in text for _d, i in runs), "IMEI unmasked in the diff")
 
 def bad(args, name, want_rc=2):
     rc, out, err = ph(["diff"] + args)

@@ -403,7 +403,10 @@ def time_and_count_stops_after_count_files():
 
 @case
 def size_ring_removes_the_oldest():
+    """In a sticky directory such as /tmp only a file's owner may remove it: every file of the
+    ring is created once root is dropped (to nobody), the first one too, as tcpdump -Z does."""
     d = outdir()
+    os.chmod(d, 0o1777)
     ph = Live(d, "-w", os.path.join(d, "ring.pcap"), "-C", "0.001", "-W", "3")
     for _ in range(2):
         phone_requests()
@@ -417,6 +420,21 @@ def size_ring_removes_the_oldest():
     on_disk = sorted(f for f in os.listdir(d) if f.startswith("ring.pcap"))
     check(on_disk == sorted(os.path.basename(f["path"]) for f in kept), "on disk %s" % on_disk)
     check(all(not os.path.exists(f["path"]) for f in files[:-3]), "an overwritten file is still there")
+    nobody = int(sh("id", "-u", "nobody").stdout.strip())
+    check(all(os.stat(f["path"]).st_uid == nobody for f in kept), "owners %s" % [os.stat(f["path"]).st_uid for f in kept])
+
+
+@case
+def write_where_the_user_cannot():
+    """-w in a directory only root may write: one line naming the file, exit 2, before any
+    capture (not at the first rotation), nothing written."""
+    d = tempfile.mkdtemp(prefix="ph-live-root-")  # 0700, root's
+    cap = os.path.join(d, "x.pcap")
+    r = ns(SERVER, PH, "-i", VS, "--no-geoip", "-w", cap, "-C", "1", "-W", "2", "--duration", "5", check=False)
+    check(r.returncode == 2 and r.stderr.count("\n") == 1 and cap in r.stderr and "-Z" in r.stderr,
+          "exit %d %r" % (r.returncode, r.stderr))
+    check(os.listdir(d) == [], "files %s" % os.listdir(d))
+    os.rmdir(d)
 
 
 @case

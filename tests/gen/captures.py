@@ -834,6 +834,36 @@ def case_devices(out, ident):
 CASES.append(case_devices)
 
 
+def id_hosts(ident):
+    """The host names of id_hosts.pcap: (DNS name, Host header, SNI, DHCP host name)."""
+    return ("%s.t.example.cn" % ident["imei"], "%s.api.example.cn" % ident["imei"],
+            "%s.push.example.cn" % ident["android_id"], "android-%s" % ident["android_id"])
+
+
+def case_id_hosts(out, ident):
+    """Identifiers inside host names: a DHCP host name android-<Android ID> (a leak from
+    0.0.0.0), a DNS query for <IMEI>.t.example.cn and a TCP flow to its address, an HTTP request to US whose Host header
+    is <IMEI>.api.example.cn, and a TLS ClientHello to IN naming <Android ID>.push.example.cn."""
+    dns_name, http_host, sni, dhcp_name = id_hosts(ident)
+    cap = Cap()
+    req = BOOTP(op=1, chaddr=_mac(PHONE_MAC) + b"\0" * 10, xid=0x4302) / DHCP(options=[
+        ("message-type", "request"), ("requested_addr", PHONE), ("hostname", dhcp_name), "end"])
+    cap.add(bytes(IP(src="0.0.0.0", dst="255.255.255.255", id=cap.next_id()) / UDP(sport=68, dport=67)
+                  / req), True)
+    ack = BOOTP(op=2, chaddr=_mac(PHONE_MAC) + b"\0" * 10, xid=0x4302, yiaddr=PHONE, siaddr=GW) / DHCP(options=[
+        ("message-type", "ack"), ("server_id", GW), ("lease_time", 3600), "end"])
+    cap.add(bytes(IP(src=GW, dst="255.255.255.255", id=cap.next_id()) / UDP(sport=67, dport=68) / ack), False)
+    # a resolver beyond the gateway: one on it (a private address) would count as a device,
+    # its answer echoing the name as a second leak
+    dns_lookup(cap, dns_name, CN, sport=40031, txid=0x0D01, server=IN)
+    tcp_session(cap, PHONE, 44101, CN, 5222, b"\x00\x01hello\x00", b"\x00\x02OK\x00")
+    http_flow(cap, http_get("/v1/ping", host=http_host), dst=US, sport=46101)
+    tcp_session(cap, PHONE, 46102, IN, 443, tls_client_hello(sni), tls_server_blob())
+    cap.write(os.path.join(out, "id_hosts.pcap"))
+
+
+CASES.append(case_id_hosts)
+
 def main(argv):
     if len(argv) != 2:
         sys.stderr.write("usage: captures.py OUTDIR\n")
