@@ -57,6 +57,7 @@ struct audit {
 	struct audit_opts o;
 	struct flow_table *ft;
 	struct classifier *cls;
+	struct mask *mask;             /* the HTML/Markdown/EVE writers' masker (report_dir.c), or NULL */
 	struct dnscache *dns;
 	struct geo *geo;
 	struct identity *id;

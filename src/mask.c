@@ -207,6 +207,12 @@ void mask_text(const struct audit *a, const char *s, char *out, size_t outlen)
 {
 	if (!outlen)
 		return;
+	if (a->mask && !a->o.show_identifiers) {  /* the writer's: rule values gathered once */
+		const char *m = mask_str(a->mask, s, out, outlen);
+		if (m != out)
+			snprintf(out, outlen, "%s", m);
+		return;
+	}
 	snprintf(out, outlen, "%s", s);
 	if (a->o.show_identifiers || !out[0])
 		return;

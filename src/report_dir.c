@@ -1,6 +1,7 @@
 /* report_dir.c - writes the auditor's files atomically: each to a temporary name in its
  * directory, fsync'd, then all renamed at once; the PDF is printed by headless Chromium. */
 #include "report_dir.h"
+#include "mask.h"
 #include "custody.h"
 #include "evidence.h"
 #include "report_eve.h"
@@ -226,7 +227,7 @@ static int write_one(struct staging *st, const char *path, int k, const struct a
 	return stage_close(st, f, ok, errbuf, errlen);
 }
 
-int report_dir_write(const struct audit *a, const char *dir, const char *eve_path, int pdf, char *errbuf,
+static int write_all(const struct audit *a, const char *dir, const char *eve_path, int pdf, char *errbuf,
 		     size_t errlen)
 {
 	struct staging st = { .n = 0 };
@@ -265,6 +266,17 @@ fail:
 	evidence_free(&ev);
 	if (rc < 0 && made)
 		rmdir(dir);
+	return rc;
+}
+
+int report_dir_write(const struct audit *a, const char *dir, const char *eve_path, int pdf, char *errbuf,
+		     size_t errlen)
+{
+	struct audit view = *a;  /* with a masker of its own: every string masked, rule values gathered once */
+	char err[128];
+	view.mask = mask_open(a, err, sizeof err);
+	int rc = write_all(&view, dir, eve_path, pdf, errbuf, errlen);
+	mask_free(view.mask);
 	return rc;
 }
 
