@@ -3,6 +3,7 @@
 #include "live.h"
 #include "escape.h"
 #include "identity.h"
+#include "mask.h"
 #include "report_json.h"
 #include <errno.h>
 #include <poll.h>
@@ -33,8 +34,8 @@ static void clock_str(uint64_t us, char *out, size_t len)
 
 static void print_leak(void *arg, const struct flow *f, const struct report_leak *l)
 {
-	(void)arg;
-	char t[16], addr[64];
+	const struct audit *a = arg;
+	char t[16], addr[64], masked[sizeof f->host];
 	clock_str(l->ts_us, t, sizeof t);
 	report_addr_str(f->family, f->addr[!l->dir], addr, sizeof addr);
 	const char *on = "", *off = "";
@@ -43,24 +44,27 @@ static void print_leak(void *arg, const struct flow *f, const struct report_leak
 		off = "\033[0m";
 	}
 	char safe[sizeof f->host];  /* a hostile Host header must not drive the terminal */
+	mask_text(a, f->host[0] ? f->host : addr, masked, sizeof masked);  /* as in the reports */
 	printf("%s %sLEAK %-14s%s %s [%s] %s %s%s\n", t, on, identity_kind_name(l->kind), off,
-	       escape_term(f->host[0] ? f->host : addr, safe, sizeof safe), f->geo.country[0] ? f->geo.country : "-",
+	       escape_term(masked, safe, sizeof safe), f->geo.country[0] ? f->geo.country : "-",
 	       report_where_name(l->where), l->encoding, f->foreign ? " FOREIGN" : "");
 	fflush(stdout);
 }
 
 static void print_device(void *arg, const struct device *d)
 {
-	(void)arg;
-	char t[16], ip4[16] = "-", ip6[64] = "";
+	const struct audit *a = arg;
+	char t[16], ip4[16] = "-", ip6[64] = "", name[sizeof d->hostname], vendor[sizeof d->vendor];
+	mask_text(a, d->hostname, name, sizeof name);  /* android-<Android ID> */
+	mask_text(a, d->vendor, vendor, sizeof vendor);
 	clock_str(d->last_us, t, sizeof t);
 	if (d->has_ip4)
 		report_addr_str(4, d->ip4, ip4, sizeof ip4);
 	if (d->has_ip6)
 		report_addr_str(6, d->ip6, ip6, sizeof ip6);
 	printf("%s device %02x:%02x:%02x:%02x:%02x:%02x %s %s%s%s%s%s (%s)\n", t, d->mac[0], d->mac[1], d->mac[2],
-	       d->mac[3], d->mac[4], d->mac[5], ip4, ip6, d->hostname[0] ? " name=" : "", d->hostname,
-	       d->vendor[0] ? " vendor=" : "", d->vendor, d->source);
+	       d->mac[3], d->mac[4], d->mac[5], ip4, ip6, name[0] ? " name=" : "", name,
+	       vendor[0] ? " vendor=" : "", vendor, d->source);
 	fflush(stdout);
 }
 
@@ -70,7 +74,9 @@ void live_attach(struct audit *a, const struct live_opts *o)
 	if (o->quiet)
 		return;
 	a->sc.on_leak = print_leak;
+	a->sc.leak_arg = a;
 	a->on_device = print_device;
+	a->device_arg = a;
 }
 
 /* The kernel's drops so far into stats (quiet or not: the report carries them). */

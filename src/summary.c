@@ -8,6 +8,7 @@
 #include "escape.h"
 #include "findings.h"
 #include "identity.h"
+#include "mask.h"
 #include "report_json.h"
 #include <arpa/inet.h>
 #include <string.h>
@@ -15,6 +16,15 @@
 static const char *or_dash(const char *s)
 {
 	return s && s[0] ? s : "-";
+}
+
+/* A host name as the terminal shows it: identifiers in it masked like in every report, and no
+ * escape sequence a captured name could carry. */
+static const char *term_host(const struct audit *a, const char *s, char *safe, size_t n)
+{
+	char masked[PH_DNS_MAX_NAME];
+	mask_text(a, s, masked, sizeof masked);
+	return escape_term(masked, safe, n);
 }
 
 #define SUMMARY_MAX_ROWS 25  /* a terminal's worth; the JSON report has every flow and leak */
@@ -173,8 +183,9 @@ static void dests_add(struct dests *t, const struct dest *d)
 	t->slot[j] = (uint32_t)++t->n;
 }
 
-static void print_foreign(FILE *out, const struct report *r)
+static void print_foreign(FILE *out, const struct audit *a)
 {
+	const struct report *r = a->rep;
 	size_t nflows = 0, m = 0;
 	struct dests t = { 0 };
 	struct strtab strs = { 0 };
@@ -211,7 +222,7 @@ static void print_foreign(FILE *out, const struct report *r)
 	char safe[PH_DNS_MAX_NAME];  /* captured names may hold terminal escape sequences */
 	for (size_t i = 0; i < m; i++)
 		fprintf(out, "  %-2s  %-40.40s %-16.16s %6llu %11llu %6llu\n", v[i].cc,
-			escape_term(v[i].host ? v[i].host : v[i].addr, safe, sizeof safe),
+			term_host(a, v[i].host ? v[i].host : v[i].addr, safe, sizeof safe),
 			or_dash(v[i].app), (unsigned long long)v[i].flows, (unsigned long long)v[i].bytes,
 			(unsigned long long)v[i].leaks);
 	print_more(out, SUMMARY_MAX_ROWS, n, "destinations");
@@ -291,7 +302,7 @@ static void print_accepted(FILE *out, const struct audit *a)
 			report_addr_str(f->family, f->addr[!fd->dir], addr, sizeof addr);
 		snprintf(why, sizeof why, "%s (entry %zu of %s)", e->reason, e->index, a->acc.files[e->file].path);
 		fprintf(out, "  %4u %-14s %-12s %-32.32s %-7s  %s\n", fd->id, identity_kind_name(fd->kind),
-			summary_subject_label(fd->subject), escape_term(f && f->host[0] ? f->host : addr, safe, sizeof safe),
+			summary_subject_label(fd->subject), term_host(a, f && f->host[0] ? f->host : addr, safe, sizeof safe),
 			or_dash(f ? f->geo.country : NULL), why);
 		shown++;
 	}
@@ -336,7 +347,7 @@ static void print_findings(FILE *out, const struct audit *a)
 		findings_where(r, fd, where, sizeof where);
 		fprintf(out, "  %-8s %-14s %-12s %-32.32s %-7s %-11s %5u  %s\n", policy_severity_name(fd->severity),
 			identity_kind_name(fd->kind), summary_subject_label(fd->subject),
-			escape_term(f && f->host[0] ? f->host : addr, safe, sizeof safe), or_dash(f ? f->geo.country : NULL),
+			term_host(a, f && f->host[0] ? f->host : addr, safe, sizeof safe), or_dash(f ? f->geo.country : NULL),
 			where, fd->count, escape_term(il.text[0] ? il.text : "-", ids, sizeof ids));
 	}
 	print_more(out, SUMMARY_MAX_ROWS, nv, "findings");
@@ -623,8 +634,9 @@ static void third_party_phrase(const struct audit *a, const struct vsel *sel, in
 }
 
 /* --keylog: TLS flows whose content could not be read (no key, or keys that fail), by host. */
-static void print_not_inspected(FILE *out, const struct report *r)
+static void print_not_inspected(FILE *out, const struct audit *a)
 {
+	const struct report *r = a->rep;
 	size_t n = 0, tls = 0;
 	unsigned long long bytes = 0, tls_bytes = 0;
 	struct report_iter *it = report_flows_begin(r);
@@ -652,7 +664,7 @@ static void print_not_inspected(FILE *out, const struct report *r)
 			continue;
 		char addr[INET6_ADDRSTRLEN];
 		report_addr_str(f->family, f->addr[f->remote], addr, sizeof addr);
-		fprintf(out, "  %-32.32s %-39s %10llu  %s\n", escape_term(or_dash(f->host), safe, sizeof safe), addr,
+		fprintf(out, "  %-32.32s %-39s %10llu  %s\n", term_host(a, or_dash(f->host), safe, sizeof safe), addr,
 			(unsigned long long)f->bytes[!f->remote],
 			f->tls_keys == 2 ? "no key in the key log" : "keys fail authentication");
 		shown++;
@@ -854,7 +866,7 @@ void summary_verdict(const struct audit *a, char *out, size_t outlen)
 	}
 }
 
-void summary_print(FILE *out, const struct audit *a)
+static void print_all(FILE *out, const struct audit *a)
 {
 	const struct report *r = a->rep;
 	size_t foreign = 0, nflows = 0;
@@ -866,14 +878,23 @@ void summary_print(FILE *out, const struct audit *a)
 		r->ninputs, r->ninputs == 1 ? "" : "s", (unsigned long long)r->st.packets, nflows, foreign, r->nleaks);
 	if (!a->id)
 		fprintf(out, "No --identity given: flows only, no identifier matching.\n");
-	print_foreign(out, r);
+	print_foreign(out, a);
 	print_findings(out, a);
 	print_apps(out, r);
 	print_accepted(out, a);
-	print_not_inspected(out, r);
+	print_not_inspected(out, a);
 	for (size_t i = 0; i < r->nwarnings; i++)
 		fprintf(out, "warning: %s\n", r->warnings[i]);
 	char v[1024];
 	summary_verdict(a, v, sizeof v);
 	fprintf(out, "\nVerdict: %s.\n", v);
+}
+
+void summary_print(FILE *out, const struct audit *a)
+{
+	struct audit view = *a;  /* a masker of this thread's own for the host names shown */
+	char err[128];
+	view.mask = mask_open(a, err, sizeof err);
+	print_all(out, &view);
+	mask_free(view.mask);
 }
