@@ -43,6 +43,7 @@ struct h3_conn {
 	nghttp3_qpack_decoder *dec[2]; /* of each direction's encoder: [0] decodes the requests; made on first use */
 	uint64_t dmax[2];              /* their table capacity from the other side's SETTINGS */
 	uint8_t dmax_known[2];
+	uint8_t dassumed[2];           /* dec[d] was made before the other side's SETTINGS: capacity assumed */
 	uint8_t efed[2];               /* encoder-stream bytes went into dec[d] */
 	uint8_t *dbuf;                 /* decoder stream instructions, written and dropped */
 	size_t dcap;
@@ -121,6 +122,8 @@ static nghttp3_qpack_decoder *dec_get(struct h3_conn *h, int d)
 	if (!h->dec[d] && nghttp3_qpack_decoder_new(&h->dec[d], h->dmax_known[d] ? h->dmax[d] : PH_H3_QPACK_MAX_TABLE,
 						    PH_H3_QPACK_MAX_BLOCKED, nghttp3_mem_default()))
 		abort();  /* out of memory, as util_xmalloc */
+	if (!h->dassumed[d])
+		h->dassumed[d] = !h->dmax_known[d];
 	return h->dec[d];
 }
 
@@ -211,7 +214,7 @@ static struct h3_stream *stream_get(struct h3_conn *h, uint64_t id, int dir, htt
 	if (gone_has(h, id))
 		return NULL;  /* dropped earlier: its bytes go on mid-frame */
 	if (!s) {  /* all busy: the oldest request (or skipped) stream gives its body now */
-		if (!old)
+		if (!old || dir == 1)  /* not for a server stream: its bytes come with no one to take units */
 			return NULL;
 		stream_end(h, old, 1, fn, arg);
 		s = old;
@@ -393,6 +396,7 @@ static void settings_table(struct h3_conn *h, int d, uint64_t v)
 			return;  /* their Required Insert Counts were read against the old capacity */
 	nghttp3_qpack_decoder_del(h->dec[d]);
 	h->dec[d] = NULL;
+	h->dassumed[d] = 0;
 }
 
 /* SETTINGS (RFC 9114 7.2.4): the QPACK table this side lets the other side's encoder use. */
@@ -401,6 +405,7 @@ static void settings(struct h3_conn *h, struct h3_stream *s)
 	struct h3_stream vs = { 0 };
 	const uint8_t *p = s->fbuf;
 	size_t len = s->flen;
+	uint64_t table = 0;  /* RFC 9204 5: 0 when not said */
 	while (len) {
 		uint64_t id, v;
 		if (!varint(&vs, &p, &len, &id) || !varint(&vs, &p, &len, &v)) {
@@ -408,9 +413,10 @@ static void settings(struct h3_conn *h, struct h3_stream *s)
 			return;
 		}
 		if (id == SET_QPACK_MAX_TABLE)
-			settings_table(h, !s->dir, v < PH_H3_QPACK_MAX_TABLE ? v : PH_H3_QPACK_MAX_TABLE);
+			table = v < PH_H3_QPACK_MAX_TABLE ? v : PH_H3_QPACK_MAX_TABLE;
 		/* SET_QPACK_BLOCKED: the decoder takes up to PH_H3_QPACK_MAX_BLOCKED whatever it says */
 	}
+	settings_table(h, !s->dir, table);
 }
 
 /* A frame whose payload was buffered is complete. */
@@ -495,8 +501,9 @@ static void stream_bytes(struct h3_conn *h, struct h3_stream *s, const uint8_t *
 		case S_TYPE:
 			if (!varint(s, &p, &len, &v))
 				return;
-			/* push (0x01), decoder (0x03) and reserved types are skipped */
-			s->kind = v == U_CONTROL ? K_CONTROL : v == U_ENCODER ? K_ENCODER : K_SKIP;
+			/* push (0x01), decoder (0x03), reserved types and the server's encoder (responses
+			 * are not read) are skipped */
+			s->kind = v == U_CONTROL ? K_CONTROL : v == U_ENCODER && !s->dir ? K_ENCODER : K_SKIP;
 			s->state = S_FTYPE;
 			break;
 		case S_FTYPE:
@@ -570,6 +577,16 @@ int h3_stream(struct h3_conn *h, int dir, uint64_t stream_id, const uint8_t *p, 
 		}
 	}
 	return h->bad ? -1 : 0;
+}
+
+int h3_settings_seen(const struct h3_conn *h, int dir)
+{
+	return h->dmax_known[!dir];
+}
+
+int h3_table_assumed(const struct h3_conn *h)
+{
+	return h->dec[0] && h->dassumed[0];
 }
 
 void h3_finish(struct h3_conn *h, http_unit_fn fn, void *arg)

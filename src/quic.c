@@ -67,6 +67,7 @@ struct quic_conn {
 	/* client streams */
 	struct qstream *st;
 	size_t nst;
+	uint64_t lowest[4];            /* per stream type (id & 3): streams numbered below are done and gone */
 	size_t ooo_bytes;
 	struct h3_conn *h3;            /* the client's HTTP/3 requests */
 	uint8_t h3_dead;               /* stopped parsing as HTTP/3: streams scanned raw */
@@ -366,6 +367,11 @@ static int speaks_h3(const struct quic_conn *q)
  * does not parse as HTTP/3 (or speaks another protocol). */
 static void stream_data(struct quic_conn *q, struct qstream *s, const uint8_t *p, size_t n, int fin)
 {
+	if ((s->id & 3) == 3) {  /* the server's: h3.c reads its SETTINGS, emits nothing */
+		if (!q->h3_dead)
+			h3_stream(q->h3, 1, s->id, p, n, fin, pass_unit, q);
+		return;
+	}
 	if (!q->sk || !q->sk->unit)
 		return;
 	if (!q->h3_dead && speaks_h3(q)) {
@@ -418,13 +424,29 @@ static void stream_deliver(struct quic_conn *q, struct qstream *s, uint64_t off,
 		s->done = 1;
 }
 
-/* A STREAM frame of the client (RFC 9000 19.8). */
-static void client_stream(struct quic_conn *q, uint64_t id, uint64_t off, const uint8_t *p, size_t n, int fin)
+/* Finished streams of type t leave the table in number order, so a long connection's streams
+ * never fill it, and a retransmission of a stream that left is known by its number. */
+static void stream_retire(struct quic_conn *q, unsigned t)
+{
+	for (size_t i = 0; i < q->nst; i++) {
+		struct qstream *s = &q->st[i];
+		if (!s->done || s->id != (q->lowest[t] << 2 | t))
+			continue;
+		stream_free(s);
+		q->st[i] = q->st[--q->nst];
+		q->lowest[t]++;
+		i = (size_t)-1;  /* the next one may sit anywhere */
+	}
+}
+
+/* Queues or delivers one frame's bytes; the stream, or NULL when the table is full. */
+static struct qstream *stream_put(struct quic_conn *q, uint64_t id, uint64_t off, const uint8_t *p, size_t n, int fin)
 {
 	struct qstream *s = stream_get(q, id);
+	int client = (id & 3) != 3;  /* server streams are counted nowhere: nothing of the device's */
 	if (!s) {
-		q->stream_dropped += n;  /* more streams than tracked */
-		return;
+		q->stream_dropped += client ? n : 0;  /* more streams than tracked */
+		return NULL;
 	}
 	if (fin && !s->fin_seen) {
 		s->fin_seen = 1;
@@ -435,15 +457,15 @@ static void client_stream(struct quic_conn *q, uint64_t id, uint64_t off, const 
 			s->done = 1;
 			stream_data(q, s, p, 0, 1);
 		}
-		return;  /* all of it delivered before: a retransmission */
+		return s;  /* all of it delivered before: a retransmission */
 	}
 	if (off <= s->next) {
 		stream_deliver(q, s, off, p, n);
-		return;
+		return s;
 	}
 	if (q->ooo_bytes + n > PH_QUIC_MAX_OOO_BYTES) {
-		q->stream_dropped += n;  /* a hole that stays: later bytes of this stream wait for it */
-		return;
+		q->stream_dropped += client ? n : 0;  /* a hole that stays: later bytes of this stream wait for it */
+		return s;
 	}
 	struct qseg *g = util_xmalloc(sizeof *g + n), **at = &s->ooo;
 	g->off = off;
@@ -454,6 +476,32 @@ static void client_stream(struct quic_conn *q, uint64_t id, uint64_t off, const 
 	g->next = *at;
 	*at = g;
 	q->ooo_bytes += n;
+	return s;
+}
+
+/* A STREAM frame (RFC 9000 19.8) of the client, or of the server's control stream. */
+static void stream_frame(struct quic_conn *q, uint64_t id, uint64_t off, const uint8_t *p, size_t n, int fin)
+{
+	if (id >> 2 < q->lowest[id & 3])
+		return;  /* a stream done and gone: a retransmission */
+	struct qstream *s = stream_put(q, id, off, p, n, fin);
+	if (s && s->done)
+		stream_retire(q, id & 3);
+}
+
+/* A STREAM frame of the server: only the start of its first unidirectional streams, where its
+ * control stream's SETTINGS give the QPACK table the client's requests use (RFC 9114 6.2.1). */
+static void server_stream(struct quic_conn *q, uint64_t id, uint64_t off, const uint8_t *p, size_t n, int fin)
+{
+	if ((id & 3) != 3 || id >> 2 >= PH_QUIC_SERVER_UNI || off >= PH_QUIC_MAX_SERVER_CTRL)
+		return;  /* a response, a later stream, or past where SETTINGS can be */
+	if (q->h3_dead || !speaks_h3(q) || h3_settings_seen(q->h3, 1))
+		return;  /* nothing more is needed */
+	if (n > PH_QUIC_MAX_SERVER_CTRL - off) {
+		n = PH_QUIC_MAX_SERVER_CTRL - (size_t)off;
+		fin = 0;
+	}
+	stream_frame(q, id, off, p, n, fin);
 }
 
 /* ---- frames ---- */
@@ -490,8 +538,10 @@ static void frames(struct quic_conn *q, int dir, int sp, const uint8_t *p, size_
 			b = len - pos;
 			if ((t & 2) && (quic_varint(p, len, &pos, &b) < 0 || b > len - pos))
 				return;
-			if (dir == 0 && a < (1ull << 62))
-				client_stream(q, c, a, p + pos, (size_t)b, t & 1);
+			if (dir == 0 && a < (1ull << 62) && (c & 3) != 3)  /* 3: a server stream, not the client's to send */
+				stream_frame(q, c, a, p + pos, (size_t)b, t & 1);
+			else if (a < (1ull << 62))
+				server_stream(q, c, a, p + pos, (size_t)b, t & 1);
 			pos += (size_t)b;
 		} else if (t == 0x04 || t == 0x11 || t == 0x15) {  /* RESET_STREAM 3, MAX_STREAM_DATA, STREAM_DATA_BLOCKED 2 */
 			for (int i = 0; i < (t == 0x04 ? 3 : 2); i++)
@@ -781,6 +831,8 @@ void quic_conn_account(const struct quic_conn *q, struct report_stats *st)
 	st->quic_bytes_decrypted += q->bytes_decrypted;
 	st->quic_key_updates += q->key_updates;
 	st->quic_stream_bytes_dropped += q->stream_dropped;
+	st->quic_h3_server_settings += h3_settings_seen(q->h3, 1);
+	st->quic_h3_qpack_assumed += h3_table_assumed(q->h3);
 	st->tls_bytes_skipped += q->bytes_nokey + q->bytes_failed;
 }
 

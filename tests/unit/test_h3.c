@@ -290,7 +290,9 @@ static void test_settings_and_table_wrap(void **state)
 	put_varint(&set, 0x07), put_varint(&set, 16);
 	put_varint(&set, 0x21), put_varint(&set, 7);  /* a reserved setting */
 	put_frame(&c, 0x04, set.b, set.n);
+	assert_int_equal(h3_settings_seen(h, 1), 0);
 	assert_int_equal(feed(h, 1, 3, c.b, c.n, 0, &l), 0);
+	assert_int_equal(h3_settings_seen(h, 1), 1);
 	static const uint8_t t = 0x02;
 	assert_int_equal(feed(h, 0, 2, &t, 1, 0, &l), 0);
 	for (int i = 0; i < 60; i++) {
@@ -311,6 +313,7 @@ static void test_settings_and_table_wrap(void **state)
 	}
 	assert_int_equal(l.nurl, 60);
 	assert_int_equal(st.parse_errors, 0);
+	assert_int_equal(h3_table_assumed(h), 0);  /* sized by the server's SETTINGS */
 	h3_free(h);
 	nghttp3_qpack_encoder_del(e);
 }
@@ -445,6 +448,7 @@ static void test_two_requests(void **state)
 	assert_string_equal(l.reqs, "GET one.example /second?i=" IMEI " UA/1 #0\nGET one.example /first UA/1 #1\n");
 	assert_int_equal(l.nurl, 2);
 	assert_int_equal(st.requests, 2);
+	assert_int_equal(h3_table_assumed(h), 1);  /* no SETTINGS from the server */
 	h3_free(h);
 	nghttp3_qpack_encoder_del(e);
 }
