@@ -43,6 +43,7 @@
 #define PH_QUIC_MAX_CIDS 8             /* server connection IDs remembered per connection */
 #define PH_QUIC_SERVER_UNI 4           /* the server's first unidirectional streams read for its control stream */
 #define PH_QUIC_MAX_SERVER_CTRL 1024   /* bytes read at their start: SETTINGS is the control stream's first frame */
+#define PH_QUIC_CID_MAP 16384          /* connection-ID slots per worker (half used at most): moved connections found by CID */
 
 /* DNS */
 #define PH_DNS_CACHE_SIZE 65536        /* address -> name entries */

@@ -48,8 +48,8 @@ struct quic_conn {
 	struct http_stats *stats;
 	uint32_t version;
 	uint8_t odcid[QUIC_MAX_CID], odcidlen, have_odcid;
-	uint8_t ccid[QUIC_MAX_CID], ccidlen, have_ccid;  /* the client's own connection ID (its Initial's SCID) */
-	uint8_t scid_empty;            /* the server chose a zero-length connection ID */
+	uint8_t have_ccid;             /* the client's first long header was read (its SCID learnt) */
+	uint8_t cid_empty[2];          /* [dir]: side dir's packets carry none (the other side chose a zero-length CID) */
 	struct qdir d[2];              /* [0] client, [1] server */
 	/* the ClientHello */
 	uint8_t *crypto, *have;        /* Initial CRYPTO bytes and which of them arrived */
@@ -61,9 +61,11 @@ struct quic_conn {
 	uint32_t shlen;
 	uint8_t sh_done;
 	const struct tlsd_suite *cs;
-	/* server connection IDs: the client's short headers carry one */
-	uint8_t cid[PH_QUIC_MAX_CIDS][QUIC_MAX_CID], cidlen[PH_QUIC_MAX_CIDS];
-	unsigned ncid;
+	/* connection IDs: [0] the server's, which the client's short headers carry; [1] the client's */
+	uint8_t cid[2][PH_QUIC_MAX_CIDS][QUIC_MAX_CID], cidlen[2][PH_QUIC_MAX_CIDS];
+	unsigned ncid[2];
+	struct quic_cids *map;         /* the worker's, where they are found from another 5-tuple; or NULL */
+	void *owner;                   /* what the map gives for them (the flow) */
 	/* client streams */
 	struct qstream *st;
 	size_t nst;
@@ -189,10 +191,19 @@ static void stream_free(struct qstream *s)
 	}
 }
 
+void quic_conn_track(struct quic_conn *q, struct quic_cids *map, void *owner)
+{
+	q->map = map;
+	q->owner = owner;
+}
+
 void quic_conn_free(struct quic_conn *q)
 {
 	if (!q)
 		return;
+	for (int d = 0; d < 2 && q->map; d++)
+		for (unsigned i = 0; i < q->ncid[d]; i++)
+			quic_cids_del(q->map, q->cid[d][i], q->cidlen[d][i], q->owner);
 	for (int i = 0; i < 2; i++) {
 		quicd_keys_free(&q->d[i].ini);
 		quicd_keys_free(&q->d[i].hs);
@@ -319,16 +330,21 @@ static void server_crypto(struct quic_conn *q, uint64_t off, const uint8_t *p, s
 	}
 }
 
-static void learn_cid(struct quic_conn *q, const uint8_t *cid, size_t len)
+/* A connection ID that side dir's packets carry (dir 0: one the server issued). */
+static void learn_cid(struct quic_conn *q, int dir, const uint8_t *cid, size_t len)
 {
 	if (!len || len > QUIC_MAX_CID)
 		return;
-	for (unsigned i = 0; i < q->ncid; i++)
-		if (q->cidlen[i] == len && !memcmp(q->cid[i], cid, len))
+	for (unsigned i = 0; i < q->ncid[dir]; i++)
+		if (q->cidlen[dir][i] == len && !memcmp(q->cid[dir][i], cid, len))
 			return;
-	unsigned at = q->ncid < PH_QUIC_MAX_CIDS ? q->ncid++ : PH_QUIC_MAX_CIDS - 1;  /* full: the newest replaces the last */
-	memcpy(q->cid[at], cid, len);
-	q->cidlen[at] = (uint8_t)len;
+	unsigned at = q->ncid[dir] < PH_QUIC_MAX_CIDS ? q->ncid[dir]++ : PH_QUIC_MAX_CIDS - 1;  /* full: the newest replaces the last */
+	if (q->map && at == PH_QUIC_MAX_CIDS - 1)
+		quic_cids_del(q->map, q->cid[dir][at], q->cidlen[dir][at], q->owner);
+	memcpy(q->cid[dir][at], cid, len);
+	q->cidlen[dir][at] = (uint8_t)len;
+	if (q->map)
+		quic_cids_add(q->map, cid, len, dir, q->owner);
 }
 
 /* ---- client streams ---- */
@@ -563,8 +579,7 @@ static void frames(struct quic_conn *q, int dir, int sp, const uint8_t *p, size_
 			size_t l = p[pos++];
 			if (l > QUIC_MAX_CID || l + 16 > len - pos)
 				return;
-			if (dir == 1)
-				learn_cid(q, p + pos, l);
+			learn_cid(q, !dir, p + pos, l);  /* issued by dir for the other side's packets */
 			pos += l + 16;
 		} else if (t == 0x1a || t == 0x1b) {  /* PATH_CHALLENGE, PATH_RESPONSE */
 			if (len - pos < 8)
@@ -693,12 +708,10 @@ opened:
  * byte): one of the server's (client packets), the client's own (server packets); or -1. */
 static int short_cid(const struct quic_conn *q, int dir, const uint8_t *p, size_t len)
 {
-	if (dir == 1)
-		return q->have_ccid && 1 + (size_t)q->ccidlen <= len && !memcmp(p + 1, q->ccid, q->ccidlen) ? q->ccidlen : -1;
-	for (unsigned i = 0; i < q->ncid; i++)
-		if (1 + (size_t)q->cidlen[i] <= len && !memcmp(p + 1, q->cid[i], q->cidlen[i]))
-			return q->cidlen[i];
-	return q->scid_empty ? 0 : -1;  /* a server may choose a zero-length connection ID */
+	for (unsigned i = 0; i < q->ncid[dir]; i++)
+		if (1 + (size_t)q->cidlen[dir][i] <= len && !memcmp(p + 1, q->cid[dir][i], q->cidlen[dir][i]))
+			return q->cidlen[dir][i];
+	return q->cid_empty[dir] ? 0 : -1;  /* a side may choose a zero-length connection ID */
 }
 
 /* A datagram of side dir: its coalesced packets in turn (RFC 9000 12.2). */
@@ -726,12 +739,12 @@ static void datagram(struct quic_conn *q, int dir, const uint8_t *p, size_t len)
 				}
 			}
 			if (dir == 1 && (h.type == QUIC_INITIAL || h.type == QUIC_HANDSHAKE)) {
-				learn_cid(q, h.scid, h.scidlen);
-				q->scid_empty |= h.scidlen == 0;
+				learn_cid(q, 0, h.scid, h.scidlen);
+				q->cid_empty[0] |= h.scidlen == 0;
 			}
 			if (dir == 0 && !q->have_ccid) {
-				memcpy(q->ccid, h.scid, h.scidlen);
-				q->ccidlen = h.scidlen;
+				learn_cid(q, 1, h.scid, h.scidlen);
+				q->cid_empty[1] = h.scidlen == 0;
 				q->have_ccid = 1;
 			}
 			plen = h.end;

@@ -13,6 +13,7 @@ per request. Needs root; elsewhere every case is skipped with a message.
 Usage: PHONEHOME=build/san/phonehome /usr/bin/python3 tests/e2e/e2e_quic.py  (PH_KEEP=1 keeps the
 capture, key logs and reports)
 """
+import datetime
 import json
 import os
 import shutil
@@ -41,6 +42,9 @@ LIVE_PORT = 4441
 BIG_PORT = 4442  # a POST body over phonehome's body cap: the flow says where its scan stopped
 TABLE_PORT = 4443  # 500 requests, each :authority a new QPACK insert: the Required Insert Count wraps
 TABLE_REQS = 500
+REBIND_PORT = 4444  # NAT rebinding: the client's port changes, its connection ID does not
+MIGRATE_PORT = 4445  # the client migrates to a new port with path validation and a new connection ID
+MOVE = ("--change-local-addr=30ms", "--delay-stream=300ms")  # the request leaves after the move
 LIVE = None
 
 results = []
@@ -185,7 +189,7 @@ def capture_all():
             o.write("ok\n")
     servers = []
     for port in (GET_PORT, POST_PORT, MULTI_PORT, WRONG_PORT, NOKEY_PORT, RESP_PORT, KU_PORT, LIVE_PORT, BIG_PORT,
-                 TABLE_PORT):
+                 TABLE_PORT, REBIND_PORT, MIGRATE_PORT):
         servers.append(subprocess.Popen(["ip", "netns", "exec", SERVER, "gtlsserver", "-q", "-d", docs, SERVER_IP,
                                          str(port), key, cert], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
     servers.append(subprocess.Popen(["ip", "netns", "exec", SERVER, "gtlsserver", "-q", "-d", docs, SERVER_IP6,
@@ -221,7 +225,9 @@ def capture_all():
             (RESP_PORT, [url(RESP_PORT, "/profile.json")], None, HOST, ()),
             (KU_PORT, [url(KU_PORT, "/b")], body, HOST, ("--key-update=10ms", "--delay-stream=50ms")),
             (BIG_PORT, [url(BIG_PORT, "/b")], big, HOST, ()),
-            (TABLE_PORT, table_uris(), None, HOST, ())):
+            (TABLE_PORT, table_uris(), None, HOST, ()),
+            (REBIND_PORT, [url(REBIND_PORT, "/a?imei=%s" % IMEI)], None, HOST, MOVE + ("--nat-rebinding",)),
+            (MIGRATE_PORT, [url(MIGRATE_PORT, "/a?imei=%s" % IMEI)], None, HOST, MOVE)):
         kl[port] = os.path.join(TMP, "keylog%d.txt" % port)
         r = client(host, port, uris, kl[port], data, extra)
         if not os.path.exists(kl[port]) and extra:  # an option this gtlsclient lacks: without it
@@ -466,6 +472,37 @@ def main():
         check(ls, "no imei in the request after the insert count wrapped: %s" % leaks_to(REP, TABLE_PORT))
         hosts = {h["http"]["hostname"] for h in eve_records() if h["event_type"] == "http" and h["dest_port"] == TABLE_PORT}
         check(len(hosts) == TABLE_REQS, "requests decoded: %d of %d" % (len(hosts), TABLE_REQS))
+
+    def moved_connection(port):
+        """The client's datagrams to port left from two source ports (the capture says so); the IMEI request was sent
+        from the second, after the move, and is found, decrypted, in the one flow of the connection."""
+        out = subprocess.run(["tcpdump", "-r", pcap, "-n", "-tt", "udp and dst port %d" % port], capture_output=True,
+                             text=True).stdout.splitlines()
+        first = {}
+        for line in out:  # "1700000000.123456 IP 192.0.2.2.40000 > 192.0.2.1.4444: UDP, length 1200"
+            sport = int(line.split()[2].rsplit(".", 1)[1])
+            first.setdefault(sport, float(line.split()[0]))
+        check(len(first) >= 2, "the client did not move: source ports %s" % sorted(first))
+        moved_at = sorted(first.values())[1]
+        fl = flow_to(REP, port)
+        check(len(fl) == 1, "one flow for the connection: %s" % [(f["src_port"], f["flow_id"]) for f in fl])
+        ls = [l for l in leaks_to(REP, port) if l["kind"] == "imei" and decrypted_quic(l) and l["where"] == "url"]
+        check(ls, "no imei leak after the move: %s" % leaks_to(REP, port))
+        check(all(l["flow_id"] == fl[0]["flow_id"] for l in ls), "leak of another flow: %s" % ls)
+        check(fl[0].get("tls_decryption") == "decrypted", "flow %s" % fl[0])
+        sent = [datetime.datetime.strptime(l["timestamp"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(
+            tzinfo=datetime.timezone.utc).timestamp() for l in ls]
+        check(min(sent) >= moved_at - 1e-6, "the request left before the move (%s < %s)" % (min(sent), moved_at))
+
+    @case
+    def nat_rebinding_followed():
+        moved_connection(REBIND_PORT)
+        # the connection ID stays, and the server's is in its Initial: one flow even without a key log
+        check(len(flow_to(NOKL, REBIND_PORT)) == 1, "without keys: %s" % flow_to(NOKL, REBIND_PORT))
+
+    @case
+    def port_migration_with_new_connection_id_followed():
+        moved_connection(MIGRATE_PORT)
 
     @case
     def eve_quic_and_http3_records():

@@ -498,6 +498,48 @@ static void test_reassembly(void **state)
 	quicd_keys_free(&ak);
 }
 
+/* The CID map: short headers found by their DCID at every length in use; deletions (which
+ * move later slots of a probe run back) lose no other CID; another connection's CID is not taken. */
+static void test_cid_map(void **state)
+{
+	(void)state;
+	struct quic_cids *m = quic_cids_new();
+	static uint8_t cid[3000][QUIC_MAX_CID];
+	static int owner[3000];
+	uint8_t pkt[64];
+	int dir;
+	uint32_t x = 12345;
+	assert_null(quic_cids_find(m, pkt, sizeof pkt, &dir));
+	for (int i = 0; i < 3000; i++) {
+		for (int j = 0; j < QUIC_MAX_CID; j++)
+			x = x * 1103515245u + 12345u, cid[i][j] = (uint8_t)(x >> 16);
+		cid[i][0] = (uint8_t)i, cid[i][1] = (uint8_t)(i >> 8);  /* distinct */
+		assert_int_equal(quic_cids_add(m, cid[i], 4 + i % 3 * 4, i & 1, &owner[i]), 0);
+	}
+	assert_int_equal(quic_cids_add(m, cid[7], 8, 0, &owner[8]), -1);  /* cid 7 is 8 bytes and owner 7's */
+	assert_int_equal(quic_cids_add(m, cid[7], 0, 0, &owner[7]), -1);  /* zero-length */
+	for (int i = 0; i < 3000; i += 2)
+		quic_cids_del(m, cid[i], 4 + i % 3 * 4, &owner[i]);
+	quic_cids_del(m, cid[1], 4 + 1 % 3 * 4, &owner[3]);  /* not its owner: kept */
+	for (int i = 0; i < 3000; i++) {
+		pkt[0] = 0x41;
+		memcpy(pkt + 1, cid[i], QUIC_MAX_CID);
+		void *o = quic_cids_find(m, pkt, sizeof pkt, &dir);
+		if (i & 1) {
+			assert_ptr_equal(o, &owner[i]);
+			assert_int_equal(dir, 1);
+		} else {
+			assert_true(o == NULL || o != &owner[i]);  /* gone (a shorter live CID may prefix it) */
+		}
+	}
+	pkt[0] = 0x01;  /* greased fixed bit (RFC 9287): still a short header */
+	memcpy(pkt + 1, cid[1], QUIC_MAX_CID);
+	assert_ptr_equal(quic_cids_find(m, pkt, sizeof pkt, &dir), &owner[1]);
+	pkt[0] = 0xc1;  /* a long header */
+	assert_null(quic_cids_find(m, pkt, sizeof pkt, &dir));
+	quic_cids_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -511,6 +553,7 @@ int main(void)
 		cmocka_unit_test(test_chacha20_short),
 		cmocka_unit_test(test_varint),
 		cmocka_unit_test(test_reassembly),
+		cmocka_unit_test(test_cid_map),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
