@@ -26,7 +26,7 @@ struct h3_stream {
 	uint64_t ftype, flen, fgot;    /* frame being read */
 	uint8_t *fbuf;                 /* HEADERS or SETTINGS payload */
 	size_t fcap;
-	uint8_t has_req, blocked, nsettings;
+	uint8_t has_req, blocked, nsettings, failed;
 	size_t hblen, hboff;           /* header block in fbuf, bytes decoded (while blocked) */
 	nghttp3_qpack_stream_context *sctx;
 	struct http_request req;
@@ -318,6 +318,7 @@ static void block_decode(struct h3_conn *h, struct h3_stream *s, http_unit_fn fn
 		if (r < 0) {
 			h->stats->parse_errors++;  /* not QPACK: the fields so far are still reported, but */
 			h->bad = 1;                /* libnghttp3 fails the decoder for good (RFC 9204 2.2.3) */
+			s->failed = 1;             /* and the block goes out as sent (salvage) */
 			break;
 		}
 		s->hboff += (size_t)r;
@@ -378,6 +379,8 @@ static void unblock(struct h3_conn *h, http_unit_fn fn, void *arg)
 		if (!s || h->bad)
 			return;
 		block_decode(h, s, fn, arg);
+		if (h->bad)
+			return;  /* the held bytes stay for salvage */
 		if (!s->blocked)
 			held_replay(h, s, fn, arg);
 	}
@@ -555,6 +558,30 @@ static void stream_bytes(struct h3_conn *h, struct h3_stream *s, const uint8_t *
 	}
 }
 
+/* The connection stopped parsing: what its request streams hold and no unit carried yet goes
+ * out as sent (a frame gathered so far, a header block that failed or waits, the bytes behind it),
+ * bodies as far as they came, so nothing the device sent is left unscanned. */
+static void salvage(struct h3_conn *h, http_unit_fn fn, void *arg)
+{
+	for (int i = 0; i < PH_H3_MAX_STREAMS; i++) {
+		struct h3_stream *s = &h->st[i];
+		if (!s->age || s->kind != K_REQUEST)
+			continue;
+		const struct http_request *req = s->has_req ? &s->req : NULL;
+		if (s->has_req)
+			http_body_flush(&s->body, &h->decomp, &s->req, h->stats, 1, fn, arg);
+		if (s->blocked || s->failed)
+			emit(fn, arg, HTTP_WHERE_PAYLOAD, NULL, s->fbuf, s->hblen, req);
+		else if (s->state == S_PAYLOAD && frame_kept(s))
+			emit(fn, arg, HTTP_WHERE_PAYLOAD, NULL, s->fbuf, (size_t)s->fgot, req);
+		emit(fn, arg, HTTP_WHERE_PAYLOAD, NULL, s->held, s->hlen, req);
+		if (s->blocked)
+			s->blocked = 0;  /* the decoder is failed: nothing to cancel */
+		gone_add(h, s->id);
+		stream_clear(s);
+	}
+}
+
 int h3_stream(struct h3_conn *h, int dir, uint64_t stream_id, const uint8_t *p, size_t len, int fin,
 	      http_unit_fn fn, void *arg)
 {
@@ -567,6 +594,10 @@ int h3_stream(struct h3_conn *h, int dir, uint64_t stream_id, const uint8_t *p, 
 	if (!s)
 		return 0;  /* dropped earlier, or the table holds only control and encoder streams */
 	stream_bytes(h, s, p, len, fn, arg);
+	if (h->bad) {
+		salvage(h, fn, arg);  /* before the stream's end frees what it holds */
+		return -1;
+	}
 	if (fin && s->age) {
 		if (s->blocked)
 			s->held_fin = 1;
@@ -576,7 +607,7 @@ int h3_stream(struct h3_conn *h, int dir, uint64_t stream_id, const uint8_t *p, 
 			stream_end(h, s, cut, fn, arg);
 		}
 	}
-	return h->bad ? -1 : 0;
+	return 0;
 }
 
 int h3_settings_seen(const struct h3_conn *h, int dir)
