@@ -3,13 +3,12 @@
 #include "h3.h"
 #include "config.h"
 #include "http_body.h"
+#include "http_fields.h"
 #include "util.h"
 #include <nghttp3/nghttp3.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define H3_MAX_FIELDS 128          /* header fields of one block kept */
-#define H3_MAX_BLOCK 65536         /* their bytes */
 #define H3_GONE 64                 /* streams dropped from the table remembered, so their later bytes are skipped */
 
 enum { F_DATA = 0x00, F_HEADERS = 0x01, F_SETTINGS = 0x04 };
@@ -36,8 +35,6 @@ struct h3_stream {
 	uint8_t held_fin;
 };
 
-struct h3_field { uint32_t off, nl, vl; };
-
 struct h3_conn {
 	struct http_stats *stats;
 	nghttp3_qpack_decoder *dec[2]; /* of each direction's encoder: [0] decodes the requests; made on first use */
@@ -51,16 +48,10 @@ struct h3_conn {
 	uint64_t gone[H3_GONE];
 	size_t ngone;
 	uint64_t clock;
-	struct h3_field fld[H3_MAX_FIELDS];  /* fields of the block being decoded */
-	size_t nfld;
-	int fover;                     /* fields of the block left out */
-	uint8_t *arena;                /* their bytes */
-	size_t alen;
-	uint32_t nreq;
+	struct http_fields fl;         /* of the block being decoded */
 	struct decomp *decomp;
 	int bad;                       /* the requests' QPACK state is lost: not parsed further */
-	void (*on_req)(void *arg, const struct http_request *r);
-	void *on_req_arg;
+	struct http_requests rq;
 };
 
 static void stream_bytes(struct h3_conn *h, struct h3_stream *s, const uint8_t *p, size_t len,
@@ -71,7 +62,9 @@ struct h3_conn *h3_new(struct http_stats *stats)
 	static struct http_stats dummy;
 	struct h3_conn *h = util_xcalloc(1, sizeof *h);
 	h->stats = stats ? stats : &dummy;
-	h->arena = util_xmalloc(H3_MAX_BLOCK);
+	http_fields_init(&h->fl);
+	h->rq.protocol = "HTTP/3";
+	h->rq.stats = h->stats;
 	return h;
 }
 
@@ -95,15 +88,15 @@ void h3_free(struct h3_conn *h)
 		if (h->dec[d])
 			nghttp3_qpack_decoder_del(h->dec[d]);
 	free(h->dbuf);
-	free(h->arena);
+	http_fields_free(&h->fl);
 	decomp_free(h->decomp);
 	free(h);
 }
 
 void h3_on_request(struct h3_conn *h, void (*fn)(void *arg, const struct http_request *r), void *arg)
 {
-	h->on_req = fn;
-	h->on_req_arg = arg;
+	h->rq.on_req = fn;
+	h->rq.on_req_arg = arg;
 }
 
 static void emit(http_unit_fn fn, void *arg, enum http_where w, const char *name, const uint8_t *p,
@@ -227,75 +220,18 @@ static struct h3_stream *stream_get(struct h3_conn *h, uint64_t id, int dir, htt
 	return s;
 }
 
-static void field_set(char *dst, size_t cap, const uint8_t *v, size_t n)
-{
-	n = n < cap - 1 ? n : cap - 1;
-	memcpy(dst, v, n);
-	dst[n] = 0;
-}
-
 /* One decoded field, copied out of libnghttp3's buffers. */
 static void field_add(struct h3_conn *h, const nghttp3_qpack_nv *nv)
 {
 	nghttp3_vec n = nghttp3_rcbuf_get_buf(nv->name), v = nghttp3_rcbuf_get_buf(nv->value);
-	if (h->nfld == H3_MAX_FIELDS || h->alen + n.len + v.len > H3_MAX_BLOCK) {
-		h->fover = 1;
-		return;
-	}
-	struct h3_field *f = &h->fld[h->nfld++];
-	f->off = (uint32_t)h->alen;
-	f->nl = (uint32_t)n.len;
-	f->vl = (uint32_t)v.len;
-	memcpy(h->arena + h->alen, n.base, n.len);
-	memcpy(h->arena + h->alen + n.len, v.base, v.len);
-	h->alen += n.len + v.len;
+	http_fields_add(&h->fl, n.base, n.len, v.base, v.len);
 }
 
 /* A decoded header block: the request (or its trailers) and its units, as h2.c cuts them. */
 static void block_done(struct h3_conn *h, struct h3_stream *s, http_unit_fn fn, void *arg)
 {
-	int trailers = s->has_req;
-	const struct h3_field *path = NULL;
-	for (size_t i = 0; i < h->nfld && !trailers; i++) {
-		const struct h3_field *f = &h->fld[i];
-		const char *n = (const char *)h->arena + f->off;
-		const uint8_t *v = h->arena + f->off + f->nl;
-#define IS(s) (f->nl == sizeof(s) - 1 && !memcmp(n, s, f->nl))
-		if (IS(":method"))
-			field_set(s->req.method, sizeof s->req.method, v, f->vl);
-		else if (IS(":path"))
-			path = f;
-		else if (IS(":authority") || (IS("host") && !s->req.host[0]))
-			field_set(s->req.host, sizeof s->req.host, v, f->vl);
-		else if (IS("user-agent"))
-			field_set(s->req.user_agent, sizeof s->req.user_agent, v, f->vl);
-		else if (IS("content-type"))
-			field_set(s->req.content_type, sizeof s->req.content_type, v, f->vl);
-		else if (IS("content-encoding"))
-			http_body_codings(&s->body, v, f->vl);
-#undef IS
-	}
-	if (!trailers) {
-		if (path)
-			field_set(s->req.uri, sizeof s->req.uri, h->arena + path->off + path->nl, path->vl);
-		s->req.index = h->nreq++;
-		memcpy(s->req.protocol, "HTTP/3", 7);
-		s->has_req = 1;
-		h->stats->requests++;
-		if (h->on_req)
-			h->on_req(h->on_req_arg, &s->req);
-		if (path)
-			emit(fn, arg, HTTP_WHERE_URL, NULL, h->arena + path->off + path->nl, path->vl, &s->req);
-	}
-	char name[256];
-	for (size_t i = 0; i < h->nfld; i++) {
-		const struct h3_field *f = &h->fld[i];
-		if (f == path || (f->nl && h->arena[f->off] == ':' &&
-				  !(f->nl == 10 && !memcmp(h->arena + f->off, ":authority", 10))))
-			continue;  /* :method, :scheme: nothing of the device's */
-		field_set(name, sizeof name, h->arena + f->off, f->nl);
-		emit(fn, arg, HTTP_WHERE_HEADER, name, h->arena + f->off + f->nl, f->vl, &s->req);
-	}
+	http_fields_request(&h->fl, s->has_req, &h->rq, &s->req, &s->body, fn, arg);
+	s->has_req = 1;
 }
 
 /* Decodes s's header block from hboff: done, or blocked until the encoder stream catches up. */
@@ -308,8 +244,7 @@ static void block_decode(struct h3_conn *h, struct h3_stream *s, http_unit_fn fn
 	if (!s->sctx && nghttp3_qpack_stream_context_new(&s->sctx, (int64_t)s->id, nghttp3_mem_default()))
 		abort();
 	s->blocked = 0;
-	h->nfld = h->alen = 0;  /* a block blocks at its prefix, before any field */
-	h->fover = 0;
+	http_fields_reset(&h->fl);  /* a block blocks at its prefix, before any field */
 	for (;;) {
 		nghttp3_qpack_nv nv;
 		uint8_t fl = 0;
@@ -340,7 +275,7 @@ static void block_decode(struct h3_conn *h, struct h3_stream *s, http_unit_fn fn
 		}
 	}
 	drain(h, 0);
-	h->stats->headers_truncated += h->fover;
+	h->stats->headers_truncated += h->fl.over;
 	block_done(h, s, fn, arg);
 }
 
