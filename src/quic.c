@@ -18,10 +18,12 @@
 #define QUIC_SH_MAX 1024               /* ServerHello bytes gathered (it is far shorter) */
 #define QUIC_MAX_DATAGRAM 65536
 
-enum space { SP_INITIAL, SP_HANDSHAKE, SP_APP };
+enum space { SP_INITIAL, SP_HANDSHAKE, SP_APP, SP_EARLY };  /* 0-RTT: keys of its own, SP_APP's numbers */
 
 struct qdir {                      /* what one side sends */
 	struct quicd_keys ini, hs, app[2];  /* app[kphase]: current and other generation */
+	struct quicd_keys early;       /* the client's 0-RTT keys */
+	uint8_t early_alt;             /* they are the other suite of the secret's length (the first failed) */
 	int64_t largest[3];            /* largest packet number opened per space, -1 none */
 	uint8_t kphase;                /* key phase of app[cur] */
 	uint8_t cur;                   /* index of the current 1-RTT keys */
@@ -209,6 +211,7 @@ void quic_conn_free(struct quic_conn *q)
 		quicd_keys_free(&q->d[i].hs);
 		quicd_keys_free(&q->d[i].app[0]);
 		quicd_keys_free(&q->d[i].app[1]);
+		quicd_keys_free(&q->d[i].early);
 	}
 	for (size_t i = 0; i < q->nst; i++)
 		stream_free(&q->st[i]);
@@ -627,6 +630,24 @@ static void keys_setup(struct quic_conn *q, int dir)
 		d->cur = 0, d->kphase = 0;
 }
 
+/* The client's 0-RTT keys (RFC 9001 5.1: CLIENT_EARLY_TRAFFIC_SECRET). Its packets come before the
+ * ServerHello, so the resumed session's suite is guessed by the secret's length: SHA-384's
+ * AES-256-GCM, else AES-128-GCM and, when that fails, ChaCha20-Poly1305. */
+static void early_setup(struct quic_conn *q)
+{
+	struct qdir *d = &q->d[0];
+	if (!q->kl || !q->have_random || d->early.cs)
+		return;
+	const struct keylog_entry *e = keylog_find(q->kl, q->random);
+	if ((!e || !e->len[KEYLOG_CLIENT_EARLY]) && keylog_refresh(q->kl, 0))
+		e = keylog_find(q->kl, q->random);
+	if (!e || !e->len[KEYLOG_CLIENT_EARLY])
+		return;
+	size_t sl = e->len[KEYLOG_CLIENT_EARLY];
+	const struct tlsd_suite *cs = q->cs ? q->cs : tlsd_suite_find(sl == 48 ? 0x1302 : d->early_alt ? 0x1303 : 0x1301);
+	quicd_keys_set(&d->early, cs, q->version, e->secret[KEYLOG_CLIENT_EARLY], sl);
+}
+
 /* RFC 9000 A.3: the full packet number nearest the next expected one. */
 static uint64_t pn_decode(int64_t largest, uint64_t truncated, unsigned bits)
 {
@@ -662,13 +683,18 @@ static long unprotect(struct quicd_keys *k, uint8_t *pkt, size_t len, size_t pn_
 static int packet(struct quic_conn *q, int dir, int sp, const uint8_t *p, size_t len, size_t pn_off)
 {
 	struct qdir *d = &q->d[dir];
-	struct quicd_keys *k = sp == SP_INITIAL ? &d->ini : sp == SP_HANDSHAKE ? &d->hs : &d->app[d->cur];
-	if (!k->cs && sp != SP_INITIAL) {
+	struct quicd_keys *k = sp == SP_INITIAL ? &d->ini : sp == SP_HANDSHAKE ? &d->hs : sp == SP_EARLY ? &d->early : &d->app[d->cur];
+	if (!k->cs && sp == SP_EARLY)
+		early_setup(q);
+	else if (!k->cs && sp != SP_INITIAL) {
 		keys_setup(q, dir);
 		k = sp == SP_HANDSHAKE ? &d->hs : &d->app[d->cur];
 	}
 	if (!k->cs)
 		return 0;
+	int early = sp == SP_EARLY;
+	if (early)
+		sp = SP_APP;  /* 0-RTT and 1-RTT number their packets in one space (RFC 9000 12.3) */
 	if (len > QUIC_MAX_DATAGRAM)
 		return -1;  /* longer than any UDP payload */
 	uint8_t *pkt = scratch_pkt;
@@ -677,8 +703,8 @@ static int packet(struct quic_conn *q, int dir, int sp, const uint8_t *p, size_t
 	long hl = unprotect(k, pkt, len, pn_off, d->largest[sp], &pn);
 	if (hl < 0)
 		return -1;
-	int phase = sp == SP_APP ? (pkt[0] >> 2) & 1 : 0;
-	if (sp == SP_APP && phase != d->kphase) {  /* a key update (RFC 9001 6): the next generation */
+	int phase = sp == SP_APP && !early ? (pkt[0] >> 2) & 1 : 0;
+	if (sp == SP_APP && !early && phase != d->kphase) {  /* a key update (RFC 9001 6): the next generation */
 		struct quicd_keys *o = &d->app[!d->cur];
 		if ((o->cs || quicd_keys_next(k, o) == 0) &&
 		    quicd_open(o, pn, pkt, (size_t)hl, pkt + hl, len - (size_t)hl, scratch_out) == 0) {
@@ -749,14 +775,12 @@ static void datagram(struct quic_conn *q, int dir, const uint8_t *p, size_t len)
 			}
 			plen = h.end;
 			pn_off = h.pn_off;
-			if (h.type == QUIC_0RTT) {
-				if (dir == 0)
-					q->bytes_nokey += plen;  /* early data: keys are not logged by most stacks */
-				p += plen;
+			if (h.type == QUIC_0RTT && dir == 1) {
+				p += plen;  /* only clients send 0-RTT */
 				len -= plen;
 				continue;
 			}
-			sp = h.type == QUIC_INITIAL ? SP_INITIAL : SP_HANDSHAKE;
+			sp = h.type == QUIC_INITIAL ? SP_INITIAL : h.type == QUIC_0RTT ? SP_EARLY : SP_HANDSHAKE;
 		} else {
 			int cl = short_cid(q, dir, p, len);
 			if (cl < 0 || !quicd_version_known(q->version)) {
@@ -769,6 +793,12 @@ static void datagram(struct quic_conn *q, int dir, const uint8_t *p, size_t len)
 			sp = SP_APP;
 		}
 		int r = packet(q, dir, sp, p, plen, pn_off);
+		if (r < 0 && sp == SP_EARLY && !q->cs && !q->d[0].early_alt && q->d[0].early.cs &&
+		    q->d[0].early.cs->id == 0x1301) {  /* AES-128-GCM was a guess: ChaCha20's secret is as long */
+			quicd_keys_free(&q->d[0].early);
+			q->d[0].early_alt = 1;
+			r = packet(q, dir, sp, p, plen, pn_off);
+		}
 		if (dir == 0 && sp != SP_INITIAL) {
 			if (r == 0)
 				q->bytes_nokey += plen;
@@ -856,6 +886,6 @@ void quic_conn_leak(const struct quic_conn *q, struct report_leak *l)
 	l->quic_version = q->version;
 	snprintf(l->transport, sizeof l->transport, "quic");
 	snprintf(l->tls_version, sizeof l->tls_version, "TLSv1.3");
-	const struct tlsd_suite *cs = q->cs ? q->cs : q->d[0].app[q->d[0].cur].cs;
+	const struct tlsd_suite *cs = q->cs ? q->cs : q->d[0].app[q->d[0].cur].cs ? q->d[0].app[q->d[0].cur].cs : q->d[0].early.cs;
 	snprintf(l->cipher, sizeof l->cipher, "%s", cs ? cs->name : "");
 }

@@ -45,6 +45,7 @@ TABLE_REQS = 500
 REBIND_PORT = 4444  # NAT rebinding: the client's port changes, its connection ID does not
 MIGRATE_PORT = 4445  # the client migrates to a new port with path validation and a new connection ID
 MOVE = ("--change-local-addr=30ms", "--delay-stream=300ms")  # the request leaves after the move
+EARLY_PORT = 4446  # a resumed connection whose request goes in 0-RTT (its key log: -EARLY_PORT, the first one's)
 LIVE = None
 
 results = []
@@ -189,7 +190,7 @@ def capture_all():
             o.write("ok\n")
     servers = []
     for port in (GET_PORT, POST_PORT, MULTI_PORT, WRONG_PORT, NOKEY_PORT, RESP_PORT, KU_PORT, LIVE_PORT, BIG_PORT,
-                 TABLE_PORT, REBIND_PORT, MIGRATE_PORT):
+                 TABLE_PORT, REBIND_PORT, MIGRATE_PORT, EARLY_PORT):
         servers.append(subprocess.Popen(["ip", "netns", "exec", SERVER, "gtlsserver", "-q", "-d", docs, SERVER_IP,
                                          str(port), key, cert], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
     servers.append(subprocess.Popen(["ip", "netns", "exec", SERVER, "gtlsserver", "-q", "-d", docs, SERVER_IP6,
@@ -234,12 +235,22 @@ def capture_all():
             r = client(host, port, uris, kl[port], data)
         if not os.path.exists(kl[port]):
             print("  client %d wrote no key log: %s %s" % (port, r.stdout[-300:], r.stderr[-300:]))
+    # 0-RTT: a first connection leaves a session ticket and the server's transport parameters, the
+    # second resumes with them and sends its request as early data
+    early = ("--session-file=" + os.path.join(TMP, "session.pem"), "--tp-file=" + os.path.join(TMP, "tp.txt"))
+    for port, uri in ((-EARLY_PORT, "/a"), (EARLY_PORT, "/a?imei=%s" % IMEI)):
+        kl[port] = os.path.join(TMP, "keylog%d.txt" % port)
+        r = client(HOST, EARLY_PORT, [url(EARLY_PORT, uri)], kl[port], None, early)
+        if r.returncode:
+            print("  client %d exited %d: %s" % (port, r.returncode, r.stderr[-300:]))
     live_run()
     cleartext_twins()
     time.sleep(0.7)
     for t in (td, td_http):
         t.send_signal(signal.SIGINT)
         t.wait(timeout=10)
+    if os.path.getsize(http_pcap) < 100:
+        print("  tcpdump tcp: %s" % td_http.stderr.read()[-500:])
     for s in servers:
         s.kill()
     return pcap, http_pcap, kl
@@ -503,6 +514,22 @@ def main():
     @case
     def port_migration_with_new_connection_id_followed():
         moved_connection(MIGRATE_PORT)
+
+    @case
+    def zero_rtt_request_decrypted():
+        """The resumed connection's key log has its early secret; its IMEI request is found, decrypted, in that
+        connection's flow, and was sent before the server's first datagram of it: in 0-RTT packets."""
+        check("CLIENT_EARLY_TRAFFIC_SECRET" in open(kl[EARLY_PORT]).read(), "no early secret: not resumed?")
+        fl = sorted(flow_to(REP, EARLY_PORT), key=lambda f: f["first_seen"])
+        check(len(fl) == 2, "two connections: %s" % [(f["src_port"], f["flow_id"]) for f in fl])
+        ls = [l for l in leaks_to(REP, EARLY_PORT) if l["kind"] == "imei" and decrypted_quic(l) and l["where"] == "url"]
+        check(ls and all(l["flow_id"] == fl[1]["flow_id"] for l in ls), "leaks: %s" % leaks_to(REP, EARLY_PORT))
+        out = subprocess.run(["tcpdump", "-r", pcap, "-n", "-tt", "udp and src port %d and dst port %d" %
+                              (EARLY_PORT, fl[1]["src_port"])], capture_output=True, text=True).stdout.split()
+        check(out, "no server datagram")
+        sent = datetime.datetime.strptime(ls[0]["timestamp"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(
+            tzinfo=datetime.timezone.utc).timestamp()
+        check(sent < float(out[0]), "sent at %s, after the server's first datagram at %s" % (sent, out[0]))
 
     @case
     def eve_quic_and_http3_records():
