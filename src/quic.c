@@ -8,6 +8,7 @@
 #include "config.h"
 #include "keylog.h"
 #include "quic_decrypt.h"
+#include "quic_stream.h"
 #include "report.h"
 #include "tls_decrypt.h"
 #include "util.h"
@@ -28,21 +29,6 @@ struct qdir {                      /* what one side sends */
 	uint8_t kphase;                /* key phase of app[cur] */
 	uint8_t cur;                   /* index of the current 1-RTT keys */
 	uint8_t keys_tried;
-};
-
-struct qseg {                      /* out-of-order stream bytes */
-	uint64_t off;
-	size_t len;
-	struct qseg *next;
-	uint8_t data[];
-};
-
-struct qstream {
-	uint64_t id;
-	uint64_t next;                 /* bytes delivered in order */
-	uint8_t fin_seen, done;
-	uint64_t fin_off;
-	struct qseg *ooo;              /* queued, sorted by offset */
 };
 
 struct quic_conn {
@@ -68,18 +54,14 @@ struct quic_conn {
 	unsigned ncid[2];
 	struct quic_cids *map;         /* the worker's, where they are found from another 5-tuple; or NULL */
 	void *owner;                   /* what the map gives for them (the flow) */
-	/* client streams */
-	struct qstream *st;
-	size_t nst;
-	uint64_t lowest[4];            /* per stream type (id & 3): streams numbered below are done and gone */
-	size_t ooo_bytes;
+	struct quic_streams streams;   /* the client's, and the start of the server's control stream */
 	struct h3_conn *h3;            /* the client's HTTP/3 requests */
 	uint8_t h3_dead;               /* stopped parsing as HTTP/3: streams scanned raw */
 	const struct quic_sink *sk;    /* during a call */
 	void *arg;
 	char chain[80];
 	/* counters */
-	uint64_t pkts_ok, pkts_failed, bytes_decrypted, bytes_nokey, bytes_failed, key_updates, stream_dropped;
+	uint64_t pkts_ok, pkts_failed, bytes_decrypted, bytes_nokey, bytes_failed, key_updates;
 	uint64_t app_ok;               /* client 1-RTT packets opened */
 };
 
@@ -184,15 +166,6 @@ struct quic_conn *quic_conn_new(struct keylog *kl, struct http_stats *stats)
 	return q;
 }
 
-static void stream_free(struct qstream *s)
-{
-	while (s->ooo) {
-		struct qseg *n = s->ooo->next;
-		free(s->ooo);
-		s->ooo = n;
-	}
-}
-
 void quic_conn_track(struct quic_conn *q, struct quic_cids *map, void *owner)
 {
 	q->map = map;
@@ -213,9 +186,7 @@ void quic_conn_free(struct quic_conn *q)
 		quicd_keys_free(&q->d[i].app[1]);
 		quicd_keys_free(&q->d[i].early);
 	}
-	for (size_t i = 0; i < q->nst; i++)
-		stream_free(&q->st[i]);
-	free(q->st);
+	quic_streams_free(&q->streams);
 	h3_free(q->h3);
 	free(q->crypto);
 	free(q->have);
@@ -384,17 +355,18 @@ static int speaks_h3(const struct quic_conn *q)
 
 /* In-order bytes of one client stream: to h3.c, or scanned as they are once the connection
  * does not parse as HTTP/3 (or speaks another protocol). */
-static void stream_data(struct quic_conn *q, struct qstream *s, const uint8_t *p, size_t n, int fin)
+static void stream_data(void *arg, uint64_t id, const uint8_t *p, size_t n, int fin)
 {
-	if ((s->id & 3) == 3) {  /* the server's: h3.c reads its SETTINGS, emits nothing */
+	struct quic_conn *q = arg;
+	if ((id & 3) == 3) {  /* the server's: h3.c reads its SETTINGS, emits nothing */
 		if (!q->h3_dead)
-			h3_stream(q->h3, 1, s->id, p, n, fin, pass_unit, q);
+			h3_stream(q->h3, 1, id, p, n, fin, pass_unit, q);
 		return;
 	}
 	if (!q->sk || !q->sk->unit)
 		return;
 	if (!q->h3_dead && speaks_h3(q)) {
-		if (h3_stream(q->h3, 0, s->id, p, n, fin, pass_unit, q) == 0)
+		if (h3_stream(q->h3, 0, id, p, n, fin, pass_unit, q) == 0)
 			return;
 		q->h3_dead = 1;
 	}
@@ -405,107 +377,10 @@ static void stream_data(struct quic_conn *q, struct qstream *s, const uint8_t *p
 	q->sk->unit(q->arg, &u);
 }
 
-static struct qstream *stream_get(struct quic_conn *q, uint64_t id)
-{
-	for (size_t i = 0; i < q->nst; i++)
-		if (q->st[i].id == id)
-			return &q->st[i];
-	if (q->nst == PH_QUIC_MAX_STREAMS)
-		return NULL;
-	if (!q->st)
-		q->st = util_xcalloc(PH_QUIC_MAX_STREAMS, sizeof *q->st);
-	struct qstream *s = &q->st[q->nst++];
-	memset(s, 0, sizeof *s);
-	s->id = id;
-	return s;
-}
-
-/* Delivers what follows s->next, in order: p[0,n) at off, then queued segments it reaches. */
-static void stream_deliver(struct quic_conn *q, struct qstream *s, uint64_t off, const uint8_t *p, size_t n)
-{
-	if (off + n > s->next) {
-		size_t skip = (size_t)(s->next - off);  /* retransmitted or overlapping bytes */
-		s->next = off + n;
-		stream_data(q, s, p + skip, n - skip, s->fin_seen && s->next == s->fin_off);
-	}
-	while (s->ooo && s->ooo->off <= s->next) {
-		struct qseg *g = s->ooo;
-		s->ooo = g->next;
-		q->ooo_bytes -= g->len;
-		if (g->off + g->len > s->next) {
-			size_t skip = (size_t)(s->next - g->off);
-			s->next = g->off + g->len;
-			stream_data(q, s, g->data + skip, g->len - skip, s->fin_seen && s->next == s->fin_off);
-		}
-		free(g);
-	}
-	if (s->fin_seen && s->next >= s->fin_off)
-		s->done = 1;
-}
-
-/* Finished streams of type t leave the table in number order, so a long connection's streams
- * never fill it, and a retransmission of a stream that left is known by its number. */
-static void stream_retire(struct quic_conn *q, unsigned t)
-{
-	for (size_t i = 0; i < q->nst; i++) {
-		struct qstream *s = &q->st[i];
-		if (!s->done || s->id != (q->lowest[t] << 2 | t))
-			continue;
-		stream_free(s);
-		q->st[i] = q->st[--q->nst];
-		q->lowest[t]++;
-		i = (size_t)-1;  /* the next one may sit anywhere */
-	}
-}
-
-/* Queues or delivers one frame's bytes; the stream, or NULL when the table is full. */
-static struct qstream *stream_put(struct quic_conn *q, uint64_t id, uint64_t off, const uint8_t *p, size_t n, int fin)
-{
-	struct qstream *s = stream_get(q, id);
-	int client = (id & 3) != 3;  /* server streams are counted nowhere: nothing of the device's */
-	if (!s) {
-		q->stream_dropped += client ? n : 0;  /* more streams than tracked */
-		return NULL;
-	}
-	if (fin && !s->fin_seen) {
-		s->fin_seen = 1;
-		s->fin_off = off + n;
-	}
-	if (s->done || off + n <= s->next) {
-		if (fin && !n && s->next == s->fin_off && !s->done) {
-			s->done = 1;
-			stream_data(q, s, p, 0, 1);
-		}
-		return s;  /* all of it delivered before: a retransmission */
-	}
-	if (off <= s->next) {
-		stream_deliver(q, s, off, p, n);
-		return s;
-	}
-	if (q->ooo_bytes + n > PH_QUIC_MAX_OOO_BYTES) {
-		q->stream_dropped += client ? n : 0;  /* a hole that stays: later bytes of this stream wait for it */
-		return s;
-	}
-	struct qseg *g = util_xmalloc(sizeof *g + n), **at = &s->ooo;
-	g->off = off;
-	g->len = n;
-	memcpy(g->data, p, n);
-	while (*at && (*at)->off <= off)
-		at = &(*at)->next;
-	g->next = *at;
-	*at = g;
-	q->ooo_bytes += n;
-	return s;
-}
-
 /* A STREAM frame (RFC 9000 19.8) of the client, or of the server's control stream. */
 static void stream_frame(struct quic_conn *q, uint64_t id, uint64_t off, const uint8_t *p, size_t n, int fin)
 {
-	if (id >> 2 < q->lowest[id & 3])
-		return;  /* a stream done and gone: a retransmission */
-	struct qstream *s = stream_put(q, id, off, p, n, fin);
-	if (s && s->done)
-		stream_retire(q, id & 3);
+	quic_streams_frame(&q->streams, id, off, p, n, fin, stream_data, q);
 }
 
 /* A STREAM frame of the server: only the start of its first unidirectional streams, where its
@@ -873,7 +748,7 @@ void quic_conn_account(const struct quic_conn *q, struct report_stats *st)
 	st->quic_packets_failed += q->pkts_failed;
 	st->quic_bytes_decrypted += q->bytes_decrypted;
 	st->quic_key_updates += q->key_updates;
-	st->quic_stream_bytes_dropped += q->stream_dropped;
+	st->quic_stream_bytes_dropped += q->streams.dropped;
 	st->quic_h3_server_settings += h3_settings_seen(q->h3, 1);
 	st->quic_h3_qpack_assumed += h3_table_assumed(q->h3);
 	st->tls_bytes_skipped += q->bytes_nokey + q->bytes_failed;
