@@ -4,7 +4,8 @@
  * usage: mkcap OUT.pcap MEGABYTES LEAKS MANIFEST IMEI PHONE EMAIL FILE...
  * Deterministic: the same inputs give the same bytes. Copy k moves IPv4 addresses by k in
  * the third octet (private stays private, public stays in its /16), IPv6 addresses by k in
- * the sixth byte, and ephemeral ports (>= 32768) by 7k; IPv4 header, TCP and UDP checksums
+ * the sixth byte, and ephemeral ports (>= 32768) by 7k (addresses repeat every 256 copies, the
+ * ports and times do not); IPv4 header, TCP and UDP checksums
  * are updated. Packet gaps are capped at 1 s and files follow each other in time, so the
  * output's timestamps only grow. LEAKS HTTP flows from 192.168.77.x to 220.181.38.148
  * (CN) are spread over the output, each sending the IMEI in the URL, the phone number in a
@@ -309,7 +310,7 @@ int main(int argc, char **argv)
 	if (!npk) { fprintf(stderr, "mkcap: no packets\n"); return 2; }
 	uint64_t span = clock - 1700000000ull * 1000000u;
 	unsigned copies = (unsigned)((target + in_bytes - 1) / in_bytes);
-	if (copies > 256) copies = 256;
+	if (copies > 1024) copies = 1024;  /* about 37 GB of the shared captures */
 	FILE *man = fopen(argv[4], "w");
 	pcap_t *dead = pcap_open_dead(DLT_EN10MB, 65535 + 14);
 	dump = pcap_dump_open(dead, argv[1]);

@@ -676,11 +676,12 @@ static int row_is(const struct csv_row *r, uint8_t proto, uint8_t family, const 
 	       (!memcmp(r->addr[0], a1, al) && r->port[0] == p1 && !memcmp(r->addr[1], a0, al) && r->port[1] == p0);
 }
 
-int apps_csv_match(struct apps *a, uint8_t proto, uint8_t family, const uint8_t *addr0, uint16_t port0,
-		   const uint8_t *addr1, uint16_t port1, uint64_t first_us, int32_t *uid)
+/* The row of a flow, or NULL. */
+static const struct csv_row *csv_row_of(const struct apps *a, uint8_t proto, uint8_t family, const uint8_t *addr0,
+					uint16_t port0, const uint8_t *addr1, uint16_t port1, uint64_t first_us)
 {
 	if (!a || !a->ncsv)
-		return 0;
+		return NULL;
 	uint64_t key = csv_key(proto, family, addr0, port0, addr1, port1);
 	size_t lo = 0, hi = a->ncsv;
 	while (lo < hi) {  /* the first row with the key */
@@ -690,11 +691,11 @@ int apps_csv_match(struct apps *a, uint8_t proto, uint8_t family, const uint8_t 
 		else
 			hi = mid;
 	}
-	struct csv_row *only = NULL, *hit = NULL;
+	const struct csv_row *only = NULL, *hit = NULL;
 	size_t n = 0;
 	uint64_t t = first_us / 1000;
 	for (size_t i = lo; i < a->ncsv && a->csv[i].key == key; i++) {
-		struct csv_row *r = &a->csv[i];
+		const struct csv_row *r = &a->csv[i];
 		if (!row_is(r, proto, family, addr0, port0, addr1, port1))
 			continue;
 		n++;
@@ -703,11 +704,25 @@ int apps_csv_match(struct apps *a, uint8_t proto, uint8_t family, const uint8_t 
 		if ((!r->first_ms || r->first_ms <= t) && (!r->last_ms || t <= r->last_ms))
 			hit = r;
 	}
-	if (n == 1)
-		hit = only;  /* one connection with these ends: its times need not agree */
+	return n == 1 ? only : hit;  /* one connection with these ends: its times need not agree */
+}
+
+int apps_csv_find(const struct apps *a, uint8_t proto, uint8_t family, const uint8_t *addr0, uint16_t port0,
+		  const uint8_t *addr1, uint16_t port1, uint64_t first_us, int32_t *uid)
+{
+	const struct csv_row *hit = csv_row_of(a, proto, family, addr0, port0, addr1, port1, first_us);
+	if (hit)
+		*uid = hit->uid;
+	return hit != NULL;
+}
+
+int apps_csv_match(struct apps *a, uint8_t proto, uint8_t family, const uint8_t *addr0, uint16_t port0,
+		   const uint8_t *addr1, uint16_t port1, uint64_t first_us, int32_t *uid)
+{
+	const struct csv_row *hit = csv_row_of(a, proto, family, addr0, port0, addr1, port1, first_us);
 	if (!hit)
 		return 0;
-	hit->matched = 1;
+	a->csv[hit - a->csv].matched = 1;
 	*uid = hit->uid;
 	return 1;
 }
@@ -841,14 +856,24 @@ void app_hint_offer(char hint[APP_HINT_MAX], uint8_t *cur, uint8_t origin, const
 	*cur = origin;
 }
 
+int apps_hint_find(const struct apps *a, const char *pkg, int32_t *uid)
+{
+	for (int32_t u = APP_HINT_UID0; a && u < APP_HINT_UID0 + a->hint_next; u++) {  /* a few packages */
+		const struct app_info *e = apps_get(a, u, APP_SRC_HINT);
+		if (e && !strcmp(e->package, pkg)) {
+			*uid = u;
+			return 1;
+		}
+	}
+	return 0;
+}
+
 int32_t apps_hint_uid(struct apps *a, const char *pkg, uint8_t origin)
 {
 	a->st.hint_flows++;
-	for (int32_t u = APP_HINT_UID0; u < APP_HINT_UID0 + a->hint_next; u++) {  /* a few packages */
-		const struct app_info *e = apps_get(a, u, APP_SRC_HINT);
-		if (e && !strcmp(e->package, pkg))
-			return u;
-	}
+	int32_t u;
+	if (apps_hint_find(a, pkg, &u))
+		return u;
 	int32_t uid = APP_HINT_UID0 + a->hint_next++;
 	learn(a, uid, APP_SRC_HINT, pkg, NULL);
 	int found;

@@ -94,6 +94,9 @@ int apps_csv_loaded(const struct apps *a);
  * its first packet): 1 and *uid when one matches; the row counts as matched. */
 int apps_csv_match(struct apps *a, uint8_t proto, uint8_t family, const uint8_t *addr0, uint16_t port0,
 		   const uint8_t *addr1, uint16_t port1, uint64_t first_us, int32_t *uid);
+/* The same, without counting the row as matched (flows read back from the spill). */
+int apps_csv_find(const struct apps *a, uint8_t proto, uint8_t family, const uint8_t *addr0, uint16_t port0,
+		  const uint8_t *addr1, uint16_t port1, uint64_t first_us, int32_t *uid);
 /* After matching: rows that matched no flow, counted in stats; the first lines into list. */
 size_t apps_csv_unmatched(struct apps *a, char *list, size_t listlen);
 
@@ -113,5 +116,7 @@ void app_hint_offer(char hint[APP_HINT_MAX], uint8_t *cur, uint8_t origin, const
 /* The app of a hint (a package from origin): remembered with source APP_SRC_HINT; its uid is a
  * number of phonehome's, never shown. */
 int32_t apps_hint_uid(struct apps *a, const char *pkg, uint8_t origin);
+/* The uid apps_hint_uid gave pkg: 1 and *uid, 0 when it gave none. */
+int apps_hint_find(const struct apps *a, const char *pkg, int32_t *uid);
 
 #endif

@@ -15,6 +15,7 @@
 #include "rules.h"
 #include "util.h"
 #include "keylog.h"
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,7 +101,8 @@ static int open_pipeline(struct audit *a, size_t max_flows, char *errbuf, size_t
 		if (!a->geo)
 			return -1;
 	}
-	a->cls = classify_open(o->protos_path, errbuf, errlen);
+	if (!a->cls)  /* a shard may have been given the reader's */
+		a->cls = classify_open(o->protos_path, errbuf, errlen);
 	if (!a->cls)
 		return -1;
 	a->dns = dnscache_new(PH_DNS_CACHE_SIZE);
@@ -113,26 +115,25 @@ static int open_pipeline(struct audit *a, size_t max_flows, char *errbuf, size_t
 	return open_keylogs(a, errbuf, errlen);
 }
 
-int audit_open(struct audit *a, const struct audit_opts *o, char *errbuf, size_t errlen)
+/* The Hyperscan compile (a tenth of a second for an identity's thousand variants) runs on a
+ * thread of its own while nDPI and the rest are set up. */
+struct compile_job {
+	const struct identity *id;
+	const struct rules *rules;
+	struct matcher *m;
+	char err[512];
+};
+
+static void *compile_thread(void *arg)
 {
-	memset(a, 0, sizeof *a);
-	a->o = *o;
-	a->rep = report_new();
-	if (o->rules_path && rules_load(o->rules_path, &a->rules, errbuf, errlen) < 0)
-		return -1;
-	if (o->identity_path && identity_load(o->identity_path, &a->id, errbuf, errlen) < 0)
-		return -1;
-	for (size_t i = 0; i < o->naccept; i++)
-		if (accept_load(&a->acc, o->accept_paths[i], errbuf, errlen) < 0)
-			return -1;
-	if (o->identity_path || a->rules) {
-		a->m = match_compile_rules(a->id, a->rules, errbuf, errlen);
-		if (!a->m)
-			return -1;
-		for (size_t i = 0; a->id && i < a->id->nwarnings; i++)
-			report_warn(a->rep, "%s", a->id->warnings[i]);
-		a->rep->st.patterns = match_pattern_count(a->m);
-	}
+	struct compile_job *j = arg;
+	j->m = match_compile_rules(j->id, j->rules, j->err, sizeof j->err);
+	return NULL;
+}
+
+/* Everything of audit_open but the patterns. */
+static int open_rest(struct audit *a, const struct audit_opts *o, char *errbuf, size_t errlen)
+{
 	a->devs = devices_new(PH_MAX_DEVICES);
 	for (size_t i = 0; i < o->policy.ndev; i++)
 		if (o->policy.dev[i].is_mac && devices_add_option(a->devs, o->policy.dev[i].mac) < 0) {
@@ -152,12 +153,52 @@ int audit_open(struct audit *a, const struct audit_opts *o, char *errbuf, size_t
 	return open_pipeline(a, o->max_flows ? o->max_flows : PH_MAX_FLOWS, errbuf, errlen);
 }
 
-int audit_open_shard(struct audit *s, const struct audit *a, size_t nshards, char *errbuf, size_t errlen)
+int audit_open(struct audit *a, const struct audit_opts *o, char *errbuf, size_t errlen)
+{
+	memset(a, 0, sizeof *a);
+	a->o = *o;
+	a->rep = report_new();
+	a->rep->no_events = o->no_events;
+	if (o->rules_path && rules_load(o->rules_path, &a->rules, errbuf, errlen) < 0)
+		return -1;
+	if (o->identity_path && identity_load(o->identity_path, &a->id, errbuf, errlen) < 0)
+		return -1;
+	for (size_t i = 0; i < o->naccept; i++)
+		if (accept_load(&a->acc, o->accept_paths[i], errbuf, errlen) < 0)
+			return -1;
+	for (size_t i = 0; a->id && i < a->id->nwarnings; i++)
+		report_warn(a->rep, "%s", a->id->warnings[i]);
+	struct compile_job job = { a->id, a->rules, NULL, "" };
+	pthread_t th;
+	int patterns = o->identity_path || a->rules;
+	int apart = patterns && pthread_create(&th, NULL, compile_thread, &job) == 0;
+	int rc = open_rest(a, o, errbuf, errlen);
+	if (apart)
+		pthread_join(th, NULL);
+	else if (patterns && rc == 0)
+		compile_thread(&job);
+	a->m = job.m;
+	if (rc < 0)
+		return -1;
+	if (patterns && !a->m) {
+		snprintf(errbuf, errlen, "%s", job.err);
+		return -1;
+	}
+	a->sc.m = a->m;  /* scan_init ran before the patterns were ready */
+	if (patterns)
+		a->rep->st.patterns = match_pattern_count(a->m);
+	return 0;
+}
+
+int audit_open_shard(struct audit *s, const struct audit *a, size_t nshards, struct classifier *cls,
+		     char *errbuf, size_t errlen)
 {
 	memset(s, 0, sizeof *s);
 	s->o = a->o;
 	s->shard = 1;
+	s->cls = cls;  /* owned from here: audit_close frees it on every path */
 	s->rep = report_new();
+	s->rep->no_events = a->o.no_events;
 	s->id = a->id;
 	s->rules = a->rules;
 	if (a->m && !(s->m = match_clone(a->m, errbuf, errlen)))
@@ -558,7 +599,7 @@ static void fill_stats(struct audit *a, struct report *r)
 	r->st.reasm_ooo = a->sc.rc.ooo_segments;
 	r->st.reasm_retrans_bytes = a->sc.rc.retrans_bytes;
 	r->st.reasm_memcap_drops = a->sc.rc.memcap_drops;
-	r->st.ndpi_unknown = classify_stats(a->cls)->unknown;
+	r->st.ndpi_unknown = a->cls ? classify_stats(a->cls)->unknown : 0;  /* none: given to a shard */
 }
 
 /* Foreign flag and severity of each leak, from its flow (after report_sort). */
@@ -650,8 +691,10 @@ static void trim_flows(struct audit *a)
 		quiet = report_spill_quiet(r);
 		for (size_t i = 0; i < r->nflows; i++)
 			quiet += !r->flows[i].nleaks;
-		if (quiet > a->max_report_flows)
+		if (quiet > a->max_report_flows) {
 			a->unlisted_flows += quiet - a->max_report_flows;
+			r->quiet_cut = report_spill_cut(r, a->max_report_flows);
+		}
 		return;
 	}
 	for (size_t i = 0; i < r->nflows; i++)
@@ -669,24 +712,34 @@ static void trim_flows(struct audit *a)
 	r->nflows = k;
 }
 
-/* Flows no capture format attributed: their row of the --apps CSV, else a hint of their own. */
+/* Flows no capture format attributed: their row of the --apps CSV, else a hint of their own.
+ * In id order, the spilled flows too (hints number their apps in that order); a spilled flow
+ * gets its app again as it is read back (apps_late), one in memory here. */
 static void audit_app_late(struct audit *a)
 {
 	struct report *r = a->rep;
-	for (size_t i = 0; i < r->nflows; i++) {
-		struct report_flow *f = &r->flows[i];
+	r->apps_late = 0;  /* the flows as they ended */
+	struct report_iter *it = report_flows_begin(r);
+	for (const struct report_flow *f; (f = report_flows_next(it));) {
 		int32_t uid;
+		uint8_t src = 0;
 		if (f->app_source)
 			continue;
 		if (apps_csv_match(a->apps, f->proto, f->family, f->addr[0], f->port[0], f->addr[1], f->port[1],
 				   f->first_us, &uid)) {
-			f->app_uid = uid;
-			f->app_source = APP_SRC_CSV;
+			src = APP_SRC_CSV;
 		} else if (f->app_hint_origin && f->app_hint[0]) {
-			f->app_uid = apps_hint_uid(a->apps, f->app_hint, f->app_hint_origin);
-			f->app_source = APP_SRC_HINT;
+			uid = apps_hint_uid(a->apps, f->app_hint, f->app_hint_origin);
+			src = APP_SRC_HINT;
+		}
+		struct report_flow *m = src ? (struct report_flow *)report_flow_by_id(r, f->id) : NULL;  /* r's own */
+		if (m) {
+			m->app_uid = uid;
+			m->app_source = src;
 		}
 	}
+	report_flows_end(it);
+	r->apps_late = 1;
 	char list[512];
 	size_t n = apps_csv_loaded(a->apps) ? apps_csv_unmatched(a->apps, list, sizeof list) : 0;
 	if (n)

@@ -19,6 +19,7 @@ struct audit_opts {
 	size_t max_reassembly;         /* out-of-order bytes per TCP direction; 0: PH_REASM_MAX_OOO_BYTES */
 	size_t max_report_flows;       /* flows without leaks listed; 0: all */
 	int spill;                     /* ended flows to temporary files (report_spill.c): capture files */
+	int no_events;                 /* HTTP and DNS events not kept: no output wants them */
 	const char *keylog_paths[16];  /* --keylog: NSS key log files, to decrypt TLS */
 	const char *accept_paths[16];  /* --accept: accepted findings (accept.c) */
 	size_t naccept;
@@ -109,7 +110,8 @@ void audit_merge(struct audit *a, struct audit *shard);
 void audit_conclude(struct audit *a);
 /* A shard of a (opened with audit_open) for a worker thread: shares a's identity, rules and
  * compiled patterns; has its own nDPI, flow table (1/nshards of the caps), geo cache, report. */
-int audit_open_shard(struct audit *s, const struct audit *a, size_t nshards, char *errbuf, size_t errlen);
+int audit_open_shard(struct audit *s, const struct audit *a, size_t nshards, struct classifier *cls,
+		     char *errbuf, size_t errlen);
 void audit_close(struct audit *a);
 /* Frees what a drained audit no longer needs (flows, nDPI, geo, matcher); the report stays. */
 void audit_release(struct audit *a);

@@ -21,6 +21,8 @@ struct devices {
 	size_t na, acap;
 	uint32_t *aslot;               /* address hash: index in a + 1, 0 empty */
 	size_t amask;
+	struct { uint8_t mac[6]; uint32_t idx; } recent[2];  /* the last MACs found: a frame's two, per frame */
+	unsigned rnext;
 	uint64_t lan[PH_LAN_PREFIXES]; /* global /64s of the LAN: addresses in them are hosts', not the internet's */
 	size_t nlan;
 	struct devices_stats st;
@@ -129,9 +131,25 @@ static size_t addr_slot(const struct devices *d, int family, const uint8_t *addr
 	}
 }
 
-const struct device *devices_by_mac(const struct devices *d, const uint8_t *mac)
+/* Index + 1 of mac's entry, 0 when unknown. A frame's MACs are looked up several times (its
+ * device decision, then the source and destination tests), so the last two are kept. */
+static uint32_t mac_find(struct devices *d, const uint8_t *mac)
 {
-	uint32_t s = d->mslot[mac_slot(d, mac)];
+	for (int i = 0; i < 2; i++)
+		if (d->recent[i].idx && !memcmp(d->recent[i].mac, mac, 6))
+			return d->recent[i].idx;
+	uint32_t idx = d->mslot[mac_slot(d, mac)];
+	if (idx) {
+		d->rnext ^= 1;
+		memcpy(d->recent[d->rnext].mac, mac, 6);
+		d->recent[d->rnext].idx = idx;
+	}
+	return idx;
+}
+
+const struct device *devices_by_mac(struct devices *d, const uint8_t *mac)
+{
+	uint32_t s = mac_find(d, mac);
 	return s ? &d->v[s - 1] : NULL;
 }
 
@@ -144,9 +162,10 @@ const struct device *devices_by_addr(const struct devices *d, int family, const 
 /* The entry of this MAC, created (a bystander) if there is room; NULL when full. */
 static struct device *get_mac(struct devices *d, const uint8_t *mac, uint64_t ts)
 {
+	uint32_t idx = mac_find(d, mac);
+	if (idx)
+		return &d->v[idx - 1];
 	size_t h = mac_slot(d, mac);
-	if (d->mslot[h])
-		return &d->v[d->mslot[h] - 1];
 	if (d->n == d->cap) {
 		d->st.macs_dropped++;
 		return NULL;

@@ -56,7 +56,7 @@ int devices_add_option(struct devices *d, const uint8_t mac[6]);
  * Returns the device when this frame made it a device or gave it an address, else NULL. */
 const struct device *devices_observe(struct devices *d, const struct packet *p);
 /* The entry of a MAC, or NULL. */
-const struct device *devices_by_mac(const struct devices *d, const uint8_t *mac);
+const struct device *devices_by_mac(struct devices *d, const uint8_t *mac);
 /* The device an address was tied to, or NULL. */
 const struct device *devices_by_addr(const struct devices *d, int family, const uint8_t *addr);
 /* 1 when the entry is a device (weak or not, or --device), not a gateway or a bystander. */

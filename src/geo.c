@@ -36,15 +36,20 @@ struct geo {
 	size_t cache_size;
 };
 
-struct geo_net {
+/* Special-purpose ranges, tested per packet on the reading thread: IPv4 as (net, mask)
+ * words, IPv6 by prefix bytes; an IPv4-mapped IPv6 address is tested as IPv4. */
+struct geo_net4 {
+	uint32_t net, mask;
+};
+
+struct geo_net6 {
 	uint8_t net[16];
 	unsigned bits;
 };
 
-/* IPv4 ranges as ::ffff:a.b.c.d/(96+n), so one matcher serves both families. */
-#define V4(a, b, c, d, n) { { 0,0,0,0,0,0,0,0,0,0,0xff,0xff, a, b, c, d }, 96 + (n) }
+#define V4(a, b, c, d, n) { (uint32_t)(a) << 24 | (b) << 16 | (c) << 8 | (d), (uint32_t)(0xffffffffull << (32 - (n))) }
 
-static const struct geo_net reserved_nets[] = {
+static const struct geo_net4 reserved4[] = {
 	V4(0, 0, 0, 0, 8),        /* "this network" */
 	V4(10, 0, 0, 0, 8),       /* RFC 1918 */
 	V4(100, 64, 0, 0, 10),    /* CGNAT, RFC 6598 */
@@ -58,6 +63,9 @@ static const struct geo_net reserved_nets[] = {
 	V4(203, 0, 113, 0, 24),   /* TEST-NET-3 */
 	V4(224, 0, 0, 0, 4),      /* multicast */
 	V4(240, 0, 0, 0, 4),      /* reserved, includes broadcast */
+};
+
+static const struct geo_net6 reserved6[] = {
 	{ { 0 }, 128 },                                            /* :: */
 	{ { 0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,1 }, 128 },              /* ::1 */
 	{ { 0xfe, 0x80 }, 10 },                                    /* link-local */
@@ -66,17 +74,22 @@ static const struct geo_net reserved_nets[] = {
 	{ { 0x20, 0x01, 0x0d, 0xb8 }, 32 },                        /* documentation */
 };
 
-static const struct geo_net private_nets[] = {
+static const struct geo_net4 private4[] = {
 	V4(10, 0, 0, 0, 8),
 	V4(100, 64, 0, 0, 10),
 	V4(127, 0, 0, 0, 8),
 	V4(169, 254, 0, 0, 16),
 	V4(172, 16, 0, 0, 12),
 	V4(192, 168, 0, 0, 16),
+};
+
+static const struct geo_net6 private6[] = {
 	{ { 0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,1 }, 128 },
 	{ { 0xfe, 0x80 }, 10 },
 	{ { 0xfc }, 7 },
 };
+
+#define NELEM(t) (sizeof t / sizeof t[0])
 
 static const uint8_t v4mapped_prefix[12] = { 0,0,0,0,0,0,0,0,0,0,0xff,0xff };
 
@@ -95,38 +108,52 @@ static int geo_key(int family, const uint8_t *addr, uint8_t key[16])
 	return -1;
 }
 
-static int net_contains(const struct geo_net *n, const uint8_t key[16])
+static int in4(const struct geo_net4 *t, size_t n, const uint8_t *a)
+{
+	uint32_t v = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
+
+	for (size_t i = 0; i < n; i++)
+		if ((v & t[i].mask) == t[i].net)
+			return 1;
+	return 0;
+}
+
+static int net6_contains(const struct geo_net6 *n, const uint8_t *a)
 {
 	unsigned full = n->bits / 8, rest = n->bits % 8;
 
-	if (memcmp(n->net, key, full) != 0)
-		return 0;
+	for (unsigned i = 0; i < full; i++)
+		if (n->net[i] != a[i])
+			return 0;
 	if (rest == 0)
 		return 1;
 	uint8_t mask = (uint8_t)(0xff << (8 - rest));
-	return (key[full] & mask) == (n->net[full] & mask);
+	return (a[full] & mask) == (n->net[full] & mask);
 }
 
-static int in_table(const struct geo_net *t, size_t n, int family, const uint8_t *addr)
+static int in_tables(const struct geo_net4 *t4, size_t n4, const struct geo_net6 *t6, size_t n6,
+		     int family, const uint8_t *addr)
 {
-	uint8_t key[16];
-
-	if (geo_key(family, addr, key) < 0)
+	if (family == 4)
+		return in4(t4, n4, addr);
+	if (family != 6)
 		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (net_contains(&t[i], key))
+	if (!memcmp(addr, v4mapped_prefix, 12))
+		return in4(t4, n4, addr + 12);
+	for (size_t i = 0; i < n6; i++)
+		if (net6_contains(&t6[i], addr))
 			return 1;
 	return 0;
 }
 
 int geo_is_reserved(int family, const uint8_t *addr)
 {
-	return in_table(reserved_nets, sizeof reserved_nets / sizeof reserved_nets[0], family, addr);
+	return in_tables(reserved4, NELEM(reserved4), reserved6, NELEM(reserved6), family, addr);
 }
 
 int geo_is_private(int family, const uint8_t *addr)
 {
-	return in_table(private_nets, sizeof private_nets / sizeof private_nets[0], family, addr);
+	return in_tables(private4, NELEM(private4), private6, NELEM(private6), family, addr);
 }
 
 /* Copy a database string, keeping only valid UTF-8 without control bytes, cut on a

@@ -733,9 +733,12 @@ int main(int argc, char **argv)
 	o.ao.inputs = o.inputs;
 	o.ao.ninputs = o.ninputs;
 	o.ao.workers = o.iface ? 1 : o.threads ? o.threads : shard_default_count();
-	/* capture files: ended flows wait on disk, not in memory; --app and --apps decide a flow's
-	 * fate after its end (filter, CSV row), so then they stay in memory */
-	o.ao.spill = !o.iface && !o.ao.napps && !o.ao.apps_csv;
+	/* capture files: ended flows wait on disk, not in memory (their --apps row, hint and --app
+	 * filter are applied as they are read back) */
+	o.ao.spill = !o.iface;
+	/* HTTP requests and DNS answers are kept for the EVE and HTML outputs only: without them a
+	 * flow's events would hold it and them in memory for nothing */
+	o.ao.no_events = !o.report_dir && !o.eve_path;
 	if (o.iface && !o.max_report_given)  /* live: nothing spilled, so memory stays bounded */
 		o.ao.max_report_flows = PH_MAX_REPORT_FLOWS_LIVE;
 	if (audit_open(&a, &o.ao, err, sizeof err) < 0)

@@ -259,6 +259,8 @@ const char *report_subject_name(int subject)
 struct report_http *report_add_http(struct report *r, uint64_t flow_id, uint64_t ts_us, const char *method,
 				    const char *host, const char *uri, const char *user_agent)
 {
+	if (r->no_events)
+		return NULL;
 	if (r->nhttp >= REPORT_MAX_EVENTS) {
 		r->events_dropped++;
 		return NULL;
@@ -310,6 +312,8 @@ void report_dns_head(struct report *r, uint16_t id, uint16_t qtype, uint8_t rcod
 
 void report_add_dns(struct report *r, int type, const char *rrname, int family, const uint8_t *addr, uint32_t ttl)
 {
+	if (r->no_events)
+		return;
 	if (r->ndns >= REPORT_MAX_EVENTS) {
 		r->events_dropped++;
 		return;

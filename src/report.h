@@ -135,6 +135,7 @@ struct report {
 	struct report_http *http; size_t nhttp, caphttp;
 	struct report_dns *dns; size_t ndns, capdns;
 	uint64_t events_dropped;        /* beyond REPORT_MAX_EVENTS */
+	int no_events;                  /* no output wants HTTP and DNS events (no --eve, no -o): none kept */
 	uint64_t dns_flow, dns_ts;      /* the packet report_dns_begin named */
 	uint16_t dns_id, dns_qtype;     /* and the message report_dns_head named */
 	uint8_t dns_rcode;
@@ -144,6 +145,8 @@ struct report {
 	struct report_stats st;
 	struct report_spill *spill;     /* ended flows out of memory (report_spill.c), or NULL */
 	uint64_t max_quiet;             /* flows without leaks listed (--max-report-flows), 0 all */
+	uint64_t quiet_cut;             /* spilled: flows without leaks after this id are not listed, 0 none cut */
+	uint8_t apps_late;              /* apps learnt (audit_app_late): flows read back get their CSV row or hint, --app */
 	struct report_finding *findings; size_t nfindings;  /* built by findings_build after the merge */
 	size_t *fidx;                   /* leak indices of the findings' hits, finding by finding */
 	const struct apps *apps;        /* app names and counters (app.c), owned by the audit; or NULL */
@@ -203,14 +206,22 @@ void report_spill_merge(struct report *dst, struct report *src);
 const char *report_spill_error(const struct report *r);
 uint64_t report_spill_count(const struct report *r);
 uint64_t report_spill_quiet(const struct report *r);
-/* Every listed flow, in id order (r->flows and the runs merged; max_quiet applied): the flow
- * is the iterator's, valid until the next call. */
+/* Every listed flow, in id order (r->flows and the runs merged; quiet_cut and, once apps_late,
+ * --apps and --app applied): the flow is the iterator's, valid until the next call. */
 struct report_iter *report_flows_begin(const struct report *r);
 const struct report_flow *report_flows_next(struct report_iter *it);
 void report_flows_end(struct report_iter *it);
-/* How many flows report_flows_next gives. */
+/* How many flows report_flows_next gives, at most (--app may leave some out). */
 size_t report_nflows(const struct report *r);
-/* All of them in one array (for writers that index flows); free it. */
-struct report_flow *report_flows_load(const struct report *r, size_t *n);
+/* The id of the max_quiet-th flow without leaks, in id order: quiet_cut for --max-report-flows. */
+uint64_t report_spill_cut(const struct report *r, uint64_t max_quiet);
+/* The flow of an event (report_flow_by_id), NULL when it is not listed (beyond quiet_cut). */
+const struct report_flow *report_flow_listed(const struct report *r, uint64_t id);
+/* Flows re-ordered by (first_us or last_us, id) for a writer (EVE's time order): a report of
+ * its own whose runs go to another unlinked file; NULL with errbuf when it cannot be made.
+ * Add flows with report_spill_flow, then walk them once: report_order_begin gives an iterator
+ * that frees the report with report_flows_end, or NULL (and frees it) after a write error. */
+struct report *report_order_new(int by_first, char *errbuf, size_t errlen);
+struct report_iter *report_order_begin(struct report *o);
 
 #endif

@@ -207,27 +207,6 @@ static char *join(const char *dir, const char *name)
 
 enum { F_JSON, F_HTML, F_MD, F_EVE };
 
-/* The HTML, Markdown and EVE writers index r->flows: view is a with every listed flow back in
- * memory (spilled ones read from their runs); free view->rep->flows after. */
-static void load_flows(const struct audit *a, struct audit *view, struct report *rep)
-{
-	*view = *a;
-	if (!a->rep->spill)
-		return;
-	*rep = *a->rep;
-	rep->flows = report_flows_load(a->rep, &rep->nflows);
-	rep->capflows = rep->nflows;
-	rep->spill = NULL;
-	rep->max_quiet = 0;
-	view->rep = rep;
-}
-
-static void unload_flows(const struct audit *a, struct audit *view)
-{
-	if (view->rep != a->rep)
-		free(view->rep->flows);
-}
-
 /* One staged file of kind k. */
 static int write_one(struct staging *st, const char *path, int k, const struct audit *a,
 		     const struct custody *c, char *errbuf, size_t errlen)
@@ -247,13 +226,9 @@ static int write_one(struct staging *st, const char *path, int k, const struct a
 	return stage_close(st, f, ok, errbuf, errlen);
 }
 
-int report_dir_write(const struct audit *full, const char *dir, const char *eve_path, int pdf, char *errbuf,
+int report_dir_write(const struct audit *a, const char *dir, const char *eve_path, int pdf, char *errbuf,
 		     size_t errlen)
 {
-	struct audit view;
-	struct report rep;
-	load_flows(full, &view, &rep);
-	const struct audit *a = &view;
 	struct staging st = { .n = 0 };
 	struct evidence ev;
 	memset(&ev, 0, sizeof ev);
@@ -265,7 +240,6 @@ int report_dir_write(const struct audit *full, const char *dir, const char *eve_
 			made = 1;
 		} else if (errno != EEXIST) {
 			snprintf(errbuf, errlen, "-o %s: cannot create it: %s", dir, strerror(errno));
-			unload_flows(full, &view);
 			return -1;
 		}
 		static const char *names[] = { "report.json", "report.html", "report.md", "events.json" };
@@ -289,24 +263,19 @@ int report_dir_write(const struct audit *full, const char *dir, const char *eve_
 fail:
 	staging_free(&st, rc < 0);
 	evidence_free(&ev);
-	unload_flows(full, &view);
 	if (rc < 0 && made)
 		rmdir(dir);
 	return rc;
 }
 
-int report_dir_md_stdout(const struct audit *full, char *errbuf, size_t errlen)
+int report_dir_md_stdout(const struct audit *a, char *errbuf, size_t errlen)
 {
-	struct audit a;
-	struct report rep;
 	struct custody c;
-	load_flows(full, &a, &rep);
-	custody_collect(&a, &c);
+	custody_collect(a, &c);
 	int rc = 0;
-	if (report_md_write(stdout, &a, &c) < 0 || fflush(stdout) != 0) {
+	if (report_md_write(stdout, a, &c) < 0 || fflush(stdout) != 0) {
 		snprintf(errbuf, errlen, "-: cannot write Markdown to stdout: %s", strerror(errno));
 		rc = -1;
 	}
-	unload_flows(full, &a);
 	return rc;
 }

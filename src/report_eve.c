@@ -166,7 +166,7 @@ static void host_port(const char *host, char *name, size_t namelen, int *port)
 
 static json_t *http_event(const struct audit *a, const struct report_http *h)
 {
-	const struct report_flow *f = report_flow_by_id(a->rep, h->flow_id);
+	const struct report_flow *f = report_flow_listed(a->rep, h->flow_id);
 	json_t *o = head(h->ts_us, f, h->flow_id, "http", 0), *x = json_object();
 	char name[256];
 	int port;
@@ -230,7 +230,7 @@ static json_t *dns_answers(const struct audit *a, size_t i, size_t end)
 static json_t *dns_event(const struct audit *a, size_t i, size_t end)
 {
 	const struct report_dns *d = &a->rep->dns[i];
-	const struct report_flow *f = report_flow_by_id(a->rep, d->flow_id);
+	const struct report_flow *f = report_flow_listed(a->rep, d->flow_id);
 	int answer = d->type == REPORT_DNS_ANSWER;
 	json_t *o = head(d->ts_us, f, d->flow_id, "dns", answer && f), *x = json_object();
 	set(x, "version", json_integer(EVE_DNS_VERSION));
@@ -342,7 +342,7 @@ static int cmp_ev(const void *x, const void *y)
 	return a->idx < b->idx ? -1 : a->idx > b->idx;
 }
 
-/* Every event of the report, unsorted; returns how many. */
+/* The events of the report's arrays (DNS, HTTP, leaks, alerts), unsorted; returns how many. */
 static size_t collect(const struct audit *a, struct ev *ev)
 {
 	const struct report *r = a->rep;
@@ -358,11 +358,6 @@ static size_t collect(const struct audit *a, struct ev *ev)
 		if (!a->o.eve_no_alerts)
 			ev[k++] = (struct ev){ r->leaks[i].ts_us, EV_ALERT, i, 0 };
 	}
-	for (size_t i = 0; i < r->nflows; i++) {
-		ev[k++] = (struct ev){ r->flows[i].last_us, EV_FLOW, i, 0 };
-		if (is_tls_flow(&r->flows[i]))
-			ev[k++] = (struct ev){ r->flows[i].first_us, EV_TLS, i, 0 };
-	}
 	return k;
 }
 
@@ -371,29 +366,81 @@ static json_t *event(const struct audit *a, const struct ev *e)
 	const struct report *r = a->rep;
 	switch (e->type) {
 	case EV_DNS: return dns_event(a, e->idx, e->end);
-	case EV_TLS: return tls_event(a, &r->flows[e->idx]);
 	case EV_HTTP: return http_event(a, &r->http[e->idx]);
 	case EV_LEAK: return leak_event(a, &r->leaks[e->idx]);
-	case EV_ALERT: return alert_event(a, &r->leaks[e->idx]);
-	default: return flow_event(a, &r->flows[e->idx]);
+	default: return alert_event(a, &r->leaks[e->idx]);
 	}
+}
+
+/* The flows again in time order, through files of their own (flows can be many more than
+ * memory holds): by end for flow events, the TLS ones by start for tls events. */
+static int order_flows(const struct report *r, struct report_iter **by_end, struct report_iter **by_start)
+{
+	char err[256];
+	struct report *end = report_order_new(0, err, sizeof err);
+	struct report *start = end ? report_order_new(1, err, sizeof err) : NULL;
+	if (!start) {
+		report_flows_end(end ? report_order_begin(end) : NULL);  /* frees end */
+		return -1;
+	}
+	struct report_iter *it = report_flows_begin(r);
+	for (const struct report_flow *f; (f = report_flows_next(it));) {
+		report_spill_flow(end, f);
+		if (is_tls_flow(f))
+			report_spill_flow(start, f);
+	}
+	report_flows_end(it);
+	*by_end = report_order_begin(end);
+	*by_start = report_order_begin(start);
+	if (*by_end && *by_start)
+		return 0;
+	report_flows_end(*by_end);
+	report_flows_end(*by_start);
+	return -1;
+}
+
+/* 1 when an event at (ts, type) comes before one at (ts2, type2): flow and tls events of
+ * one time go after and before the others as their types say. */
+static int ev_before(uint64_t ts, int type, uint64_t ts2, int type2)
+{
+	return ts != ts2 ? ts < ts2 : type < type2;
 }
 
 int report_eve_write(FILE *f, const struct audit *a)
 {
 	const struct report *r = a->rep;
-	size_t n = r->ndns + r->nhttp + 2 * r->nleaks + 2 * r->nflows;
+	size_t n = r->ndns + r->nhttp + 2 * r->nleaks;
 	struct ev *ev = util_xmalloc((n ? n : 1) * sizeof *ev);
 	size_t k = collect(a, ev);
 	if (k)
 		qsort(ev, k, sizeof *ev, cmp_ev);
+	struct report_iter *by_end, *by_start;
+	if (order_flows(r, &by_end, &by_start) < 0) {
+		free(ev);
+		return -1;
+	}
+	const struct report_flow *fe = report_flows_next(by_end), *ft = report_flows_next(by_start);
 	int rc = 0;
-	for (size_t i = 0; i < k && rc == 0; i++) {
-		json_t *o = event(a, &ev[i]);
+	for (size_t i = 0; rc == 0;) {  /* the three streams merged: each is in order */
+		json_t *o;
+		if (ft && (i == k || ev_before(ft->first_us, EV_TLS, ev[i].ts, ev[i].type)) &&
+		    (!fe || ev_before(ft->first_us, EV_TLS, fe->last_us, EV_FLOW))) {
+			o = tls_event(a, ft);
+			ft = report_flows_next(by_start);
+		} else if (fe && (i == k || ev_before(fe->last_us, EV_FLOW, ev[i].ts, ev[i].type))) {
+			o = flow_event(a, fe);
+			fe = report_flows_next(by_end);
+		} else if (i < k) {
+			o = event(a, &ev[i++]);
+		} else {
+			break;
+		}
 		if (json_dumpf(o, f, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII) < 0 || fputc('\n', f) == EOF)
 			rc = -1;
 		json_decref(o);
 	}
+	report_flows_end(by_end);
+	report_flows_end(by_start);
 	free(ev);
 	return rc;
 }

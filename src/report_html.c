@@ -182,35 +182,106 @@ static void html_head(FILE *f, const char *verdict)
 	fprintf(f, "</title>\n<style>\n%s</style>\n</head>\n<body>\n<main>\n", CSS);
 }
 
-/* Distinct device addresses seen in flows. */
-static void device_list(FILE *f, const struct report *r)
+struct cc_row { char cc[8]; uint64_t bytes; uint64_t leaks, flows; int foreign; };
+
+struct dest_row { struct report_flow f; uint64_t out, in, flows, leaks; };  /* f: its first flow */
+
+/* What the page says of all flows, gathered in one pass over them (the spilled ones read back). */
+struct html_flows {
+	size_t n, foreign;
+	char dev[HTML_MAX_DEVICES][INET6_ADDRSTRLEN];  /* distinct device addresses, first seen first */
+	size_t ndev, more;              /* more: device addresses seen past the first HTML_MAX_DEVICES */
+	struct cc_row *cc; size_t ncc, capcc;       /* per destination country */
+	struct dest_row *dest; size_t ndest, capdest;  /* foreign destinations (every one without --home) */
+};
+
+static void *grow(void *v, size_t n, size_t *cap, size_t size)
 {
-	char seen[HTML_MAX_DEVICES][INET6_ADDRSTRLEN];
-	size_t n = 0, more = 0;
-	for (size_t i = 0; i < r->nflows; i++)
-		for (int s = 0; s < 2; s++) {
-			const struct report_flow *fl = &r->flows[i];
-			if (!fl->dev[s])
-				continue;
-			char a[INET6_ADDRSTRLEN];
-			report_addr_str(fl->family, fl->addr[s], a, sizeof a);
-			size_t j = 0;
-			while (j < n && strcmp(seen[j], a))
-				j++;
-			if (j < n)
-				continue;
-			if (n < HTML_MAX_DEVICES)
-				memcpy(seen[n++], a, sizeof a);
-			else
-				more++;
-		}
-	for (size_t i = 0; i < n; i++) {
-		fputs(i ? ", " : "", f);
-		esc(f, seen[i]);
+	if (n < *cap)
+		return v;
+	*cap = *cap ? *cap * 2 : 64;
+	return util_xrealloc(v, *cap * size);
+}
+
+static void flows_devices(struct html_flows *h, const struct report_flow *fl)
+{
+	for (int s = 0; s < 2; s++) {
+		if (!fl->dev[s])
+			continue;
+		char a[INET6_ADDRSTRLEN];
+		report_addr_str(fl->family, fl->addr[s], a, sizeof a);
+		size_t j = 0;
+		while (j < h->ndev && strcmp(h->dev[j], a))
+			j++;
+		if (j < h->ndev)
+			continue;
+		if (h->ndev < HTML_MAX_DEVICES)
+			memcpy(h->dev[h->ndev++], a, sizeof a);
+		else
+			h->more++;
 	}
-	if (more)
-		fprintf(f, " and %zu more", more);
-	if (!n)
+}
+
+static void flows_country(struct html_flows *h, const struct report_flow *fl)
+{
+	const char *cc = fl->geo.country[0] ? fl->geo.country : fl->geo.status == GEO_RESERVED ? "local" : "unknown";
+	size_t j = 0;
+	while (j < h->ncc && strcmp(h->cc[j].cc, cc))
+		j++;
+	if (j == h->ncc) {
+		h->cc = grow(h->cc, h->ncc, &h->capcc, sizeof *h->cc);
+		memset(&h->cc[j], 0, sizeof h->cc[j]);
+		snprintf(h->cc[h->ncc++].cc, sizeof h->cc[0].cc, "%s", cc);
+	}
+	h->cc[j].bytes += fl->bytes[0] + fl->bytes[1];
+	h->cc[j].leaks += fl->nleaks;
+	h->cc[j].flows++;
+	h->cc[j].foreign |= fl->foreign;
+}
+
+static void flows_dest(struct html_flows *h, const struct report_flow *fl, int all)
+{
+	if (!(fl->foreign || (all && fl->geo.country[0])))
+		return;
+	size_t j = 0;
+	while (j < h->ndest && !(same_dest(&h->dest[j].f, fl) && !strcmp(h->dest[j].f.app_proto, fl->app_proto)))
+		j++;
+	if (j == h->ndest) {
+		h->dest = grow(h->dest, h->ndest, &h->capdest, sizeof *h->dest);
+		memset(&h->dest[j], 0, sizeof h->dest[j]);
+		h->dest[h->ndest++].f = *fl;
+	}
+	h->dest[j].out += fl->bytes[!fl->remote];
+	h->dest[j].in += fl->bytes[fl->remote];
+	h->dest[j].flows++;
+	h->dest[j].leaks += fl->nleaks;
+}
+
+static void html_flows_collect(const struct audit *a, struct html_flows *h)
+{
+	int all = !a->o.policy.home[0];  /* no home: every destination placed in a country */
+	memset(h, 0, sizeof *h);
+	struct report_iter *it = report_flows_begin(a->rep);
+	for (const struct report_flow *fl; (fl = report_flows_next(it));) {
+		h->n++;
+		h->foreign += fl->foreign;
+		flows_devices(h, fl);
+		flows_country(h, fl);
+		flows_dest(h, fl, all);
+	}
+	report_flows_end(it);
+}
+
+/* Distinct device addresses seen in flows. */
+static void device_list(FILE *f, const struct html_flows *h)
+{
+	for (size_t i = 0; i < h->ndev; i++) {
+		fputs(i ? ", " : "", f);
+		esc(f, h->dev[i]);
+	}
+	if (h->more)
+		fprintf(f, " and %zu more", h->more);
+	if (!h->ndev)
 		fputs("none seen", f);
 }
 
@@ -239,13 +310,11 @@ static void device_macs(FILE *f, const struct audit *a)
 		fputs("every private, CGNAT, ULA or link-local address; seen: ", f);
 }
 
-static void section_header(FILE *f, const struct audit *a, const char *verdict)
+static void section_header(FILE *f, const struct audit *a, const struct html_flows *h, const char *verdict)
 {
 	const struct report *r = a->rep;
 	const struct policy *p = &a->o.policy;
-	size_t foreign = 0, sev[4] = { 0 };
-	for (size_t i = 0; i < r->nflows; i++)
-		foreign += r->flows[i].foreign;
+	size_t sev[4] = { 0 };
 	for (size_t i = 0; i < r->nleaks; i++)
 		sev[r->leaks[i].severity & 3]++;
 	int bad = 0;
@@ -265,7 +334,7 @@ static void section_header(FILE *f, const struct audit *a, const char *verdict)
 		device_macs(f, a);
 	else
 		fputs("; seen: ", f);
-	device_list(f, r);
+	device_list(f, h);
 	fputs("</dd>\n<dt>Home country</dt><dd>", f);
 	if (p->home[0]) {
 		esc(f, summary_country_name(p->home));
@@ -306,7 +375,7 @@ static void section_header(FILE *f, const struct audit *a, const char *verdict)
 	fprintf(f, "<dt>Identity</dt><dd>%s</dd>\n", a->id ? "given: identifiers searched in every encoding"
 							     : "not given (--identity): flows only");
 	fprintf(f, "<dt>Traffic</dt><dd>%llu packets, %zu flows, %zu to foreign servers</dd>\n",
-		(unsigned long long)r->st.packets, r->nflows, foreign);
+		(unsigned long long)r->st.packets, h->n, h->foreign);
 	char cnt[160];
 	summary_findings_count(r, cnt, sizeof cnt);
 	fputs("<dt>Findings</dt><dd>", f);
@@ -342,27 +411,26 @@ static void section_apps(FILE *f, const struct audit *a)
 	      "<th>Name</th><th>Source</th><th>Leaks</th><th>Foreign destinations</th><th class=\"num\">Flows</th>"
 	      "<th class=\"num\">Bytes sent</th></tr>\n", f);
 	for (size_t i = 0; i < n; i++) {
-		const struct app_info *e = apps_get(r->apps, v[i].uid, v[i].src);
-		const char *hint = e ? app_hint_origin_name(e->hint) : NULL, *src = apps_source_name(v[i].src);
-		char kinds[256], bytes[32];
-		if (v[i].src == APP_SRC_HINT)
+		struct summary_app_cells c;
+		char bytes[32];
+		summary_app_cells(r, &v[i], &c);
+		if (c.hint)
 			fputs("<tr><td class=\"num\">-</td><td class=\"mono\">", f);
 		else
 			fprintf(f, "<tr><td class=\"num\">%d</td><td class=\"mono\">", (int)v[i].uid);
-		esc(f, e && e->package[0] ? e->package : "-");
+		esc(f, c.package);
 		fputs("</td><td>", f);
-		esc(f, e && e->name[0] ? e->name : "-");
+		esc(f, c.name);
 		fputs("</td><td>", f);
-		esc(f, src ? src : "-");
-		if (v[i].src == APP_SRC_HINT && hint) {
+		esc(f, c.source);
+		if (c.origin) {
 			fputs(" (", f);
-			esc(f, hint);
+			esc(f, c.origin);
 			fputs(")", f);
 		}
-		summary_app_kinds(&v[i], kinds, sizeof kinds);
 		human_bytes(v[i].bytes, bytes, sizeof bytes);
 		fputs("</td><td>", f);
-		esc(f, kinds[0] ? kinds : "none");
+		esc(f, c.kinds);
 		fprintf(f, "</td><td>%llu flow%s", (unsigned long long)v[i].foreign, v[i].foreign == 1 ? "" : "s");
 		if (v[i].countries[0]) {
 			fputs(" (", f);
@@ -536,8 +604,6 @@ static void section_leaks(FILE *f, const struct audit *a)
 	fputs("</section>\n", f);
 }
 
-struct cc_row { char cc[8]; uint64_t bytes; uint64_t leaks, flows; int foreign; };
-
 static int cmp_cc(const void *x, const void *y)
 {
 	const struct cc_row *a = x, *b = y;
@@ -548,23 +614,10 @@ static int cmp_cc(const void *x, const void *y)
 	return strcmp(a->cc, b->cc);
 }
 
-static void section_chart(FILE *f, const struct report *r)
+static void section_chart(FILE *f, struct html_flows *hf)
 {
-	struct cc_row *rows = util_xcalloc(r->nflows + 1, sizeof *rows);
-	size_t n = 0;
-	for (size_t i = 0; i < r->nflows; i++) {
-		const struct report_flow *fl = &r->flows[i];
-		const char *cc = fl->geo.country[0] ? fl->geo.country : fl->geo.status == GEO_RESERVED ? "local" : "unknown";
-		size_t j = 0;
-		while (j < n && strcmp(rows[j].cc, cc))
-			j++;
-		if (j == n)
-			snprintf(rows[n++].cc, sizeof rows[0].cc, "%s", cc);
-		rows[j].bytes += fl->bytes[0] + fl->bytes[1];
-		rows[j].leaks += fl->nleaks;
-		rows[j].flows++;
-		rows[j].foreign |= fl->foreign;
-	}
+	struct cc_row *rows = hf->cc;
+	size_t n = hf->ncc;
 	if (n)
 		qsort(rows, n, sizeof *rows, cmp_cc);
 	size_t shown = n < HTML_MAX_COUNTRIES ? n : HTML_MAX_COUNTRIES;
@@ -611,7 +664,6 @@ static void section_chart(FILE *f, const struct report *r)
 	if (n > shown)
 		fprintf(f, "<p class=\"note\">%zu more countries are in report.json.</p>\n", n - shown);
 	fputs("<p class=\"note\">* foreign (outside the home country and the allowed ones).</p>\n</section>\n", f);
-	free(rows);
 }
 
 static const char *sev_color(int s)
@@ -685,40 +737,22 @@ static void section_timeline(FILE *f, const struct audit *a)
 	      "</section>\n", f);
 }
 
-struct dest_row { const struct report_flow *f; uint64_t out, in, flows, leaks; };
-
-static void section_foreign(FILE *f, const struct audit *a)
+static void section_foreign(FILE *f, const struct audit *a, const struct html_flows *h)
 {
-	const struct report *r = a->rep;
-	int all = !a->o.policy.home[0];  /* no home: every destination placed in a country */
-	struct dest_row *rows = util_xcalloc(r->nflows + 1, sizeof *rows);
-	size_t n = 0;
-	for (size_t i = 0; i < r->nflows; i++) {
-		const struct report_flow *fl = &r->flows[i];
-		if (!(fl->foreign || (all && fl->geo.country[0])))
-			continue;
-		size_t j = 0;
-		while (j < n && !(same_dest(rows[j].f, fl) && !strcmp(rows[j].f->app_proto, fl->app_proto)))
-			j++;
-		if (j == n)
-			rows[n++].f = fl;
-		rows[j].out += fl->bytes[!fl->remote];
-		rows[j].in += fl->bytes[fl->remote];
-		rows[j].flows++;
-		rows[j].leaks += fl->nleaks;
-	}
+	int all = !a->o.policy.home[0];
+	const struct dest_row *rows = h->dest;
+	size_t n = h->ndest;
 	fprintf(f, "<section id=\"foreign\">\n<h2>4. %s</h2>\n",
 		all ? "Destinations (no --home: none counts as foreign)" : "Foreign destinations");
 	if (!n) {
 		fputs("<p>None.</p>\n</section>\n", f);
-		free(rows);
 		return;
 	}
 	fputs("<table id=\"foreign-table\"><tr><th>Host</th><th>Address</th><th>Country</th><th>Organisation</th>"
 	      "<th>App protocol</th><th class=\"num\">Flows</th><th class=\"num\">Bytes sent</th>"
 	      "<th class=\"num\">Bytes received</th><th class=\"num\">Leaks</th></tr>\n", f);
 	for (size_t i = 0; i < n; i++) {
-		const struct report_flow *fl = rows[i].f;
+		const struct report_flow *fl = &rows[i].f;
 		char addr[INET6_ADDRSTRLEN];
 		report_addr_str(fl->family, fl->addr[fl->remote], addr, sizeof addr);
 		fputs("<tr><td class=\"host\">", f);
@@ -744,7 +778,6 @@ static void section_foreign(FILE *f, const struct audit *a)
 			(unsigned long long)rows[i].out, (unsigned long long)rows[i].in, (unsigned long long)rows[i].leaks);
 	}
 	fputs("</table>\n</section>\n", f);
-	free(rows);
 }
 
 static void kv_u64(FILE *f, const char *k, uint64_t v)
@@ -893,13 +926,15 @@ int report_html_write(FILE *f, const struct audit *a, const struct custody *c)
 {
 	char verdict[1024];
 	summary_verdict(a, verdict, sizeof verdict);
+	struct html_flows h;
+	html_flows_collect(a, &h);
 	html_head(f, verdict);
-	section_header(f, a, verdict);
+	section_header(f, a, &h, verdict);
 	section_apps(f, a);
 	section_leaks(f, a);
-	section_chart(f, a->rep);
+	section_chart(f, &h);
 	section_timeline(f, a);
-	section_foreign(f, a);
+	section_foreign(f, a, &h);
 	fputs("<section id=\"appendix\">\n<h2>Appendix</h2>\n", f);
 	appendix_stats(f, a->rep);
 	appendix_custody(f, a, c);
@@ -907,5 +942,7 @@ int report_html_write(FILE *f, const struct audit *a, const struct custody *c)
 	fputs("</section>\n<footer>Made by phonehome " PH_VERSION " from capture files only; nothing was sent. "
 	      "Geolocation and ASN data: see the databases above (ip-location-db data is CC BY 4.0).</footer>\n"
 	      "</main>\n</body>\n</html>\n", f);
+	free(h.cc);
+	free(h.dest);
 	return ferror(f) ? -1 : 0;
 }

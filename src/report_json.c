@@ -693,22 +693,35 @@ static json_t *warnings_json(const struct report *r)
 	return warn;
 }
 
-/* The leaks array rendered in memory on another thread while the flows are written. */
+/* The leaks array rendered on another thread while the flows are written, into a temporary
+ * file: in memory it would grow with the capture's leaks (30 MB at 10 GB of the bench). */
 struct leaks_job {
 	const struct audit *a;
-	char *buf;
-	size_t len;
+	FILE *tmp;
 	int ok;
 };
 
 static void *render_leaks(void *arg)
 {
 	struct leaks_job *j = arg;
-	FILE *m = open_memstream(&j->buf, &j->len);
-	j->ok = m && put_array(m, "leaks", j->a->rep->nleaks, leak_elem, j->a);
-	if (m && fclose(m) != 0)
-		j->ok = 0;
+	char err[256];
+	int fd = util_tmpfd("phonehome-leaks", err, sizeof err);
+	j->tmp = fd >= 0 ? fdopen(fd, "w+") : NULL;
+	if (!j->tmp && fd >= 0)
+		close(fd);
+	j->ok = j->tmp && put_array(j->tmp, "leaks", j->a->rep->nleaks, leak_elem, j->a) && fflush(j->tmp) == 0;
 	return NULL;
+}
+
+static int copy_file(FILE *from, FILE *to)
+{
+	char buf[1 << 16];
+	size_t n;
+	rewind(from);
+	while ((n = fread(buf, 1, sizeof buf, from)) > 0)
+		if (fwrite(buf, 1, n, to) != n)
+			return 0;
+	return !ferror(from);
 }
 
 /* The flows, then the leaks (rendered meanwhile when a thread can be had). */
@@ -722,8 +735,9 @@ static int put_flows_leaks(FILE *f, const struct audit *a)
 		pthread_join(th, NULL);
 	else
 		render_leaks(&j);
-	ok = ok && j.ok && fwrite(j.buf, 1, j.len, f) == j.len;
-	free(j.buf);
+	ok = ok && j.ok && copy_file(j.tmp, f);
+	if (j.tmp)
+		fclose(j.tmp);
 	return ok;
 }
 

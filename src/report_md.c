@@ -47,26 +47,24 @@ static void apps_table(FILE *f, const struct report *r)
 		fputs("## Apps\n\n| UID | Package | Name | Source | Leaks | Foreign flows | Flows | Bytes sent |\n"
 		      "|---:|---|---|---|---|---|---:|---:|\n", f);
 	for (size_t i = 0; i < n; i++) {
-		const struct app_info *e = apps_get(r->apps, v[i].uid, v[i].src);
-		const char *hint = e ? app_hint_origin_name(e->hint) : NULL, *src = apps_source_name(v[i].src);
-		char kinds[256];
-		if (v[i].src == APP_SRC_HINT)
+		struct summary_app_cells c;
+		summary_app_cells(r, &v[i], &c);
+		if (c.hint)
 			fputs("| - | ", f);
 		else
 			fprintf(f, "| %d | ", (int)v[i].uid);
-		md(f, e && e->package[0] ? e->package : "-");
+		md(f, c.package);
 		fputs(" | ", f);
-		md(f, e && e->name[0] ? e->name : "-");
+		md(f, c.name);
 		fputs(" | ", f);
-		md(f, src ? src : "-");
-		if (v[i].src == APP_SRC_HINT && hint) {
+		md(f, c.source);
+		if (c.origin) {
 			fputs(" (", f);
-			md(f, hint);
+			md(f, c.origin);
 			fputs(")", f);
 		}
-		summary_app_kinds(&v[i], kinds, sizeof kinds);
 		fputs(" | ", f);
-		md(f, kinds[0] ? kinds : "none");
+		md(f, c.kinds);
 		fprintf(f, " | %llu", (unsigned long long)v[i].foreign);
 		if (v[i].countries[0]) {
 			fputs(" (", f);
@@ -140,8 +138,8 @@ static void foreign_table(FILE *f, const struct audit *a)
 	const struct report *r = a->rep;
 	fputs("## Foreign destinations\n\n", f);
 	size_t n = 0;
-	for (size_t i = 0; i < r->nflows; i++) {
-		const struct report_flow *fl = &r->flows[i];
+	struct report_iter *it = report_flows_begin(r);  /* the spilled flows too */
+	for (const struct report_flow *fl; (fl = report_flows_next(it));) {
 		if (!fl->foreign)
 			continue;
 		if (!n++)
@@ -162,6 +160,7 @@ static void foreign_table(FILE *f, const struct audit *a)
 		fprintf(f, " | %llu | %llu | %u |\n", (unsigned long long)fl->bytes[!fl->remote],
 			(unsigned long long)fl->bytes[fl->remote], fl->nleaks);
 	}
+	report_flows_end(it);
 	fputs(n ? "\n" : (a->o.policy.home[0] ? "None.\n\n" : "No --home given: none counts as foreign.\n\n"), f);
 }
 
@@ -283,11 +282,13 @@ int report_md_write(FILE *f, const struct audit *a, const struct custody *c)
 		md(f, acc);
 		fputs(" (judged and accepted, left out of the verdict).\n\n", f);
 	}
-	size_t foreign = 0;
-	for (size_t i = 0; i < r->nflows; i++)
-		foreign += r->flows[i].foreign;
+	size_t foreign = 0, nflows = 0;
+	struct report_iter *it = report_flows_begin(r);
+	for (const struct report_flow *fl; (fl = report_flows_next(it)); nflows++)
+		foreign += fl->foreign;
+	report_flows_end(it);
 	fprintf(f, "%llu packets in %zu input%s, %zu flows (%zu foreign), %zu leaks. Home country: ",
-		(unsigned long long)r->st.packets, r->ninputs, r->ninputs == 1 ? "" : "s", r->nflows, foreign, r->nleaks);
+		(unsigned long long)r->st.packets, r->ninputs, r->ninputs == 1 ? "" : "s", nflows, foreign, r->nleaks);
 	md(f, a->o.policy.home[0] ? summary_country_name(a->o.policy.home) : "not given");
 	fputs(". Identifiers are masked", f);
 	fputs(a->o.show_identifiers ? " nowhere (--show-identifiers).\n\n" : ".\n\n", f);

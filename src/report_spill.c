@@ -11,6 +11,9 @@
 #define SPILL_BATCH 16384          /* flows sorted in memory before they are written as one run */
 #define SPILL_READ_BUF (16u << 10) /* read buffer per run while merging */
 #define SPILL_REC_MAX 1024         /* longest encoded flow (its strings are < 256 bytes each) */
+#define SPILL_ORDER_BATCH 4096     /* flows sorted in memory by a writer re-ordering them (EVE) */
+
+enum { BY_ID, BY_LAST, BY_FIRST };  /* the order of a spill's runs: id, or (last_us, id), (first_us, id) */
 
 struct spill_run {                 /* n flows sorted by id: in a file at off (len bytes), or in mem */
 	int fd;
@@ -28,29 +31,20 @@ struct report_spill {
 	uint64_t nspilled;              /* flows in runs and batch */
 	uint64_t quiet;                 /* of which without leaks (all: the kept ones stay in flows) */
 	char err[256];                  /* the first write error, "" none */
+	int by;                         /* BY_ID, or a writer's order (report_order_new) */
 	uint64_t *ev; size_t nev, capev;  /* flow ids with HTTP/DNS events (hash set, 0 empty) */
 };
 
-int report_spill_open(struct report *r, char *errbuf, size_t errlen)
+/* The spill of r, its runs in order by, batches of batch flows unless the environment says. */
+static int spill_open(struct report *r, int by, size_t batch, char *errbuf, size_t errlen)
 {
-	const char *dir = getenv("TMPDIR");
-	if (!dir || !*dir)
-		dir = "/tmp";
-	size_t n = strlen(dir) + 32;
-	char *path = util_xmalloc(n);
-	snprintf(path, n, "%s/phonehome-spill.XXXXXX", dir);
-	int fd = mkstemp(path);
-	if (fd < 0) {
-		snprintf(errbuf, errlen, "%s: cannot create a temporary file: %s (set TMPDIR)", dir, strerror(errno));
-		free(path);
+	int fd = util_tmpfd("phonehome-spill", errbuf, errlen);
+	if (fd < 0)
 		return -1;
-	}
-	unlink(path);  /* gone on every exit path: the open descriptor is all there is */
-	free(path);
 	struct report_spill *s = util_xcalloc(1, sizeof *s);
 	s->out = fdopen(fd, "w");
 	if (!s->out) {
-		snprintf(errbuf, errlen, "%s: %s", dir, strerror(errno));
+		snprintf(errbuf, errlen, "temporary file: %s", strerror(errno));
 		close(fd);
 		free(s);
 		return -1;
@@ -58,10 +52,16 @@ int report_spill_open(struct report *r, char *errbuf, size_t errlen)
 	s->fds = util_xmalloc(sizeof *s->fds);
 	s->fds[s->nfds++] = fd;
 	const char *env = getenv("PHONEHOME_SPILL_BATCH");  /* tests: small runs on small captures */
-	s->capbatch = env && atoi(env) > 0 ? (size_t)atoi(env) : SPILL_BATCH;
+	s->capbatch = env && atoi(env) > 0 ? (size_t)atoi(env) : batch;
+	s->by = by;
 	s->batch = util_xmalloc(s->capbatch * sizeof *s->batch);
 	r->spill = s;
 	return 0;
+}
+
+int report_spill_open(struct report *r, char *errbuf, size_t errlen)
+{
+	return spill_open(r, BY_ID, SPILL_BATCH, errbuf, errlen);
 }
 
 void report_spill_free(struct report *r)
@@ -127,10 +127,25 @@ int report_spill_keeps(const struct report *r, uint64_t flow_id)
 	return 0;
 }
 
-static int cmp_id(const void *a, const void *b)
+static uint64_t key_of(int by, const struct report_flow *f)
 {
-	uint64_t x = ((const struct report_flow *)a)->id, y = ((const struct report_flow *)b)->id;
-	return x < y ? -1 : x > y;
+	return by == BY_LAST ? f->last_us : by == BY_FIRST ? f->first_us : f->id;
+}
+
+/* Flow a before b in order by: its key, then its id (ids are unique). */
+static int before(int by, const struct report_flow *a, const struct report_flow *b)
+{
+	uint64_t x = key_of(by, a), y = key_of(by, b);
+	return x != y ? x < y : a->id < b->id;
+}
+
+static int cmp_id(const void *a, const void *b) { return before(BY_ID, a, b) ? -1 : before(BY_ID, b, a); }
+static int cmp_last(const void *a, const void *b) { return before(BY_LAST, a, b) ? -1 : before(BY_LAST, b, a); }
+static int cmp_first(const void *a, const void *b) { return before(BY_FIRST, a, b) ? -1 : before(BY_FIRST, b, a); }
+
+static void sort_batch(struct report_spill *s)
+{
+	qsort(s->batch, s->nbatch, sizeof *s->batch, s->by == BY_LAST ? cmp_last : s->by == BY_FIRST ? cmp_first : cmp_id);
 }
 
 /* Field by field, strings with a length byte: about a quarter of the struct. */
@@ -190,7 +205,7 @@ static void write_batch(struct report_spill *s)
 {
 	if (!s->nbatch)
 		return;
-	qsort(s->batch, s->nbatch, sizeof *s->batch, cmp_id);
+	sort_batch(s);
 	if (s->out && !s->err[0]) {
 		uint8_t buf[SPILL_REC_MAX];
 		uint64_t len = 0;
@@ -231,7 +246,7 @@ void report_spill_seal(struct report *r)
 	if (!s || !s->nbatch)
 		return;
 	if (!s->nruns) {  /* nothing on disk: the batch stays, as a run in memory */
-		qsort(s->batch, s->nbatch, sizeof *s->batch, cmp_id);
+		sort_batch(s);
 		struct spill_run *run = add_run(s);
 		run->mem = util_xmalloc(s->nbatch * sizeof *run->mem);
 		memcpy(run->mem, s->batch, s->nbatch * sizeof *run->mem);
@@ -324,8 +339,11 @@ struct iter_src {
 struct report_iter {
 	struct iter_src *src;
 	size_t nsrc;
-	size_t *heap, nheap;            /* sources with a current flow, smallest id on top */
-	uint64_t quiet, max_quiet;
+	size_t *heap, nheap;            /* sources with a current flow, first in order on top */
+	int by;                         /* the order of the runs */
+	uint64_t quiet_cut;             /* r->quiet_cut */
+	const struct apps *apps;        /* r->apps once r->apps_late, else NULL */
+	struct report *own;             /* a writer's re-ordering (report_order_begin), freed at the end */
 	struct report_flow out;
 };
 
@@ -367,7 +385,7 @@ static int src_next(struct iter_src *s)
 
 static int src_less(const struct report_iter *it, size_t a, size_t b)
 {
-	return it->src[a].cur.id < it->src[b].cur.id;
+	return before(it->by, &it->src[a].cur, &it->src[b].cur);
 }
 
 static void sift_down(struct report_iter *it, size_t i)
@@ -394,7 +412,9 @@ struct report_iter *report_flows_begin(const struct report *r)
 	size_t nruns = s ? s->nruns : 0;
 	it->src = util_xcalloc(nruns + 2, sizeof *it->src);
 	it->heap = util_xmalloc((nruns + 2) * sizeof *it->heap);
-	it->max_quiet = r->max_quiet;
+	it->by = s ? s->by : BY_ID;
+	it->quiet_cut = r->quiet_cut;
+	it->apps = r->apps_late ? r->apps : NULL;
 	it->src[it->nsrc++] = (struct iter_src){ .inmem = 1, .mem = r->flows, .n = r->nflows };
 	for (size_t i = 0; i < nruns; i++) {
 		const struct spill_run *run = &s->runs[i];
@@ -418,6 +438,23 @@ struct report_iter *report_flows_begin(const struct report *r)
 	return it;
 }
 
+/* A flow as the report lists it: the CSV row or hint it did not have when it ended (the
+ * apps are learnt in audit_app_late, after every flow ended); 0 when --app leaves it out. */
+static int late_app(const struct apps *apps, struct report_flow *f)
+{
+	int32_t uid;
+	if (f->app_source) {
+	} else if (apps_csv_find(apps, f->proto, f->family, f->addr[0], f->port[0], f->addr[1], f->port[1], f->first_us,
+				 &uid)) {
+		f->app_uid = uid;
+		f->app_source = APP_SRC_CSV;
+	} else if (f->app_hint_origin && f->app_hint[0] && apps_hint_find(apps, f->app_hint, &uid)) {
+		f->app_uid = uid;
+		f->app_source = APP_SRC_HINT;
+	}
+	return apps_match(apps, f->app_uid, f->app_source);
+}
+
 const struct report_flow *report_flows_next(struct report_iter *it)
 {
 	while (it->nheap) {
@@ -426,8 +463,10 @@ const struct report_flow *report_flows_next(struct report_iter *it)
 		if (!src_next(x))
 			it->heap[0] = it->heap[--it->nheap];
 		sift_down(it, 0);
-		if (!it->out.nleaks && it->max_quiet && it->quiet++ >= it->max_quiet)
+		if (!it->out.nleaks && it->quiet_cut && it->out.id > it->quiet_cut)
 			continue;  /* beyond --max-report-flows: the latest flows without leaks are not listed */
+		if (it->apps && !late_app(it->apps, &it->out))
+			continue;
 		return &it->out;
 	}
 	return NULL;
@@ -441,6 +480,10 @@ void report_flows_end(struct report_iter *it)
 		free(it->src[i].buf);
 	free(it->src);
 	free(it->heap);
+	if (it->own) {
+		report_spill_free(it->own);
+		free(it->own);
+	}
 	free(it);
 }
 
@@ -457,14 +500,44 @@ size_t report_nflows(const struct report *r)
 	return (size_t)n;
 }
 
-struct report_flow *report_flows_load(const struct report *r, size_t *n)
+uint64_t report_spill_cut(const struct report *r, uint64_t max_quiet)
 {
-	size_t cap = report_nflows(r) + 1, k = 0;
-	struct report_flow *v = util_xmalloc(cap * sizeof *v);
+	uint64_t quiet = 0, cut = 0;
 	struct report_iter *it = report_flows_begin(r);
-	for (const struct report_flow *f; (f = report_flows_next(it)) && k < cap;)
-		v[k++] = *f;
+	for (const struct report_flow *f; (f = report_flows_next(it));)
+		if (!f->nleaks && ++quiet == max_quiet) {
+			cut = f->id;
+			break;
+		}
 	report_flows_end(it);
-	*n = k;
-	return v;
+	return cut;
+}
+
+const struct report_flow *report_flow_listed(const struct report *r, uint64_t id)
+{
+	const struct report_flow *f = report_flow_by_id(r, id);
+	return f && !f->nleaks && r->quiet_cut && id > r->quiet_cut ? NULL : f;
+}
+
+struct report *report_order_new(int by_first, char *errbuf, size_t errlen)
+{
+	struct report *o = util_xcalloc(1, sizeof *o);
+	if (spill_open(o, by_first ? BY_FIRST : BY_LAST, SPILL_ORDER_BATCH, errbuf, errlen) < 0) {
+		free(o);
+		return NULL;
+	}
+	return o;
+}
+
+struct report_iter *report_order_begin(struct report *o)
+{
+	report_spill_seal(o);
+	if (report_spill_error(o)) {  /* a full disk: flows are missing */
+		report_spill_free(o);
+		free(o);
+		return NULL;
+	}
+	struct report_iter *it = report_flows_begin(o);
+	it->own = o;
+	return it;
 }

@@ -39,6 +39,7 @@ struct batch {
 struct worker {
 	struct shard_set *set;
 	struct audit a;
+	struct classifier *cls;    /* nDPI handed over by the reader's audit (the first worker), or NULL */
 	pthread_t th;
 	int started, failed;
 	char err[512];
@@ -119,7 +120,7 @@ static void *work(void *arg)
 {
 	struct worker *w = arg;
 	/* opened here, so that the workers' nDPI set-up runs in parallel with the first reads */
-	if (audit_open_shard(&w->a, w->set->a, w->set->n, w->err, sizeof w->err) < 0)
+	if (audit_open_shard(&w->a, w->set->a, w->set->n, w->cls, w->err, sizeof w->err) < 0)
 		w->failed = 1;  /* batches are still consumed, so the reader never waits forever */
 	struct batch *b;
 	while ((b = take(w))) {
@@ -215,9 +216,14 @@ struct shard_set *shard_start(struct audit *a, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		struct worker *w = &s->w[i];
 		w->set = s;
+		if (i == 0) {  /* the reader's nDPI would sit idle: the first worker takes it, one set-up less */
+			w->cls = a->cls;
+			a->cls = NULL;
+		}
 		pthread_mutex_init(&w->mu, NULL);
 		pthread_cond_init(&w->cv, NULL);
 		if (pthread_create(&w->th, NULL, work, w) != 0) {
+			w->a.cls = w->cls;  /* freed with the audit */
 			w->failed = 1;
 			snprintf(w->err, sizeof w->err, "cannot start worker thread %zu", i + 1);
 		} else {

@@ -19,12 +19,11 @@ static const char *or_dash(const char *s)
 
 #define SUMMARY_MAX_ROWS 25  /* a terminal's worth; the JSON report has every flow and leak */
 
-/* A row of the summary: flows or leaks that print the same, counted together. */
+/* A printed row of the foreign destinations. */
 struct row {
-	const char *cc, *host, *app, *kind, *where, *enc;
+	const char *cc, *host, *app;
 	char addr[INET6_ADDRSTRLEN];
-	int sev;
-	uint64_t flows, bytes, leaks, first_us;
+	uint64_t flows, bytes, leaks;
 };
 
 static int cmp_str(const char *a, const char *b)
@@ -37,19 +36,15 @@ static int row_key_cmp(const void *x, const void *y)
 {
 	const struct row *a = x, *b = y;
 	int c;
-	if ((c = b->sev - a->sev) || (c = cmp_str(a->cc, b->cc)) || (c = cmp_str(a->host, b->host)) ||
-	    (c = strcmp(a->addr, b->addr)) || (c = cmp_str(a->app, b->app)) || (c = cmp_str(a->kind, b->kind)) ||
-	    (c = cmp_str(a->where, b->where)) || (c = cmp_str(a->enc, b->enc)))
+	if ((c = cmp_str(a->cc, b->cc)) || (c = cmp_str(a->host, b->host)) || (c = strcmp(a->addr, b->addr)))
 		return c;
-	return 0;
+	return cmp_str(a->app, b->app);
 }
 
-/* Most important first: severity, leaks, bytes, then the key for a stable order. */
+/* Most important first: leaks, bytes, then the key for a stable order. */
 static int row_rank_cmp(const void *x, const void *y)
 {
 	const struct row *a = x, *b = y;
-	if (a->sev != b->sev)
-		return b->sev - a->sev;
 	if (a->leaks != b->leaks)
 		return a->leaks < b->leaks ? 1 : -1;
 	if (a->bytes != b->bytes)
@@ -64,63 +59,13 @@ static uint64_t hash_str(uint64_t h, const char *s)
 	return (h ^ 0x1f) * 0x100000001b3ull;  /* a separator, so "ab","c" and "a","bc" differ */
 }
 
-/* The key's hash, finalized so that its low bits (the table slot) depend on every byte. */
-static uint64_t row_hash(const struct row *w)
+/* t into its place among the m ranked rows of v (room for one more). */
+static void rows_rank_put(struct row *v, size_t *m, const struct row *t)
 {
-	uint64_t h = 0xcbf29ce484222325ull ^ (uint64_t)(unsigned)w->sev;
-	const char *k[] = { w->cc, w->host, w->addr, w->app, w->kind, w->where, w->enc };
-	for (size_t i = 0; i < sizeof k / sizeof k[0]; i++)
-		h = hash_str(h, k[i]);
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdull;
-	return h ^ h >> 33;
-}
-
-/* Merges rows with equal keys in place (a hash table, not a sort: a capture has a
- * row per flow); returns the number of distinct rows. */
-static size_t rows_dedup(struct row *v, size_t n)
-{
-	size_t cap = 16;
-	while (cap < 2 * n)
-		cap *= 2;
-	size_t *slot = util_xcalloc(cap, sizeof *slot), k = 0;  /* row index + 1, 0 empty */
-	for (size_t i = 0; i < n; i++) {
-		size_t j = (size_t)row_hash(&v[i]) & (cap - 1);
-		while (slot[j] && row_key_cmp(&v[slot[j] - 1], &v[i]))
-			j = (j + 1) & (cap - 1);
-		if (slot[j]) {
-			struct row *w = &v[slot[j] - 1];
-			w->flows += v[i].flows;
-			w->bytes += v[i].bytes;
-			w->leaks += v[i].leaks;
-		} else {
-			v[k] = v[i];
-			slot[j] = ++k;
-		}
-	}
-	free(slot);
-	return k;
-}
-
-/* Merges equal keys and puts the SUMMARY_MAX_ROWS most important rows first, ranked;
- * returns the number of distinct rows.  Only the printed rows are sorted: with distinct
- * keys the rank is a total order, so they are the ones a full sort would print. */
-static size_t rows_merge(struct row *v, size_t n)
-{
-	n = rows_dedup(v, n);
-	size_t m = 0;  /* v[0..m) ranked */
-	for (size_t i = 0; i < n; i++) {
-		if (m == SUMMARY_MAX_ROWS && row_rank_cmp(&v[i], &v[m - 1]) >= 0)
-			continue;
-		struct row t = v[i];
-		if (m == SUMMARY_MAX_ROWS)  /* the last ranked row drops out to where t was */
-			v[i] = v[--m];
-		size_t j = m++;
-		for (; j > 0 && row_rank_cmp(&t, &v[j - 1]) < 0; j--)
-			v[j] = v[j - 1];
-		v[j] = t;
-	}
-	return n;
+	size_t j = (*m)++;
+	for (; j > 0 && row_rank_cmp(t, &v[j - 1]) < 0; j--)
+		v[j] = v[j - 1];
+	v[j] = *t;
 }
 
 static void print_more(FILE *out, size_t shown, size_t n, const char *what)
@@ -166,48 +111,112 @@ static void strtab_free(struct strtab *t)
 	free(t->slot);
 }
 
+/* A foreign destination: one per country, host (or address) and app, whatever the number of
+ * flows; its strings interned, so equal pointers are equal keys. A week's capture has many. */
+struct dest {
+	const char *cc, *host, *app;
+	uint8_t addr[16], family;
+	uint64_t flows, bytes, leaks;
+};
+
+struct dests {
+	struct dest *v; size_t n, cap;
+	uint32_t *slot; size_t nslot;  /* index + 1, 0 empty */
+};
+
+static uint64_t dest_hash(const struct dest *d)
+{
+	uint64_t h = (uintptr_t)d->cc * 31 + (uintptr_t)d->host * 17 + (uintptr_t)d->app;
+	for (int i = 0; !d->host && i < 16; i++)
+		h = (h ^ d->addr[i]) * 0x100000001b3ull;
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	return h ^ h >> 33;
+}
+
+static int dest_eq(const struct dest *a, const struct dest *b)
+{
+	return a->cc == b->cc && a->host == b->host && a->app == b->app &&
+	       (a->host || (a->family == b->family && !memcmp(a->addr, b->addr, 16)));
+}
+
+static size_t dest_slot(const struct dests *t, const struct dest *d)
+{
+	size_t j = (size_t)dest_hash(d) & (t->nslot - 1);
+	while (t->slot[j] && !dest_eq(&t->v[t->slot[j] - 1], d))
+		j = (j + 1) & (t->nslot - 1);
+	return j;
+}
+
+static void dests_add(struct dests *t, const struct dest *d)
+{
+	if (2 * (t->n + 1) > t->nslot) {
+		free(t->slot);
+		t->nslot = t->nslot ? 2 * t->nslot : 1024;
+		t->slot = util_xcalloc(t->nslot, sizeof *t->slot);
+		for (size_t i = 0; i < t->n; i++)
+			t->slot[dest_slot(t, &t->v[i])] = (uint32_t)(i + 1);
+	}
+	size_t j = dest_slot(t, d);
+	if (t->slot[j]) {
+		struct dest *w = &t->v[t->slot[j] - 1];
+		w->flows += d->flows;
+		w->bytes += d->bytes;
+		w->leaks += d->leaks;
+		return;
+	}
+	if (t->n == t->cap) {
+		t->cap = t->cap ? 2 * t->cap : 1024;
+		t->v = util_xrealloc(t->v, t->cap * sizeof *t->v);
+	}
+	t->v[t->n] = *d;
+	t->slot[j] = (uint32_t)++t->n;
+}
+
 static void print_foreign(FILE *out, const struct report *r)
 {
-	size_t cap = 4096, n = 0, nflows = 0;
-	struct row *v = util_xcalloc(cap, sizeof *v);
+	size_t nflows = 0, m = 0;
+	struct dests t = { 0 };
 	struct strtab strs = { 0 };
 	struct report_iter *it = report_flows_begin(r);
 	for (const struct report_flow *f; (f = report_flows_next(it));) {
 		if (!f->foreign)
 			continue;
-		if (n == cap) {  /* merged as they come: as many rows as destinations, not flows */
-			n = rows_dedup(v, n);
-			if (2 * n > cap) {
-				cap *= 2;
-				v = util_xrealloc(v, cap * sizeof *v);
-			}
-		}
-		struct row *w = &v[n++];
-		memset(w, 0, sizeof *w);
-		w->cc = intern(&strs, f->geo.country);
-		w->host = f->host[0] ? intern(&strs, f->host) : NULL;
-		if (!w->host)  /* no name: the address is the destination */
-			report_addr_str(f->family, f->addr[f->remote], w->addr, sizeof w->addr);
-		w->app = intern(&strs, f->app_proto);
-		w->flows = 1;
-		w->bytes = f->bytes[!f->remote];
-		w->leaks = f->nleaks;
+		struct dest d = { .cc = intern(&strs, f->geo.country), .app = intern(&strs, f->app_proto),
+				  .family = (uint8_t)f->family, .flows = 1, .bytes = f->bytes[!f->remote], .leaks = f->nleaks };
+		d.host = f->host[0] ? intern(&strs, f->host) : NULL;
+		if (!d.host)  /* no name: the address is the destination */
+			memcpy(d.addr, f->addr[f->remote], f->family == 4 ? 4 : 16);
+		dests_add(&t, &d);
 		nflows++;
 	}
 	report_flows_end(it);
-	n = rows_merge(v, n);
+	struct row v[SUMMARY_MAX_ROWS + 1];  /* the most important, ranked */
+	for (size_t i = 0; i < t.n; i++) {
+		const struct dest *d = &t.v[i];
+		struct row w = { .cc = d->cc, .host = d->host, .app = d->app, .flows = d->flows, .bytes = d->bytes,
+				 .leaks = d->leaks };
+		if (!d->host)
+			report_addr_str(d->family, d->addr, w.addr, sizeof w.addr);
+		if (m == SUMMARY_MAX_ROWS && row_rank_cmp(&w, &v[m - 1]) >= 0)
+			continue;
+		m -= m == SUMMARY_MAX_ROWS;  /* the last ranked row drops out */
+		rows_rank_put(v, &m, &w);
+	}
+	size_t n = t.n;
 	fprintf(out, "\nForeign destinations: %zu flow%s to %zu destination%s\n", nflows, nflows == 1 ? "" : "s", n,
 		n == 1 ? "" : "s");
 	if (n)
 		fprintf(out, "  %-2s  %-40s %-16s %6s %11s %6s\n", "CC", "HOST OR ADDRESS", "APP", "FLOWS", "BYTES OUT", "LEAKS");
 	char safe[PH_DNS_MAX_NAME];  /* captured names may hold terminal escape sequences */
-	for (size_t i = 0; i < n && i < SUMMARY_MAX_ROWS; i++)
+	for (size_t i = 0; i < m; i++)
 		fprintf(out, "  %-2s  %-40.40s %-16.16s %6llu %11llu %6llu\n", v[i].cc,
 			escape_term(v[i].host ? v[i].host : v[i].addr, safe, sizeof safe),
 			or_dash(v[i].app), (unsigned long long)v[i].flows, (unsigned long long)v[i].bytes,
 			(unsigned long long)v[i].leaks);
 	print_more(out, SUMMARY_MAX_ROWS, n, "destinations");
-	free(v);
+	free(t.v);
+	free(t.slot);
 	strtab_free(&strs);
 }
 
@@ -349,25 +358,32 @@ static int app_row_cmp(const void *x, const void *y)
 	return a->uid < b->uid ? -1 : a->uid > b->uid;
 }
 
-static struct summary_app *app_row_of(struct summary_app *v, size_t *n, int32_t uid, uint8_t src)
+/* The row of (uid, src) in *v (n rows, room for *cap), added when new. */
+static struct summary_app *app_row_of(struct summary_app **v, size_t *n, size_t *cap, int32_t uid, uint8_t src)
 {
 	for (size_t i = 0; i < *n; i++)
-		if (v[i].uid == uid && v[i].src == src)
-			return &v[i];
-	v[*n].uid = uid;
-	v[*n].src = src;
-	return &v[(*n)++];
+		if ((*v)[i].uid == uid && (*v)[i].src == src)
+			return &(*v)[i];
+	if (*n == *cap) {
+		*cap *= 2;
+		*v = util_xrealloc(*v, *cap * sizeof **v);
+	}
+	struct summary_app *w = &(*v)[(*n)++];
+	memset(w, 0, sizeof *w);
+	w->uid = uid;
+	w->src = src;
+	return w;
 }
 
 size_t summary_apps(const struct report *r, struct summary_app **out)
 {
-	struct summary_app *v = util_xcalloc(report_nflows(r) + r->nflows + 1, sizeof *v);
-	size_t n = 0;
+	size_t n = 0, cap = 16;
+	struct summary_app *v = util_xmalloc(cap * sizeof *v);
 	struct report_iter *it = report_flows_begin(r);  /* the spilled flows too */
 	for (const struct report_flow *f; (f = report_flows_next(it));) {
 		if (!f->app_source)
 			continue;
-		struct summary_app *w = app_row_of(v, &n, f->app_uid, f->app_source);
+		struct summary_app *w = app_row_of(&v, &n, &cap, f->app_uid, f->app_source);
 		w->flows++;
 		w->foreign += f->foreign;
 		w->bytes += f->bytes[!f->remote];
@@ -379,16 +395,31 @@ size_t summary_apps(const struct report *r, struct summary_app **out)
 	for (size_t i = 0; i < r->nleaks; i++) {
 		const struct report_flow *f = report_flow_by_id(r, r->leaks[i].flow_id);
 		if (f && f->app_source) {
-			struct summary_app *w = app_row_of(v, &n, f->app_uid, f->app_source);
+			struct summary_app *w = app_row_of(&v, &n, &cap, f->app_uid, f->app_source);
 			w->leaks++;
 			w->foreign_leaks += r->leaks[i].foreign && !r->leaks[i].accepted;
 			if (r->leaks[i].kind < ID__COUNT)
 				w->kinds[r->leaks[i].kind]++;
 		}
 	}
-	qsort(v, n, sizeof *v, app_row_cmp);
+	if (n)
+		qsort(v, n, sizeof *v, app_row_cmp);
 	*out = v;
 	return n;
+}
+
+void summary_app_cells(const struct report *r, const struct summary_app *w, struct summary_app_cells *c)
+{
+	const struct app_info *e = apps_get(r->apps, w->uid, w->src);
+	c->hint = w->src == APP_SRC_HINT;
+	c->package = e && e->package[0] ? e->package : "-";
+	c->name = e && e->name[0] ? e->name : "-";
+	c->source = apps_source_name(w->src);
+	c->source = c->source ? c->source : "-";
+	c->origin = c->hint && e ? app_hint_origin_name(e->hint) : NULL;
+	summary_app_kinds(w, c->kinds, sizeof c->kinds);
+	if (!c->kinds[0])
+		snprintf(c->kinds, sizeof c->kinds, "none");
 }
 
 void summary_app_kinds(const struct summary_app *w, char *out, size_t outlen)

@@ -27,6 +27,14 @@ struct summary_app {
 };
 /* The apps of the report's flows, most foreign leaks first, into *out (free it); the count. */
 size_t summary_apps(const struct report *r, struct summary_app **out);
+/* The cells of an app's row in the reports' Apps tables (HTML, Markdown): each writer escapes them. */
+struct summary_app_cells {
+	int hint;                      /* a hint's app: no uid shown */
+	const char *package, *name, *source;  /* "-" when unknown */
+	const char *origin;            /* a hint's: where it was found ("User-Agent"), or NULL */
+	char kinds[256];               /* its leaks by kind, or "none" */
+};
+void summary_app_cells(const struct report *r, const struct summary_app *w, struct summary_app_cells *c);
 /* "imei 2, phone_number 1" for an app's leaks. */
 void summary_app_kinds(const struct summary_app *w, char *out, size_t outlen);
 /* How the verdict names an app: its name, else its package, else "the app of uid N". */

@@ -108,6 +108,23 @@ size_t util_gather(uint8_t *head, uint8_t *headlen, size_t cap, const uint8_t **
 	return take;
 }
 
+int util_tmpfd(const char *prefix, char *errbuf, size_t errlen)
+{
+	const char *dir = getenv("TMPDIR");
+	if (!dir || !*dir)
+		dir = "/tmp";
+	size_t n = strlen(dir) + strlen(prefix) + 16;
+	char *path = util_xmalloc(n);
+	snprintf(path, n, "%s/%s.XXXXXX", dir, prefix);
+	int fd = mkstemp(path);
+	if (fd < 0)
+		snprintf(errbuf, errlen, "%s: cannot create a temporary file: %s (set TMPDIR)", dir, strerror(errno));
+	else
+		unlink(path);
+	free(path);
+	return fd;
+}
+
 int util_parent_writable(const char *path, char *dir, size_t dirlen)
 {
 	char *copy = util_xstrdup(path);

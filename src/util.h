@@ -30,6 +30,9 @@ size_t util_gather(uint8_t *head, uint8_t *headlen, size_t cap, const uint8_t **
 /* 0 when the directory that would hold path is writable; else -1 with errno set and
  * that directory's name in dir. */
 int util_parent_writable(const char *path, char *dir, size_t dirlen);
+/* A new file in $TMPDIR (default /tmp) named prefix.XXXXXX, already unlinked so that it is gone on
+ * every exit path; its descriptor, or -1 with errbuf naming the directory. */
+int util_tmpfd(const char *prefix, char *errbuf, size_t errlen);
 /* SHA-256 of a file as lower hex into out[65]; -1 with errno on failure. */
 int util_sha256_file(const char *path, char out[65]);
 /* ISO 8601 UTC with microseconds, e.g. 2014-08-10T12:00:00.000000Z; out >= 32 bytes. */

@@ -429,6 +429,39 @@ def eve_option_alone():
     eve_checks(path, rep)
 
 
+def outputs_of(inputs, extra, env_extra):
+    """-o DIR and --eve FILE of one run (the same paths every time): name -> bytes, and stats."""
+    d, path = os.path.join(OUT, "report-spillcmp"), os.path.join(OUT, "spillcmp.eve.json")
+    shutil.rmtree(d, ignore_errors=True)
+    env = {"SOURCE_DATE_EPOCH": EPOCH}
+    env.update(env_extra)
+    rc, _, err = ph(base_args(inputs) + ["-o", d, "--eve", path] + extra, env)
+    check(rc == 0, "exit %d: %s" % (rc, err.strip()[:300]))
+    out = {n: read(os.path.join(d, n), "rb") for n in ("report.json", "report.html", "report.md", "events.json")}
+    out["--eve"] = read(path, "rb")
+    rep = json.loads(out["report.json"])
+    return out, rep
+
+
+@case
+def spilled_in_many_runs_same_outputs():
+    """HTML, Markdown and EVE stream flows from the spill (runs of 5 flows in $TMPDIR, the EVE's
+    time order through runs of its own) and give what one in-memory run gives."""
+    inputs = [fx("redmi1s.pcap"), os.path.join(ROOT, "..", "shared", "pcaps", "ndpi", "1kxun.pcap")]
+    for extra in ([], ["--threads", "2", "--max-report-flows", "20"], ["--app", "com.sceneway.kankan"]):
+        runs, rep = outputs_of(inputs, extra, {"PHONEHOME_SPILL_BATCH": "5"})
+        one, rep1 = outputs_of(inputs, extra, {})
+        check(rep["stats"].get("spill_bytes", 0) > 0, "%s: nothing spilled with runs of 5" % extra)
+        check("spill_bytes" not in rep1["stats"], "%s: spilled with the default batch" % extra)
+        check(len(rep["flows"]) > 20 or "--max-report-flows" in extra, "%s: %d flows" % (extra, len(rep["flows"])))
+        check(sum(1 for l in runs["events.json"].splitlines() if b'"event_type":"flow"' in l) == len(rep["flows"]),
+              "%s: EVE flow records are not the listed flows" % extra)
+        for n in ("report.html", "report.md", "events.json", "--eve"):
+            check(runs[n] == one[n], "%s: %s differs between many spilled runs and one in memory" % (extra, n))
+        del rep["stats"]["spill_bytes"]
+        check(rep == rep1, "%s: report.json differs between many spilled runs and one in memory" % extra)
+
+
 @case
 def format_md_stdout():
     rc, out, err = ph(base_args(fx("redmi1s.pcap")) + ["--format", "md"])

@@ -68,16 +68,50 @@ static void test_runs_merged_in_order(void **state)
 	report_flows_end(it);
 	assert_int_equal(want, 1001);
 	a->max_quiet = 100;  /* --max-report-flows 100: the first 100 without leaks, every one with */
-	size_t n;
-	struct report_flow *v = report_flows_load(a, &n);
+	a->quiet_cut = report_spill_cut(a, 100);
+	assert_int_equal(a->quiet_cut, 102);  /* 50 and 100 have leaks */
+	size_t n = 0;
+	uint64_t first = 0, last = 0;
+	it = report_flows_begin(a);
+	for (const struct report_flow *f; (f = report_flows_next(it)); n++)
+		last = f->id, first = first ? first : f->id;
+	report_flows_end(it);
 	assert_int_equal(n, 100 + 20);
 	assert_int_equal(report_nflows(a), 120);
-	assert_int_equal(v[0].id, 1);
-	assert_int_equal(v[n - 1].id, 1000);
-	free(v);
+	assert_int_equal(first, 1);
+	assert_int_equal(last, 1000);
+	assert_int_equal(report_flow_listed(a, 1000)->id, 1000);  /* kept: a leak */
+	a->flows[a->nflows - 1].nleaks = 0;  /* 1000 as a flow kept for its events, without leaks */
+	assert_null(report_flow_listed(a, 1000));  /* beyond the cut: an event's flow is not listed */
 	report_free(a);
 	report_free(b);
 	unsetenv("PHONEHOME_SPILL_BATCH");
+}
+
+/* A writer's re-ordering (EVE): every flow once, by (last_us, id), through many runs. */
+static void test_order_by_time(void **state)
+{
+	(void)state;
+	char err[256];
+	setenv("PHONEHOME_SPILL_BATCH", "5", 1);
+	struct report *o = report_order_new(0, err, sizeof err);
+	assert_non_null(o);
+	for (uint64_t id = 1; id <= 300; id++) {
+		struct report_flow f = mkflow(id);
+		f.last_us = (id * 7919) % 101;  /* out of id order, with ties */
+		report_spill_flow(o, &f);
+	}
+	unsetenv("PHONEHOME_SPILL_BATCH");
+	assert_true(o->st.spill_bytes > 0);
+	struct report_iter *it = report_order_begin(o);
+	uint64_t n = 0, prev_t = 0, prev_id = 0;
+	for (const struct report_flow *f; (f = report_flows_next(it)); n++) {
+		assert_true(f->last_us > prev_t || (f->last_us == prev_t && f->id > prev_id));
+		prev_t = f->last_us;
+		prev_id = f->id;
+	}
+	report_flows_end(it);  /* frees o */
+	assert_int_equal(n, 300);
 }
 
 static void test_events_keep_flows(void **state)
@@ -100,6 +134,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_runs_merged_in_order),
+		cmocka_unit_test(test_order_by_time),
 		cmocka_unit_test(test_events_keep_flows),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
