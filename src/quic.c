@@ -1,8 +1,10 @@
 /* quic.c - QUIC reader (RFC 9000, RFC 9001, v2 RFC 9369): long headers; the client's Initial
  * packets opened with the version's public keys and their CRYPTO frames gathered into the
- * ClientHello (SNI, ALPN, random); with a key log, Handshake and 1-RTT packets of both sides
- * opened (header protection, packet numbers per space, key updates), the client's STREAM frames
- * reassembled per stream and handed on, the server's connection IDs learnt. */
+ * ClientHello (SNI, ALPN, random); with a key log, the client's 0-RTT and both sides' Handshake
+ * and 1-RTT packets opened (header protection, packet numbers per space, key updates), the
+ * client's STREAM frames reassembled per stream (quic_stream.c) and handed on, the server's
+ * control stream read for its SETTINGS, both sides' connection IDs learnt (and put in the
+ * worker's map, quic_cid.c, which follows the connection to another 5-tuple). */
 #include "quic.h"
 #include "h3.h"
 #include "config.h"

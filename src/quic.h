@@ -1,6 +1,7 @@
 /* quic.h - QUIC (RFC 9000, RFC 9001; v2 RFC 9369) seen from the wire: long headers, the client's
  * Initial packets opened with the version's public keys (SNI, ALPN, ClientHello random), and with
- * a key log the client's Handshake and 1-RTT packets: its STREAM frames reassembled per stream. */
+ * a key log the client's 0-RTT, Handshake and 1-RTT packets: its STREAM frames reassembled per
+ * stream, also after it moved to another UDP 5-tuple (found by connection ID, quic_cid.h). */
 #ifndef PH_QUIC_H
 #define PH_QUIC_H
 #include "http.h"
