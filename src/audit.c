@@ -428,7 +428,11 @@ void audit_ip(struct audit *a, const struct packet *p)
 {
 	audit_sweep(a, p->ts_us);
 	int dir;
-	struct flow *f = flow_lookup(a->ft, p, &dir);
+	struct flow *f = p->proto == 17 ? flow_find(a->ft, p, &dir) : NULL;
+	if (!f && p->proto == 17)
+		f = scan_quic_flow(&a->sc, p, &dir);  /* a QUIC connection on a new 5-tuple: its flow goes on */
+	if (!f)
+		f = flow_lookup(a->ft, p, &dir);
 	if (!f->app_source && p->app_source) {  /* the app of its first attributed packet */
 		f->app_source = p->app_source;
 		f->app_uid = p->app_uid;

@@ -38,9 +38,12 @@
 #define PH_H3_QPACK_MAX_BLOCKED 100    /* header blocks waiting for the encoder stream (RFC 9204 2.1.2) */
 /* QUIC (quic.c) */
 #define PH_QUIC_MAX_CRYPTO 16384       /* Initial CRYPTO bytes gathered for the ClientHello (Chrome's spans several packets) */
-#define PH_QUIC_MAX_STREAMS 256        /* client streams reassembled per connection; later ones counted, not scanned */
+#define PH_QUIC_MAX_STREAMS 256        /* streams open at once per connection (done ones leave in order); beyond, counted, not scanned */
 #define PH_QUIC_MAX_OOO_BYTES 262144   /* out-of-order stream bytes queued per connection */
 #define PH_QUIC_MAX_CIDS 8             /* server connection IDs remembered per connection */
+#define PH_QUIC_SERVER_UNI 4           /* the server's first unidirectional streams read for its control stream */
+#define PH_QUIC_MAX_SERVER_CTRL 1024   /* bytes read at their start: SETTINGS is the control stream's first frame */
+#define PH_QUIC_CID_MAP 16384          /* connection-ID slots per worker (half used at most): moved connections found by CID */
 
 /* DNS */
 #define PH_DNS_CACHE_SIZE 65536        /* address -> name entries */

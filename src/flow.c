@@ -154,7 +154,7 @@ static struct flow *flow_create(struct flow_table *t, const struct packet *p, si
 	return f;
 }
 
-struct flow *flow_lookup(struct flow_table *t, const struct packet *p, int *dir)
+struct flow *flow_find(const struct flow_table *t, const struct packet *p, int *dir)
 {
 	size_t alen = p->family == 4 ? 4 : 16;
 	size_t b = flow_hash(t, p->proto, p->src, p->sport, p->dst, p->dport, alen);
@@ -164,7 +164,17 @@ struct flow *flow_lookup(struct flow_table *t, const struct packet *p, int *dir)
 		if (side_match(f, 0, p, alen)) { *dir = 0; return f; }
 		if (side_match(f, 1, p, alen)) { *dir = 1; return f; }
 	}
-	struct flow *f = flow_create(t, p, b);
+	return NULL;
+}
+
+struct flow *flow_lookup(struct flow_table *t, const struct packet *p, int *dir)
+{
+	struct flow *f = flow_find(t, p, dir);
+	if (f)
+		return f;
+	size_t alen = p->family == 4 ? 4 : 16;
+	size_t b = flow_hash(t, p->proto, p->src, p->sport, p->dst, p->dport, alen);
+	f = flow_create(t, p, b);
 	*dir = side_match(f, 0, p, alen) ? 0 : 1;
 	return f;
 }

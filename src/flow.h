@@ -59,6 +59,8 @@ typedef void (*flow_end_fn)(void *arg, struct flow *f);
 /* max_flows live flows; end is called for every flow that leaves the table. */
 struct flow_table *flow_table_new(size_t max_flows, flow_end_fn end, void *arg);
 void flow_table_free(struct flow_table *t);
+/* The flow of pkt, or NULL; *dir is 0 when pkt goes client->server. */
+struct flow *flow_find(const struct flow_table *t, const struct packet *pkt, int *dir);
 /* Finds or creates the flow of pkt; *dir is 0 when pkt goes client->server. */
 struct flow *flow_lookup(struct flow_table *t, const struct packet *pkt, int *dir);
 /* Accounts pkt to f and marks it most recently active. */

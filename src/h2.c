@@ -5,6 +5,7 @@
 #include "decomp.h"
 #include "hpack.h"
 #include "http_body.h"
+#include "http_fields.h"
 #include "util.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +14,6 @@
 #define H2_MAX_STREAMS 16          /* open streams tracked; the oldest is flushed beyond */
 #define H2_MAX_FRAME 65536         /* non-DATA frame payload buffered; larger ones are skipped */
 #define H2_MAX_BLOCK 65536         /* a header block (HEADERS + CONTINUATION) */
-#define H2_MAX_FIELDS 128          /* header fields of one block kept */
 
 enum { F_DATA = 0, F_HEADERS = 1, F_CONTINUATION = 9 };
 enum { FL_END_STREAM = 1, FL_END_HEADERS = 4, FL_PADDED = 8, FL_PRIORITY = 0x20 };
@@ -24,8 +24,6 @@ struct h2_stream {
 	struct http_request req;
 	struct http_body body;
 };
-
-struct h2_field { uint32_t off, nl, vl; };
 
 struct h2_conn {
 	struct http_stats *stats;
@@ -40,17 +38,12 @@ struct h2_conn {
 	size_t hblen;
 	uint32_t hb_sid;
 	uint8_t hb_end_stream, hb_over;
-	struct h2_field fld[H2_MAX_FIELDS];  /* fields of the block being decoded */
-	size_t nfld;
-	uint8_t *arena;                /* their bytes */
-	size_t alen;
+	struct http_fields fl;         /* of the block being decoded */
 	struct h2_stream st[H2_MAX_STREAMS];
 	uint64_t clock;
-	uint32_t nreq;
 	struct decomp *dec;
 	int bad;                       /* not HTTP/2: bytes go out as PAYLOAD */
-	void (*on_req)(void *arg, const struct http_request *r);
-	void *on_req_arg;
+	struct http_requests rq;
 };
 
 struct h2_conn *h2_new(struct http_stats *stats)
@@ -61,7 +54,9 @@ struct h2_conn *h2_new(struct http_stats *stats)
 	hpack_init(&h->hp, HPACK_MAX_TABLE);
 	h->fbuf = util_xmalloc(H2_MAX_FRAME);
 	h->hb = util_xmalloc(H2_MAX_BLOCK);
-	h->arena = util_xmalloc(H2_MAX_BLOCK);
+	http_fields_init(&h->fl);
+	h->rq.protocol = "HTTP/2";
+	h->rq.stats = h->stats;
 	return h;
 }
 
@@ -74,7 +69,7 @@ void h2_free(struct h2_conn *h)
 		http_body_free(&h->st[i].body);
 	free(h->fbuf);
 	free(h->hb);
-	free(h->arena);
+	http_fields_free(&h->fl);
 	decomp_free(h->dec);
 	free(h);
 }
@@ -89,8 +84,8 @@ int h2_is_preface(const uint8_t *p, size_t len)
 
 void h2_on_request(struct h2_conn *h, void (*fn)(void *arg, const struct http_request *r), void *arg)
 {
-	h->on_req = fn;
-	h->on_req_arg = arg;
+	h->rq.on_req = fn;
+	h->rq.on_req_arg = arg;
 }
 
 static void emit(http_unit_fn fn, void *arg, enum http_where w, const char *name, const char *enc,
@@ -139,28 +134,13 @@ static struct h2_stream *stream_new(struct h2_conn *h, uint32_t id, http_unit_fn
 static void on_field(void *arg, const char *name, size_t nl, const uint8_t *v, size_t vl)
 {
 	struct h2_conn *h = arg;
-	if (h->nfld == H2_MAX_FIELDS || h->alen + nl + vl > H2_MAX_BLOCK)
-		return;
-	struct h2_field *f = &h->fld[h->nfld++];
-	f->off = (uint32_t)h->alen;
-	f->nl = (uint32_t)nl;
-	f->vl = (uint32_t)vl;
-	memcpy(h->arena + h->alen, name, nl);
-	memcpy(h->arena + h->alen + nl, v, vl);
-	h->alen += nl + vl;
-}
-
-static void field_set(char *dst, size_t cap, const uint8_t *v, size_t n)
-{
-	n = n < cap - 1 ? n : cap - 1;
-	memcpy(dst, v, n);
-	dst[n] = 0;
+	http_fields_add(&h->fl, (const uint8_t *)name, nl, v, vl);
 }
 
 /* A complete header block: the request (or trailers) and its units. */
 static void block_done(struct h2_conn *h, http_unit_fn fn, void *arg)
 {
-	h->nfld = h->alen = 0;
+	http_fields_reset(&h->fl);
 	int r = hpack_decode(&h->hp, h->hb, h->hblen, on_field, h);
 	if (r < 0)
 		h->stats->parse_errors++;
@@ -168,47 +148,7 @@ static void block_done(struct h2_conn *h, http_unit_fn fn, void *arg)
 	int trailers = s != NULL;
 	if (!s)
 		s = stream_new(h, h->hb_sid, fn, arg);
-	const struct h2_field *path = NULL;
-	for (size_t i = 0; i < h->nfld && !trailers; i++) {
-		const struct h2_field *f = &h->fld[i];
-		const char *n = (const char *)h->arena + f->off;
-		const uint8_t *v = h->arena + f->off + f->nl;
-#define IS(s) (f->nl == sizeof(s) - 1 && !memcmp(n, s, f->nl))
-		if (IS(":method"))
-			field_set(s->req.method, sizeof s->req.method, v, f->vl);
-		else if (IS(":path"))
-			path = f;
-		else if (IS(":authority") || (IS("host") && !s->req.host[0]))
-			field_set(s->req.host, sizeof s->req.host, v, f->vl);
-		else if (IS("user-agent"))
-			field_set(s->req.user_agent, sizeof s->req.user_agent, v, f->vl);
-		else if (IS("content-type"))
-			field_set(s->req.content_type, sizeof s->req.content_type, v, f->vl);
-		else if (IS("content-encoding"))
-			http_body_codings(&s->body, v, f->vl);
-#undef IS
-	}
-	if (!trailers) {
-		if (path)
-			field_set(s->req.uri, sizeof s->req.uri, h->arena + path->off + path->nl, path->vl);
-		s->req.index = h->nreq++;
-		memcpy(s->req.protocol, "HTTP/2", 7);
-		h->stats->requests++;
-		if (h->on_req)
-			h->on_req(h->on_req_arg, &s->req);
-		if (path)
-			emit(fn, arg, HTTP_WHERE_URL, NULL, NULL, h->arena + path->off + path->nl, path->vl, &s->req);
-	}
-	char name[256];
-	for (size_t i = 0; i < h->nfld; i++) {
-		const struct h2_field *f = &h->fld[i];
-		if (f->nl && h->arena[f->off] == ':' && f != path && !(f->nl == 10 && !memcmp(h->arena + f->off, ":authority", 10)))
-			continue;  /* :method, :scheme: nothing of the device's */
-		if (f == path)
-			continue;
-		field_set(name, sizeof name, h->arena + f->off, f->nl);
-		emit(fn, arg, HTTP_WHERE_HEADER, name, NULL, h->arena + f->off + f->nl, f->vl, &s->req);
-	}
+	http_fields_request(&h->fl, trailers, &h->rq, &s->req, &s->body, fn, arg);
 	if (h->hb_end_stream)
 		stream_end(h, s, 0, fn, arg);
 }

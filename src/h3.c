@@ -3,13 +3,12 @@
 #include "h3.h"
 #include "config.h"
 #include "http_body.h"
+#include "http_fields.h"
 #include "util.h"
 #include <nghttp3/nghttp3.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define H3_MAX_FIELDS 128          /* header fields of one block kept */
-#define H3_MAX_BLOCK 65536         /* their bytes */
 #define H3_GONE 64                 /* streams dropped from the table remembered, so their later bytes are skipped */
 
 enum { F_DATA = 0x00, F_HEADERS = 0x01, F_SETTINGS = 0x04 };
@@ -26,7 +25,7 @@ struct h3_stream {
 	uint64_t ftype, flen, fgot;    /* frame being read */
 	uint8_t *fbuf;                 /* HEADERS or SETTINGS payload */
 	size_t fcap;
-	uint8_t has_req, blocked, nsettings;
+	uint8_t has_req, blocked, nsettings, failed;
 	size_t hblen, hboff;           /* header block in fbuf, bytes decoded (while blocked) */
 	nghttp3_qpack_stream_context *sctx;
 	struct http_request req;
@@ -36,13 +35,12 @@ struct h3_stream {
 	uint8_t held_fin;
 };
 
-struct h3_field { uint32_t off, nl, vl; };
-
 struct h3_conn {
 	struct http_stats *stats;
 	nghttp3_qpack_decoder *dec[2]; /* of each direction's encoder: [0] decodes the requests; made on first use */
 	uint64_t dmax[2];              /* their table capacity from the other side's SETTINGS */
 	uint8_t dmax_known[2];
+	uint8_t dassumed[2];           /* dec[d] was made before the other side's SETTINGS: capacity assumed */
 	uint8_t efed[2];               /* encoder-stream bytes went into dec[d] */
 	uint8_t *dbuf;                 /* decoder stream instructions, written and dropped */
 	size_t dcap;
@@ -50,16 +48,10 @@ struct h3_conn {
 	uint64_t gone[H3_GONE];
 	size_t ngone;
 	uint64_t clock;
-	struct h3_field fld[H3_MAX_FIELDS];  /* fields of the block being decoded */
-	size_t nfld;
-	int fover;                     /* fields of the block left out */
-	uint8_t *arena;                /* their bytes */
-	size_t alen;
-	uint32_t nreq;
+	struct http_fields fl;         /* of the block being decoded */
 	struct decomp *decomp;
 	int bad;                       /* the requests' QPACK state is lost: not parsed further */
-	void (*on_req)(void *arg, const struct http_request *r);
-	void *on_req_arg;
+	struct http_requests rq;
 };
 
 static void stream_bytes(struct h3_conn *h, struct h3_stream *s, const uint8_t *p, size_t len,
@@ -70,7 +62,9 @@ struct h3_conn *h3_new(struct http_stats *stats)
 	static struct http_stats dummy;
 	struct h3_conn *h = util_xcalloc(1, sizeof *h);
 	h->stats = stats ? stats : &dummy;
-	h->arena = util_xmalloc(H3_MAX_BLOCK);
+	http_fields_init(&h->fl);
+	h->rq.protocol = "HTTP/3";
+	h->rq.stats = h->stats;
 	return h;
 }
 
@@ -94,15 +88,15 @@ void h3_free(struct h3_conn *h)
 		if (h->dec[d])
 			nghttp3_qpack_decoder_del(h->dec[d]);
 	free(h->dbuf);
-	free(h->arena);
+	http_fields_free(&h->fl);
 	decomp_free(h->decomp);
 	free(h);
 }
 
 void h3_on_request(struct h3_conn *h, void (*fn)(void *arg, const struct http_request *r), void *arg)
 {
-	h->on_req = fn;
-	h->on_req_arg = arg;
+	h->rq.on_req = fn;
+	h->rq.on_req_arg = arg;
 }
 
 static void emit(http_unit_fn fn, void *arg, enum http_where w, const char *name, const uint8_t *p,
@@ -121,6 +115,8 @@ static nghttp3_qpack_decoder *dec_get(struct h3_conn *h, int d)
 	if (!h->dec[d] && nghttp3_qpack_decoder_new(&h->dec[d], h->dmax_known[d] ? h->dmax[d] : PH_H3_QPACK_MAX_TABLE,
 						    PH_H3_QPACK_MAX_BLOCKED, nghttp3_mem_default()))
 		abort();  /* out of memory, as util_xmalloc */
+	if (!h->dassumed[d])
+		h->dassumed[d] = !h->dmax_known[d];
 	return h->dec[d];
 }
 
@@ -211,7 +207,7 @@ static struct h3_stream *stream_get(struct h3_conn *h, uint64_t id, int dir, htt
 	if (gone_has(h, id))
 		return NULL;  /* dropped earlier: its bytes go on mid-frame */
 	if (!s) {  /* all busy: the oldest request (or skipped) stream gives its body now */
-		if (!old)
+		if (!old || dir == 1)  /* not for a server stream: its bytes come with no one to take units */
 			return NULL;
 		stream_end(h, old, 1, fn, arg);
 		s = old;
@@ -224,75 +220,18 @@ static struct h3_stream *stream_get(struct h3_conn *h, uint64_t id, int dir, htt
 	return s;
 }
 
-static void field_set(char *dst, size_t cap, const uint8_t *v, size_t n)
-{
-	n = n < cap - 1 ? n : cap - 1;
-	memcpy(dst, v, n);
-	dst[n] = 0;
-}
-
 /* One decoded field, copied out of libnghttp3's buffers. */
 static void field_add(struct h3_conn *h, const nghttp3_qpack_nv *nv)
 {
 	nghttp3_vec n = nghttp3_rcbuf_get_buf(nv->name), v = nghttp3_rcbuf_get_buf(nv->value);
-	if (h->nfld == H3_MAX_FIELDS || h->alen + n.len + v.len > H3_MAX_BLOCK) {
-		h->fover = 1;
-		return;
-	}
-	struct h3_field *f = &h->fld[h->nfld++];
-	f->off = (uint32_t)h->alen;
-	f->nl = (uint32_t)n.len;
-	f->vl = (uint32_t)v.len;
-	memcpy(h->arena + h->alen, n.base, n.len);
-	memcpy(h->arena + h->alen + n.len, v.base, v.len);
-	h->alen += n.len + v.len;
+	http_fields_add(&h->fl, n.base, n.len, v.base, v.len);
 }
 
 /* A decoded header block: the request (or its trailers) and its units, as h2.c cuts them. */
 static void block_done(struct h3_conn *h, struct h3_stream *s, http_unit_fn fn, void *arg)
 {
-	int trailers = s->has_req;
-	const struct h3_field *path = NULL;
-	for (size_t i = 0; i < h->nfld && !trailers; i++) {
-		const struct h3_field *f = &h->fld[i];
-		const char *n = (const char *)h->arena + f->off;
-		const uint8_t *v = h->arena + f->off + f->nl;
-#define IS(s) (f->nl == sizeof(s) - 1 && !memcmp(n, s, f->nl))
-		if (IS(":method"))
-			field_set(s->req.method, sizeof s->req.method, v, f->vl);
-		else if (IS(":path"))
-			path = f;
-		else if (IS(":authority") || (IS("host") && !s->req.host[0]))
-			field_set(s->req.host, sizeof s->req.host, v, f->vl);
-		else if (IS("user-agent"))
-			field_set(s->req.user_agent, sizeof s->req.user_agent, v, f->vl);
-		else if (IS("content-type"))
-			field_set(s->req.content_type, sizeof s->req.content_type, v, f->vl);
-		else if (IS("content-encoding"))
-			http_body_codings(&s->body, v, f->vl);
-#undef IS
-	}
-	if (!trailers) {
-		if (path)
-			field_set(s->req.uri, sizeof s->req.uri, h->arena + path->off + path->nl, path->vl);
-		s->req.index = h->nreq++;
-		memcpy(s->req.protocol, "HTTP/3", 7);
-		s->has_req = 1;
-		h->stats->requests++;
-		if (h->on_req)
-			h->on_req(h->on_req_arg, &s->req);
-		if (path)
-			emit(fn, arg, HTTP_WHERE_URL, NULL, h->arena + path->off + path->nl, path->vl, &s->req);
-	}
-	char name[256];
-	for (size_t i = 0; i < h->nfld; i++) {
-		const struct h3_field *f = &h->fld[i];
-		if (f == path || (f->nl && h->arena[f->off] == ':' &&
-				  !(f->nl == 10 && !memcmp(h->arena + f->off, ":authority", 10))))
-			continue;  /* :method, :scheme: nothing of the device's */
-		field_set(name, sizeof name, h->arena + f->off, f->nl);
-		emit(fn, arg, HTTP_WHERE_HEADER, name, h->arena + f->off + f->nl, f->vl, &s->req);
-	}
+	http_fields_request(&h->fl, s->has_req, &h->rq, &s->req, &s->body, fn, arg);
+	s->has_req = 1;
 }
 
 /* Decodes s's header block from hboff: done, or blocked until the encoder stream catches up. */
@@ -305,8 +244,7 @@ static void block_decode(struct h3_conn *h, struct h3_stream *s, http_unit_fn fn
 	if (!s->sctx && nghttp3_qpack_stream_context_new(&s->sctx, (int64_t)s->id, nghttp3_mem_default()))
 		abort();
 	s->blocked = 0;
-	h->nfld = h->alen = 0;  /* a block blocks at its prefix, before any field */
-	h->fover = 0;
+	http_fields_reset(&h->fl);  /* a block blocks at its prefix, before any field */
 	for (;;) {
 		nghttp3_qpack_nv nv;
 		uint8_t fl = 0;
@@ -315,6 +253,7 @@ static void block_decode(struct h3_conn *h, struct h3_stream *s, http_unit_fn fn
 		if (r < 0) {
 			h->stats->parse_errors++;  /* not QPACK: the fields so far are still reported, but */
 			h->bad = 1;                /* libnghttp3 fails the decoder for good (RFC 9204 2.2.3) */
+			s->failed = 1;             /* and the block goes out as sent (salvage) */
 			break;
 		}
 		s->hboff += (size_t)r;
@@ -336,7 +275,7 @@ static void block_decode(struct h3_conn *h, struct h3_stream *s, http_unit_fn fn
 		}
 	}
 	drain(h, 0);
-	h->stats->headers_truncated += h->fover;
+	h->stats->headers_truncated += h->fl.over;
 	block_done(h, s, fn, arg);
 }
 
@@ -375,6 +314,8 @@ static void unblock(struct h3_conn *h, http_unit_fn fn, void *arg)
 		if (!s || h->bad)
 			return;
 		block_decode(h, s, fn, arg);
+		if (h->bad)
+			return;  /* the held bytes stay for salvage */
 		if (!s->blocked)
 			held_replay(h, s, fn, arg);
 	}
@@ -393,6 +334,7 @@ static void settings_table(struct h3_conn *h, int d, uint64_t v)
 			return;  /* their Required Insert Counts were read against the old capacity */
 	nghttp3_qpack_decoder_del(h->dec[d]);
 	h->dec[d] = NULL;
+	h->dassumed[d] = 0;
 }
 
 /* SETTINGS (RFC 9114 7.2.4): the QPACK table this side lets the other side's encoder use. */
@@ -401,6 +343,7 @@ static void settings(struct h3_conn *h, struct h3_stream *s)
 	struct h3_stream vs = { 0 };
 	const uint8_t *p = s->fbuf;
 	size_t len = s->flen;
+	uint64_t table = 0;  /* RFC 9204 5: 0 when not said */
 	while (len) {
 		uint64_t id, v;
 		if (!varint(&vs, &p, &len, &id) || !varint(&vs, &p, &len, &v)) {
@@ -408,9 +351,10 @@ static void settings(struct h3_conn *h, struct h3_stream *s)
 			return;
 		}
 		if (id == SET_QPACK_MAX_TABLE)
-			settings_table(h, !s->dir, v < PH_H3_QPACK_MAX_TABLE ? v : PH_H3_QPACK_MAX_TABLE);
+			table = v < PH_H3_QPACK_MAX_TABLE ? v : PH_H3_QPACK_MAX_TABLE;
 		/* SET_QPACK_BLOCKED: the decoder takes up to PH_H3_QPACK_MAX_BLOCKED whatever it says */
 	}
+	settings_table(h, !s->dir, table);
 }
 
 /* A frame whose payload was buffered is complete. */
@@ -495,8 +439,9 @@ static void stream_bytes(struct h3_conn *h, struct h3_stream *s, const uint8_t *
 		case S_TYPE:
 			if (!varint(s, &p, &len, &v))
 				return;
-			/* push (0x01), decoder (0x03) and reserved types are skipped */
-			s->kind = v == U_CONTROL ? K_CONTROL : v == U_ENCODER ? K_ENCODER : K_SKIP;
+			/* push (0x01), decoder (0x03), reserved types and the server's encoder (responses
+			 * are not read) are skipped */
+			s->kind = v == U_CONTROL ? K_CONTROL : v == U_ENCODER && !s->dir ? K_ENCODER : K_SKIP;
 			s->state = S_FTYPE;
 			break;
 		case S_FTYPE:
@@ -548,6 +493,30 @@ static void stream_bytes(struct h3_conn *h, struct h3_stream *s, const uint8_t *
 	}
 }
 
+/* The connection stopped parsing: what its request streams hold and no unit carried yet goes
+ * out as sent (a frame gathered so far, a header block that failed or waits, the bytes behind it),
+ * bodies as far as they came, so nothing the device sent is left unscanned. */
+static void salvage(struct h3_conn *h, http_unit_fn fn, void *arg)
+{
+	for (int i = 0; i < PH_H3_MAX_STREAMS; i++) {
+		struct h3_stream *s = &h->st[i];
+		if (!s->age || s->kind != K_REQUEST)
+			continue;
+		const struct http_request *req = s->has_req ? &s->req : NULL;
+		if (s->has_req)
+			http_body_flush(&s->body, &h->decomp, &s->req, h->stats, 1, fn, arg);
+		if (s->blocked || s->failed)
+			emit(fn, arg, HTTP_WHERE_PAYLOAD, NULL, s->fbuf, s->hblen, req);
+		else if (s->state == S_PAYLOAD && frame_kept(s))
+			emit(fn, arg, HTTP_WHERE_PAYLOAD, NULL, s->fbuf, (size_t)s->fgot, req);
+		emit(fn, arg, HTTP_WHERE_PAYLOAD, NULL, s->held, s->hlen, req);
+		if (s->blocked)
+			s->blocked = 0;  /* the decoder is failed: nothing to cancel */
+		gone_add(h, s->id);
+		stream_clear(s);
+	}
+}
+
 int h3_stream(struct h3_conn *h, int dir, uint64_t stream_id, const uint8_t *p, size_t len, int fin,
 	      http_unit_fn fn, void *arg)
 {
@@ -560,6 +529,10 @@ int h3_stream(struct h3_conn *h, int dir, uint64_t stream_id, const uint8_t *p, 
 	if (!s)
 		return 0;  /* dropped earlier, or the table holds only control and encoder streams */
 	stream_bytes(h, s, p, len, fn, arg);
+	if (h->bad) {
+		salvage(h, fn, arg);  /* before the stream's end frees what it holds */
+		return -1;
+	}
 	if (fin && s->age) {
 		if (s->blocked)
 			s->held_fin = 1;
@@ -569,7 +542,17 @@ int h3_stream(struct h3_conn *h, int dir, uint64_t stream_id, const uint8_t *p, 
 			stream_end(h, s, cut, fn, arg);
 		}
 	}
-	return h->bad ? -1 : 0;
+	return 0;
+}
+
+int h3_settings_seen(const struct h3_conn *h, int dir)
+{
+	return h->dmax_known[!dir];
+}
+
+int h3_table_assumed(const struct h3_conn *h)
+{
+	return h->dec[0] && h->dassumed[0];
 }
 
 void h3_finish(struct h3_conn *h, http_unit_fn fn, void *arg)

@@ -18,6 +18,11 @@ void h3_on_request(struct h3_conn *h, void (*fn)(void *arg, const struct http_re
  * parsing as HTTP/3. */
 int h3_stream(struct h3_conn *h, int dir, uint64_t stream_id, const uint8_t *p, size_t len, int fin,
 	      http_unit_fn fn, void *arg);
+/* 1 once side dir's SETTINGS were read (its QPACK table size for the other side's encoder). */
+int h3_settings_seen(const struct h3_conn *h, int dir);
+/* 1 when the requests' QPACK decoder was made before the server's SETTINGS: its table capacity
+ * is PH_H3_QPACK_MAX_TABLE, assumed. */
+int h3_table_assumed(const struct h3_conn *h);
 /* Connection end: bodies of request streams still open are emitted as far as they came. */
 void h3_finish(struct h3_conn *h, http_unit_fn fn, void *arg);
 

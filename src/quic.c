@@ -1,13 +1,16 @@
 /* quic.c - QUIC reader (RFC 9000, RFC 9001, v2 RFC 9369): long headers; the client's Initial
  * packets opened with the version's public keys and their CRYPTO frames gathered into the
- * ClientHello (SNI, ALPN, random); with a key log, Handshake and 1-RTT packets of both sides
- * opened (header protection, packet numbers per space, key updates), the client's STREAM frames
- * reassembled per stream and handed on, the server's connection IDs learnt. */
+ * ClientHello (SNI, ALPN, random); with a key log, the client's 0-RTT and both sides' Handshake
+ * and 1-RTT packets opened (header protection, packet numbers per space, key updates), the
+ * client's STREAM frames reassembled per stream (quic_stream.c) and handed on, the server's
+ * control stream read for its SETTINGS, both sides' connection IDs learnt (and put in the
+ * worker's map, quic_cid.c, which follows the connection to another 5-tuple). */
 #include "quic.h"
 #include "h3.h"
 #include "config.h"
 #include "keylog.h"
 #include "quic_decrypt.h"
+#include "quic_stream.h"
 #include "report.h"
 #include "tls_decrypt.h"
 #include "util.h"
@@ -18,29 +21,16 @@
 #define QUIC_SH_MAX 1024               /* ServerHello bytes gathered (it is far shorter) */
 #define QUIC_MAX_DATAGRAM 65536
 
-enum space { SP_INITIAL, SP_HANDSHAKE, SP_APP };
+enum space { SP_INITIAL, SP_HANDSHAKE, SP_APP, SP_EARLY };  /* 0-RTT: keys of its own, SP_APP's numbers */
 
 struct qdir {                      /* what one side sends */
 	struct quicd_keys ini, hs, app[2];  /* app[kphase]: current and other generation */
+	struct quicd_keys early;       /* the client's 0-RTT keys */
+	uint8_t early_alt;             /* they are the other suite of the secret's length (the first failed) */
 	int64_t largest[3];            /* largest packet number opened per space, -1 none */
 	uint8_t kphase;                /* key phase of app[cur] */
 	uint8_t cur;                   /* index of the current 1-RTT keys */
 	uint8_t keys_tried;
-};
-
-struct qseg {                      /* out-of-order stream bytes */
-	uint64_t off;
-	size_t len;
-	struct qseg *next;
-	uint8_t data[];
-};
-
-struct qstream {
-	uint64_t id;
-	uint64_t next;                 /* bytes delivered in order */
-	uint8_t fin_seen, done;
-	uint64_t fin_off;
-	struct qseg *ooo;              /* queued, sorted by offset */
 };
 
 struct quic_conn {
@@ -48,8 +38,8 @@ struct quic_conn {
 	struct http_stats *stats;
 	uint32_t version;
 	uint8_t odcid[QUIC_MAX_CID], odcidlen, have_odcid;
-	uint8_t ccid[QUIC_MAX_CID], ccidlen, have_ccid;  /* the client's own connection ID (its Initial's SCID) */
-	uint8_t scid_empty;            /* the server chose a zero-length connection ID */
+	uint8_t have_ccid;             /* the client's first long header was read (its SCID learnt) */
+	uint8_t cid_empty[2];          /* [dir]: side dir's packets carry none (the other side chose a zero-length CID) */
 	struct qdir d[2];              /* [0] client, [1] server */
 	/* the ClientHello */
 	uint8_t *crypto, *have;        /* Initial CRYPTO bytes and which of them arrived */
@@ -61,20 +51,19 @@ struct quic_conn {
 	uint32_t shlen;
 	uint8_t sh_done;
 	const struct tlsd_suite *cs;
-	/* server connection IDs: the client's short headers carry one */
-	uint8_t cid[PH_QUIC_MAX_CIDS][QUIC_MAX_CID], cidlen[PH_QUIC_MAX_CIDS];
-	unsigned ncid;
-	/* client streams */
-	struct qstream *st;
-	size_t nst;
-	size_t ooo_bytes;
+	/* connection IDs: [0] the server's, which the client's short headers carry; [1] the client's */
+	uint8_t cid[2][PH_QUIC_MAX_CIDS][QUIC_MAX_CID], cidlen[2][PH_QUIC_MAX_CIDS];
+	unsigned ncid[2];
+	struct quic_cids *map;         /* the worker's, where they are found from another 5-tuple; or NULL */
+	void *owner;                   /* what the map gives for them (the flow) */
+	struct quic_streams streams;   /* the client's, and the start of the server's control stream */
 	struct h3_conn *h3;            /* the client's HTTP/3 requests */
 	uint8_t h3_dead;               /* stopped parsing as HTTP/3: streams scanned raw */
 	const struct quic_sink *sk;    /* during a call */
 	void *arg;
 	char chain[80];
 	/* counters */
-	uint64_t pkts_ok, pkts_failed, bytes_decrypted, bytes_nokey, bytes_failed, key_updates, stream_dropped;
+	uint64_t pkts_ok, pkts_failed, bytes_decrypted, bytes_nokey, bytes_failed, key_updates;
 	uint64_t app_ok;               /* client 1-RTT packets opened */
 };
 
@@ -179,28 +168,27 @@ struct quic_conn *quic_conn_new(struct keylog *kl, struct http_stats *stats)
 	return q;
 }
 
-static void stream_free(struct qstream *s)
+void quic_conn_track(struct quic_conn *q, struct quic_cids *map, void *owner)
 {
-	while (s->ooo) {
-		struct qseg *n = s->ooo->next;
-		free(s->ooo);
-		s->ooo = n;
-	}
+	q->map = map;
+	q->owner = owner;
 }
 
 void quic_conn_free(struct quic_conn *q)
 {
 	if (!q)
 		return;
+	for (int d = 0; d < 2 && q->map; d++)
+		for (unsigned i = 0; i < q->ncid[d]; i++)
+			quic_cids_del(q->map, q->cid[d][i], q->cidlen[d][i], q->owner);
 	for (int i = 0; i < 2; i++) {
 		quicd_keys_free(&q->d[i].ini);
 		quicd_keys_free(&q->d[i].hs);
 		quicd_keys_free(&q->d[i].app[0]);
 		quicd_keys_free(&q->d[i].app[1]);
+		quicd_keys_free(&q->d[i].early);
 	}
-	for (size_t i = 0; i < q->nst; i++)
-		stream_free(&q->st[i]);
-	free(q->st);
+	quic_streams_free(&q->streams);
 	h3_free(q->h3);
 	free(q->crypto);
 	free(q->have);
@@ -318,16 +306,21 @@ static void server_crypto(struct quic_conn *q, uint64_t off, const uint8_t *p, s
 	}
 }
 
-static void learn_cid(struct quic_conn *q, const uint8_t *cid, size_t len)
+/* A connection ID that side dir's packets carry (dir 0: one the server issued). */
+static void learn_cid(struct quic_conn *q, int dir, const uint8_t *cid, size_t len)
 {
 	if (!len || len > QUIC_MAX_CID)
 		return;
-	for (unsigned i = 0; i < q->ncid; i++)
-		if (q->cidlen[i] == len && !memcmp(q->cid[i], cid, len))
+	for (unsigned i = 0; i < q->ncid[dir]; i++)
+		if (q->cidlen[dir][i] == len && !memcmp(q->cid[dir][i], cid, len))
 			return;
-	unsigned at = q->ncid < PH_QUIC_MAX_CIDS ? q->ncid++ : PH_QUIC_MAX_CIDS - 1;  /* full: the newest replaces the last */
-	memcpy(q->cid[at], cid, len);
-	q->cidlen[at] = (uint8_t)len;
+	unsigned at = q->ncid[dir] < PH_QUIC_MAX_CIDS ? q->ncid[dir]++ : PH_QUIC_MAX_CIDS - 1;  /* full: the newest replaces the last */
+	if (q->map && at == PH_QUIC_MAX_CIDS - 1)
+		quic_cids_del(q->map, q->cid[dir][at], q->cidlen[dir][at], q->owner);
+	memcpy(q->cid[dir][at], cid, len);
+	q->cidlen[dir][at] = (uint8_t)len;
+	if (q->map)
+		quic_cids_add(q->map, cid, len, dir, q->owner);
 }
 
 /* ---- client streams ---- */
@@ -364,12 +357,18 @@ static int speaks_h3(const struct quic_conn *q)
 
 /* In-order bytes of one client stream: to h3.c, or scanned as they are once the connection
  * does not parse as HTTP/3 (or speaks another protocol). */
-static void stream_data(struct quic_conn *q, struct qstream *s, const uint8_t *p, size_t n, int fin)
+static void stream_data(void *arg, uint64_t id, const uint8_t *p, size_t n, int fin)
 {
+	struct quic_conn *q = arg;
+	if ((id & 3) == 3) {  /* the server's: h3.c reads its SETTINGS, emits nothing */
+		if (!q->h3_dead)
+			h3_stream(q->h3, 1, id, p, n, fin, pass_unit, q);
+		return;
+	}
 	if (!q->sk || !q->sk->unit)
 		return;
 	if (!q->h3_dead && speaks_h3(q)) {
-		if (h3_stream(q->h3, 0, s->id, p, n, fin, pass_unit, q) == 0)
+		if (h3_stream(q->h3, 0, id, p, n, fin, pass_unit, q) == 0)
 			return;
 		q->h3_dead = 1;
 	}
@@ -380,80 +379,25 @@ static void stream_data(struct quic_conn *q, struct qstream *s, const uint8_t *p
 	q->sk->unit(q->arg, &u);
 }
 
-static struct qstream *stream_get(struct quic_conn *q, uint64_t id)
+/* A STREAM frame (RFC 9000 19.8) of the client, or of the server's control stream. */
+static void stream_frame(struct quic_conn *q, uint64_t id, uint64_t off, const uint8_t *p, size_t n, int fin)
 {
-	for (size_t i = 0; i < q->nst; i++)
-		if (q->st[i].id == id)
-			return &q->st[i];
-	if (q->nst == PH_QUIC_MAX_STREAMS)
-		return NULL;
-	if (!q->st)
-		q->st = util_xcalloc(PH_QUIC_MAX_STREAMS, sizeof *q->st);
-	struct qstream *s = &q->st[q->nst++];
-	memset(s, 0, sizeof *s);
-	s->id = id;
-	return s;
+	quic_streams_frame(&q->streams, id, off, p, n, fin, stream_data, q);
 }
 
-/* Delivers what follows s->next, in order: p[0,n) at off, then queued segments it reaches. */
-static void stream_deliver(struct quic_conn *q, struct qstream *s, uint64_t off, const uint8_t *p, size_t n)
+/* A STREAM frame of the server: only the start of its first unidirectional streams, where its
+ * control stream's SETTINGS give the QPACK table the client's requests use (RFC 9114 6.2.1). */
+static void server_stream(struct quic_conn *q, uint64_t id, uint64_t off, const uint8_t *p, size_t n, int fin)
 {
-	if (off + n > s->next) {
-		size_t skip = (size_t)(s->next - off);  /* retransmitted or overlapping bytes */
-		s->next = off + n;
-		stream_data(q, s, p + skip, n - skip, s->fin_seen && s->next == s->fin_off);
+	if ((id & 3) != 3 || id >> 2 >= PH_QUIC_SERVER_UNI || off >= PH_QUIC_MAX_SERVER_CTRL)
+		return;  /* a response, a later stream, or past where SETTINGS can be */
+	if (q->h3_dead || !speaks_h3(q) || h3_settings_seen(q->h3, 1))
+		return;  /* nothing more is needed */
+	if (n > PH_QUIC_MAX_SERVER_CTRL - off) {
+		n = PH_QUIC_MAX_SERVER_CTRL - (size_t)off;
+		fin = 0;
 	}
-	while (s->ooo && s->ooo->off <= s->next) {
-		struct qseg *g = s->ooo;
-		s->ooo = g->next;
-		q->ooo_bytes -= g->len;
-		if (g->off + g->len > s->next) {
-			size_t skip = (size_t)(s->next - g->off);
-			s->next = g->off + g->len;
-			stream_data(q, s, g->data + skip, g->len - skip, s->fin_seen && s->next == s->fin_off);
-		}
-		free(g);
-	}
-	if (s->fin_seen && s->next >= s->fin_off)
-		s->done = 1;
-}
-
-/* A STREAM frame of the client (RFC 9000 19.8). */
-static void client_stream(struct quic_conn *q, uint64_t id, uint64_t off, const uint8_t *p, size_t n, int fin)
-{
-	struct qstream *s = stream_get(q, id);
-	if (!s) {
-		q->stream_dropped += n;  /* more streams than tracked */
-		return;
-	}
-	if (fin && !s->fin_seen) {
-		s->fin_seen = 1;
-		s->fin_off = off + n;
-	}
-	if (s->done || off + n <= s->next) {
-		if (fin && !n && s->next == s->fin_off && !s->done) {
-			s->done = 1;
-			stream_data(q, s, p, 0, 1);
-		}
-		return;  /* all of it delivered before: a retransmission */
-	}
-	if (off <= s->next) {
-		stream_deliver(q, s, off, p, n);
-		return;
-	}
-	if (q->ooo_bytes + n > PH_QUIC_MAX_OOO_BYTES) {
-		q->stream_dropped += n;  /* a hole that stays: later bytes of this stream wait for it */
-		return;
-	}
-	struct qseg *g = util_xmalloc(sizeof *g + n), **at = &s->ooo;
-	g->off = off;
-	g->len = n;
-	memcpy(g->data, p, n);
-	while (*at && (*at)->off <= off)
-		at = &(*at)->next;
-	g->next = *at;
-	*at = g;
-	q->ooo_bytes += n;
+	stream_frame(q, id, off, p, n, fin);
 }
 
 /* ---- frames ---- */
@@ -490,8 +434,10 @@ static void frames(struct quic_conn *q, int dir, int sp, const uint8_t *p, size_
 			b = len - pos;
 			if ((t & 2) && (quic_varint(p, len, &pos, &b) < 0 || b > len - pos))
 				return;
-			if (dir == 0 && a < (1ull << 62))
-				client_stream(q, c, a, p + pos, (size_t)b, t & 1);
+			if (dir == 0 && a < (1ull << 62) && (c & 3) != 3)  /* 3: a server stream, not the client's to send */
+				stream_frame(q, c, a, p + pos, (size_t)b, t & 1);
+			else if (a < (1ull << 62))
+				server_stream(q, c, a, p + pos, (size_t)b, t & 1);
 			pos += (size_t)b;
 		} else if (t == 0x04 || t == 0x11 || t == 0x15) {  /* RESET_STREAM 3, MAX_STREAM_DATA, STREAM_DATA_BLOCKED 2 */
 			for (int i = 0; i < (t == 0x04 ? 3 : 2); i++)
@@ -513,8 +459,7 @@ static void frames(struct quic_conn *q, int dir, int sp, const uint8_t *p, size_
 			size_t l = p[pos++];
 			if (l > QUIC_MAX_CID || l + 16 > len - pos)
 				return;
-			if (dir == 1)
-				learn_cid(q, p + pos, l);
+			learn_cid(q, !dir, p + pos, l);  /* issued by dir for the other side's packets */
 			pos += l + 16;
 		} else if (t == 0x1a || t == 0x1b) {  /* PATH_CHALLENGE, PATH_RESPONSE */
 			if (len - pos < 8)
@@ -562,6 +507,24 @@ static void keys_setup(struct quic_conn *q, int dir)
 		d->cur = 0, d->kphase = 0;
 }
 
+/* The client's 0-RTT keys (RFC 9001 5.1: CLIENT_EARLY_TRAFFIC_SECRET). Its packets come before the
+ * ServerHello, so the resumed session's suite is guessed by the secret's length: SHA-384's
+ * AES-256-GCM, else AES-128-GCM and, when that fails, ChaCha20-Poly1305. */
+static void early_setup(struct quic_conn *q)
+{
+	struct qdir *d = &q->d[0];
+	if (!q->kl || !q->have_random || d->early.cs)
+		return;
+	const struct keylog_entry *e = keylog_find(q->kl, q->random);
+	if ((!e || !e->len[KEYLOG_CLIENT_EARLY]) && keylog_refresh(q->kl, 0))
+		e = keylog_find(q->kl, q->random);
+	if (!e || !e->len[KEYLOG_CLIENT_EARLY])
+		return;
+	size_t sl = e->len[KEYLOG_CLIENT_EARLY];
+	const struct tlsd_suite *cs = q->cs ? q->cs : tlsd_suite_find(sl == 48 ? 0x1302 : d->early_alt ? 0x1303 : 0x1301);
+	quicd_keys_set(&d->early, cs, q->version, e->secret[KEYLOG_CLIENT_EARLY], sl);
+}
+
 /* RFC 9000 A.3: the full packet number nearest the next expected one. */
 static uint64_t pn_decode(int64_t largest, uint64_t truncated, unsigned bits)
 {
@@ -597,13 +560,18 @@ static long unprotect(struct quicd_keys *k, uint8_t *pkt, size_t len, size_t pn_
 static int packet(struct quic_conn *q, int dir, int sp, const uint8_t *p, size_t len, size_t pn_off)
 {
 	struct qdir *d = &q->d[dir];
-	struct quicd_keys *k = sp == SP_INITIAL ? &d->ini : sp == SP_HANDSHAKE ? &d->hs : &d->app[d->cur];
-	if (!k->cs && sp != SP_INITIAL) {
+	struct quicd_keys *k = sp == SP_INITIAL ? &d->ini : sp == SP_HANDSHAKE ? &d->hs : sp == SP_EARLY ? &d->early : &d->app[d->cur];
+	if (!k->cs && sp == SP_EARLY)
+		early_setup(q);
+	else if (!k->cs && sp != SP_INITIAL) {
 		keys_setup(q, dir);
 		k = sp == SP_HANDSHAKE ? &d->hs : &d->app[d->cur];
 	}
 	if (!k->cs)
 		return 0;
+	int early = sp == SP_EARLY;
+	if (early)
+		sp = SP_APP;  /* 0-RTT and 1-RTT number their packets in one space (RFC 9000 12.3) */
 	if (len > QUIC_MAX_DATAGRAM)
 		return -1;  /* longer than any UDP payload */
 	uint8_t *pkt = scratch_pkt;
@@ -612,8 +580,8 @@ static int packet(struct quic_conn *q, int dir, int sp, const uint8_t *p, size_t
 	long hl = unprotect(k, pkt, len, pn_off, d->largest[sp], &pn);
 	if (hl < 0)
 		return -1;
-	int phase = sp == SP_APP ? (pkt[0] >> 2) & 1 : 0;
-	if (sp == SP_APP && phase != d->kphase) {  /* a key update (RFC 9001 6): the next generation */
+	int phase = sp == SP_APP && !early ? (pkt[0] >> 2) & 1 : 0;
+	if (sp == SP_APP && !early && phase != d->kphase) {  /* a key update (RFC 9001 6): the next generation */
 		struct quicd_keys *o = &d->app[!d->cur];
 		if ((o->cs || quicd_keys_next(k, o) == 0) &&
 		    quicd_open(o, pn, pkt, (size_t)hl, pkt + hl, len - (size_t)hl, scratch_out) == 0) {
@@ -643,12 +611,10 @@ opened:
  * byte): one of the server's (client packets), the client's own (server packets); or -1. */
 static int short_cid(const struct quic_conn *q, int dir, const uint8_t *p, size_t len)
 {
-	if (dir == 1)
-		return q->have_ccid && 1 + (size_t)q->ccidlen <= len && !memcmp(p + 1, q->ccid, q->ccidlen) ? q->ccidlen : -1;
-	for (unsigned i = 0; i < q->ncid; i++)
-		if (1 + (size_t)q->cidlen[i] <= len && !memcmp(p + 1, q->cid[i], q->cidlen[i]))
-			return q->cidlen[i];
-	return q->scid_empty ? 0 : -1;  /* a server may choose a zero-length connection ID */
+	for (unsigned i = 0; i < q->ncid[dir]; i++)
+		if (1 + (size_t)q->cidlen[dir][i] <= len && !memcmp(p + 1, q->cid[dir][i], q->cidlen[dir][i]))
+			return q->cidlen[dir][i];
+	return q->cid_empty[dir] ? 0 : -1;  /* a side may choose a zero-length connection ID */
 }
 
 /* A datagram of side dir: its coalesced packets in turn (RFC 9000 12.2). */
@@ -676,24 +642,22 @@ static void datagram(struct quic_conn *q, int dir, const uint8_t *p, size_t len)
 				}
 			}
 			if (dir == 1 && (h.type == QUIC_INITIAL || h.type == QUIC_HANDSHAKE)) {
-				learn_cid(q, h.scid, h.scidlen);
-				q->scid_empty |= h.scidlen == 0;
+				learn_cid(q, 0, h.scid, h.scidlen);
+				q->cid_empty[0] |= h.scidlen == 0;
 			}
 			if (dir == 0 && !q->have_ccid) {
-				memcpy(q->ccid, h.scid, h.scidlen);
-				q->ccidlen = h.scidlen;
+				learn_cid(q, 1, h.scid, h.scidlen);
+				q->cid_empty[1] = h.scidlen == 0;
 				q->have_ccid = 1;
 			}
 			plen = h.end;
 			pn_off = h.pn_off;
-			if (h.type == QUIC_0RTT) {
-				if (dir == 0)
-					q->bytes_nokey += plen;  /* early data: keys are not logged by most stacks */
-				p += plen;
+			if (h.type == QUIC_0RTT && dir == 1) {
+				p += plen;  /* only clients send 0-RTT */
 				len -= plen;
 				continue;
 			}
-			sp = h.type == QUIC_INITIAL ? SP_INITIAL : SP_HANDSHAKE;
+			sp = h.type == QUIC_INITIAL ? SP_INITIAL : h.type == QUIC_0RTT ? SP_EARLY : SP_HANDSHAKE;
 		} else {
 			int cl = short_cid(q, dir, p, len);
 			if (cl < 0 || !quicd_version_known(q->version)) {
@@ -706,6 +670,12 @@ static void datagram(struct quic_conn *q, int dir, const uint8_t *p, size_t len)
 			sp = SP_APP;
 		}
 		int r = packet(q, dir, sp, p, plen, pn_off);
+		if (r < 0 && sp == SP_EARLY && !q->cs && !q->d[0].early_alt && q->d[0].early.cs &&
+		    q->d[0].early.cs->id == 0x1301) {  /* AES-128-GCM was a guess: ChaCha20's secret is as long */
+			quicd_keys_free(&q->d[0].early);
+			q->d[0].early_alt = 1;
+			r = packet(q, dir, sp, p, plen, pn_off);
+		}
 		if (dir == 0 && sp != SP_INITIAL) {
 			if (r == 0)
 				q->bytes_nokey += plen;
@@ -780,7 +750,9 @@ void quic_conn_account(const struct quic_conn *q, struct report_stats *st)
 	st->quic_packets_failed += q->pkts_failed;
 	st->quic_bytes_decrypted += q->bytes_decrypted;
 	st->quic_key_updates += q->key_updates;
-	st->quic_stream_bytes_dropped += q->stream_dropped;
+	st->quic_stream_bytes_dropped += q->streams.dropped;
+	st->quic_h3_server_settings += h3_settings_seen(q->h3, 1);
+	st->quic_h3_qpack_assumed += h3_table_assumed(q->h3);
 	st->tls_bytes_skipped += q->bytes_nokey + q->bytes_failed;
 }
 
@@ -791,6 +763,6 @@ void quic_conn_leak(const struct quic_conn *q, struct report_leak *l)
 	l->quic_version = q->version;
 	snprintf(l->transport, sizeof l->transport, "quic");
 	snprintf(l->tls_version, sizeof l->tls_version, "TLSv1.3");
-	const struct tlsd_suite *cs = q->cs ? q->cs : q->d[0].app[q->d[0].cur].cs;
+	const struct tlsd_suite *cs = q->cs ? q->cs : q->d[0].app[q->d[0].cur].cs ? q->d[0].app[q->d[0].cur].cs : q->d[0].early.cs;
 	snprintf(l->cipher, sizeof l->cipher, "%s", cs ? cs->name : "");
 }

@@ -1,14 +1,14 @@
 /* quic.h - QUIC (RFC 9000, RFC 9001; v2 RFC 9369) seen from the wire: long headers, the client's
  * Initial packets opened with the version's public keys (SNI, ALPN, ClientHello random), and with
- * a key log the client's Handshake and 1-RTT packets: its STREAM frames reassembled per stream. */
+ * a key log the client's 0-RTT, Handshake and 1-RTT packets: its STREAM frames reassembled per
+ * stream, also after it moved to another UDP 5-tuple (found by connection ID, quic_cid.h). */
 #ifndef PH_QUIC_H
 #define PH_QUIC_H
 #include "http.h"
+#include "quic_cid.h"
 #include "tls.h"
 #include <stddef.h>
 #include <stdint.h>
-
-#define QUIC_MAX_CID 20
 
 enum quic_type { QUIC_INITIAL, QUIC_0RTT, QUIC_HANDSHAKE, QUIC_RETRY, QUIC_VN };
 
@@ -45,6 +45,8 @@ struct quic_conn;
 /* A QUIC connection (one UDP flow); kl may be NULL (only Initial packets are opened). */
 struct quic_conn *quic_conn_new(struct keylog *kl, struct http_stats *stats);
 void quic_conn_free(struct quic_conn *q);
+/* The connection's CIDs go into map (the worker's) as they are learnt, naming owner; until freed. */
+void quic_conn_track(struct quic_conn *q, struct quic_cids *map, void *owner);
 /* A datagram sent by the client (coalesced packets included). */
 void quic_conn_client(struct quic_conn *q, const uint8_t *p, size_t len, const struct quic_sink *sk, void *arg);
 /* A datagram sent by the server: its Initial gives the cipher suite and its connection IDs. */

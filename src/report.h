@@ -101,6 +101,8 @@ struct report_stats {
 	uint64_t tls_records_decrypted, tls_records_failed, tls_bytes_decrypted, tls_key_updates;
 	uint64_t quic_flows, quic_packets_decrypted, quic_packets_failed, quic_bytes_decrypted, quic_key_updates;
 	uint64_t quic_stream_bytes_dropped;  /* QUIC streams beyond the caps, not scanned */
+	uint64_t quic_h3_server_settings;    /* HTTP/3 connections whose server SETTINGS were read */
+	uint64_t quic_h3_qpack_assumed;      /* HTTP/3 request decoders sized PH_H3_QPACK_MAX_TABLE, not by SETTINGS */
 	uint64_t kernel_dropped;       /* live capture: pcap_stats drops */
 	uint64_t spill_bytes;          /* ended flows written to temporary files (report_spill.c) */
 	uint8_t live;                  /* a live capture: kernel_dropped is reported */

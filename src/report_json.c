@@ -422,6 +422,8 @@ static json_t *stats_json(const struct report_stats *s)
 		SET_U64(o, "quic_bytes_decrypted", s->quic_bytes_decrypted);
 		SET_U64(o, "quic_key_updates", s->quic_key_updates);
 		SET_U64(o, "quic_stream_bytes_dropped", s->quic_stream_bytes_dropped);
+		SET_U64(o, "quic_h3_server_settings", s->quic_h3_server_settings);
+		SET_U64(o, "quic_h3_qpack_table_assumed", s->quic_h3_qpack_assumed);
 	}
 	SET_U64(o, "leaks_dropped", s->leaks_dropped);
 	if (s->spill_bytes)  /* ended flows that waited in a temporary file */

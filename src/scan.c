@@ -89,6 +89,7 @@ void scan_init(struct scan_ctx *s, struct matcher *m, const struct identity *id,
 	reasm_ctx_init(&s->rc);
 	s->pend = util_xcalloc(1, sizeof *s->pend);
 	s->up = unpack_new();
+	s->cids = quic_cids_new();
 }
 
 void scan_set_rules(struct scan_ctx *s, const struct rules *rules)
@@ -102,6 +103,8 @@ void scan_free(struct scan_ctx *s)
 	s->pend = NULL;
 	unpack_free(s->up);
 	s->up = NULL;
+	quic_cids_free(s->cids);
+	s->cids = NULL;
 }
 
 static void build_encoding(char *out, size_t outlen, const char *chain, const char *variant)
@@ -746,8 +749,10 @@ void scan_udp(struct scan_ctx *s, struct flow *f, int dir, const struct packet *
 		return;
 	struct flow_dir *d = dir_get(f, dir);
 	struct unit_ctx u = { .s = s, .f = f, .dir = dir, .where = WHERE_PAYLOAD };
-	if (dir == 0 && !d->qc && !d->msg && quic_is_initial(p->payload, p->payload_len))
+	if (dir == 0 && !d->qc && !d->msg && quic_is_initial(p->payload, p->payload_len)) {
 		d->qc = quic_conn_new(s->kl, &s->hs);  /* a client's first datagram is a QUIC Initial */
+		quic_conn_track(d->qc, s->cids, f);
+	}
 	if (d->qc) {
 		quic_conn_client(d->qc, p->payload, p->payload_len, &quic_sink, &u);
 		quic_name(f, d->qc);
@@ -826,6 +831,20 @@ void scan_quic_server(struct scan_ctx *s, struct flow *f, int dir, const struct 
 	(void)s;
 	if (dir == 1 && f->dir[0] && f->dir[0]->qc && p->payload_len)
 		quic_conn_server(f->dir[0]->qc, p->payload, p->payload_len);
+}
+
+struct flow *scan_quic_flow(const struct scan_ctx *s, const struct packet *p, int *dir)
+{
+	int d;
+	struct flow *f = quic_cids_find(s->cids, p->payload, p->payload_len, &d);
+	if (!f || f->family != p->family)
+		return NULL;
+	size_t alen = f->family == 4 ? 4 : 16;
+	const uint8_t *srv = d == 0 ? p->dst : p->src;
+	if (f->port[1] != (d == 0 ? p->dport : p->sport) || memcmp(f->addr[1], srv, alen))
+		return NULL;  /* only the client moves (RFC 9000 9): the server's end is the flow's */
+	*dir = d;
+	return f;
 }
 
 int scan_tls_keys(const struct flow *f)

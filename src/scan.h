@@ -29,6 +29,7 @@ struct scan_ctx {                  /* one per run */
 	void (*on_leak)(void *arg, const struct flow *f, const struct report_leak *l);  /* live output */
 	void *leak_arg;
 	struct keylog *kl;             /* --keylog: TLS secrets, or NULL (nothing is decrypted) */
+	struct quic_cids *cids;        /* connection IDs of this worker's QUIC flows (quic_cid.c) */
 };
 
 void scan_init(struct scan_ctx *s, struct matcher *m, const struct identity *id, struct report *rep);
@@ -51,5 +52,9 @@ void scan_tls_server(struct scan_ctx *s, struct flow *f, int dir, const struct p
 void scan_quic_server(struct scan_ctx *s, struct flow *f, int dir, const struct packet *p);
 /* --keylog: what decryption made of f's client stream (enum tls_keys); before scan_finish. */
 int scan_tls_keys(const struct flow *f);
+/* A UDP datagram of no flow that carries a connection ID of one of this worker's QUIC flows,
+ * to the same server end (NAT rebinding, the client's port or address changed): that flow,
+ * and *dir the side that sent it; else NULL. */
+struct flow *scan_quic_flow(const struct scan_ctx *s, const struct packet *p, int *dir);
 
 #endif

@@ -117,6 +117,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	quicd_keys_next(&app[0], &app[1]);
 	struct http_stats hs = { 0 };
 	struct quic_conn *q = quic_conn_new(kl, &hs);
+	static struct quic_cids *cids;     /* one map for the run: each input's CIDs must leave it */
+	static int owner;
+	if (!cids)
+		cids = quic_cids_new();
+	quic_conn_track(q, cids, &owner);
 	size_t total = 0;
 	struct quic_sink sk = { on_hello, on_unit, NULL };
 	/* the opening Initial: a CRYPTO frame with a ClientHello carrying RANDOM, padded */
@@ -144,6 +149,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(pt, b, len);
 		n = len < 24 ? 24 : len;  /* PADDING up to a sample's room */
 		memset(pt + len, 0, n - len);
+		int d;
+		if (quic_cids_find(cids, b, len, &d) && d != 0 && d != 1)
+			__builtin_trap();
 		if (op == 0) {
 			quic_conn_client(q, b, len, &sk, &total);
 		} else if (op == 1) {
@@ -166,6 +174,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct report_stats st = { 0 };
 	quic_conn_account(q, &st);
 	quic_conn_free(q);
+	static const uint8_t probe[64] = { 0x40 };
+	int d;
+	if (quic_cids_find(cids, probe, sizeof probe, &d) || quic_cids_add(cids, SCID, 8, 0, &owner) < 0)
+		__builtin_trap();  /* the freed connection's CIDs are gone: its own SCID can be added anew */
+	quic_cids_del(cids, SCID, 8, &owner);
 	quicd_keys_free(&ci);
 	quicd_keys_free(&si);
 	quicd_keys_free(&app[0]);

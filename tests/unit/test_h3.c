@@ -19,6 +19,8 @@ struct log {
 	char text[65536];              /* "URL /x\n", "HEADER name: v\n", "BODY(enc) ...\n" per unit */
 	char reqs[1024];               /* "method host path ua #index\n" per request */
 	int nurl, nbody;
+	uint8_t raw[4096];             /* PAYLOAD units' bytes, one after the other */
+	size_t nraw;
 };
 
 static void on_unit(void *arg, const struct http_unit *u)
@@ -27,10 +29,13 @@ static void on_unit(void *arg, const struct http_unit *u)
 	size_t n = strlen(l->text);
 	const char *w = u->where == HTTP_WHERE_URL ? "URL" : u->where == HTTP_WHERE_HEADER ? "HEADER" :
 			u->where == HTTP_WHERE_BODY ? "BODY" : "PAYLOAD";
-	assert_non_null(u->req);
-	assert_string_equal(u->req->protocol, "HTTP/3");
+	assert_true(u->req || u->where == HTTP_WHERE_PAYLOAD);  /* PAYLOAD: bytes salvaged as sent */
+	if (u->req)
+		assert_string_equal(u->req->protocol, "HTTP/3");
 	l->nurl += u->where == HTTP_WHERE_URL;
 	l->nbody += u->where == HTTP_WHERE_BODY;
+	if (u->where == HTTP_WHERE_PAYLOAD && l->nraw + u->len <= sizeof l->raw)
+		memcpy(l->raw + l->nraw, u->p, u->len), l->nraw += u->len;
 	snprintf(l->text + n, sizeof l->text - n, "%s%s%s%s%s%s %.*s\n", w, u->encoding ? "(" : "",
 		 u->encoding ? u->encoding : "", u->encoding ? ")" : "", u->name ? " " : "", u->name ? u->name : "",
 		 (int)u->len, (const char *)u->p);
@@ -290,7 +295,9 @@ static void test_settings_and_table_wrap(void **state)
 	put_varint(&set, 0x07), put_varint(&set, 16);
 	put_varint(&set, 0x21), put_varint(&set, 7);  /* a reserved setting */
 	put_frame(&c, 0x04, set.b, set.n);
+	assert_int_equal(h3_settings_seen(h, 1), 0);
 	assert_int_equal(feed(h, 1, 3, c.b, c.n, 0, &l), 0);
+	assert_int_equal(h3_settings_seen(h, 1), 1);
 	static const uint8_t t = 0x02;
 	assert_int_equal(feed(h, 0, 2, &t, 1, 0, &l), 0);
 	for (int i = 0; i < 60; i++) {
@@ -311,6 +318,7 @@ static void test_settings_and_table_wrap(void **state)
 	}
 	assert_int_equal(l.nurl, 60);
 	assert_int_equal(st.parse_errors, 0);
+	assert_int_equal(h3_table_assumed(h), 0);  /* sized by the server's SETTINGS */
 	h3_free(h);
 	nghttp3_qpack_encoder_del(e);
 }
@@ -422,6 +430,48 @@ static void test_qpack_error(void **state)
 	h3_free(h);
 }
 
+/* The connection stops parsing (a header block that is not QPACK): what the other streams held
+ * goes out as sent (a HEADERS frame cut by the packet's end, bytes behind a blocked block) and a
+ * body as far as it came; the failed block too. Without it, the IMEIs below were never scanned. */
+static void test_salvaged_when_parsing_stops(void **state)
+{
+	(void)state;
+	static const uint8_t bad[] = { 0x00, 0x00, 0x23, 'a', 'b', 'c', 0x81, 0xff };
+	struct bytes hb = { .n = 0 }, part = { .n = 0 }, s0 = { .n = 0 }, s8 = { .n = 0 }, s12 = { .n = 0 }, es = { .n = 0 };
+	put(&hb, "\x00\x00\x26x-imei\x0f" IMEI "\x23" "abc\x03" "xyz", 2 + 7 + 1 + 15 + 4 + 4);  /* literals, no Huffman */
+	put_frame(&part, 0x01, hb.b, hb.n);
+	put_frame(&s0, 0x01, bad, sizeof bad);
+	nghttp3_qpack_encoder *e = enc_new(4096);
+	const nghttp3_nv post[] = { NV(":method", "POST"), NV(":authority", "b.example"), NV(":path", "/p") };
+	encode(e, 8, post, 3, &s8, &es);
+	put_frame(&s8, 0x00, "body=" IMEI, 20);
+	const nghttp3_nv wait[] = { NV(":method", "GET"), NV(":authority", "w.example"), NV(":path", "/w") };
+	struct bytes es12 = { .n = 0 };
+	encode(e, 12, wait, 3, &s12, &es12);       /* refers to an insert the encoder stream never brings */
+	put(&s12, "after=" IMEI, 21);               /* held behind the blocked block */
+	struct http_stats st = { 0 };
+	static struct log l;
+	memset(&l, 0, sizeof l);
+	struct h3_conn *h = conn(&st, &l);
+	static const uint8_t t = 0x02;
+	assert_int_equal(feed(h, 0, 2, &t, 1, 0, &l), 0);
+	assert_int_equal(feed(h, 0, 2, es.b, es.n, 0, &l), 0);
+	assert_int_equal(feed(h, 0, 4, part.b, part.n - 3, 0, &l), 0);  /* cut 3 bytes before its end */
+	assert_int_equal(feed(h, 0, 8, s8.b, s8.n, 0, &l), 0);          /* the body waits for the end */
+	assert_true(es12.n > 0);
+	assert_int_equal(feed(h, 0, 12, s12.b, s12.n, 0, &l), 0);
+	assert_null(strstr(l.text, IMEI));
+	assert_int_equal(feed(h, 0, 0, s0.b, s0.n, 1, &l), -1);
+	assert_non_null(memmem(l.raw, l.nraw, "x-imei\x0f" IMEI "\x23" "ab", 6 + 1 + 15 + 3));  /* the cut frame */
+	assert_non_null(strstr(l.text, "BODY body=" IMEI "\n"));
+	assert_non_null(memmem(l.raw, l.nraw, bad, sizeof bad));       /* the failed block itself */
+	assert_non_null(memmem(l.raw, l.nraw, "after=" IMEI, 21));
+	assert_int_equal(feed(h, 0, 4, part.b + part.n - 3, 3, 1, &l), -1);  /* later bytes: quic.c scans them */
+	h3_finish(h, on_unit, &l);
+	h3_free(h);
+	nghttp3_qpack_encoder_del(e);
+}
+
 static void test_two_requests(void **state)
 {
 	(void)state;
@@ -445,6 +495,7 @@ static void test_two_requests(void **state)
 	assert_string_equal(l.reqs, "GET one.example /second?i=" IMEI " UA/1 #0\nGET one.example /first UA/1 #1\n");
 	assert_int_equal(l.nurl, 2);
 	assert_int_equal(st.requests, 2);
+	assert_int_equal(h3_table_assumed(h), 1);  /* no SETTINGS from the server */
 	h3_free(h);
 	nghttp3_qpack_encoder_del(e);
 }
@@ -460,6 +511,7 @@ int main(void)
 		cmocka_unit_test(test_truncated_and_oversized),
 		cmocka_unit_test(test_qpack_error),
 		cmocka_unit_test(test_two_requests),
+		cmocka_unit_test(test_salvaged_when_parsing_stops),
 	};
 	int r = cmocka_run_group_tests(tests, NULL, NULL);
 	if (seed)

@@ -498,6 +498,118 @@ static void test_reassembly(void **state)
 	quicd_keys_free(&ak);
 }
 
+/* 0-RTT (RFC 9001 5.1): a resumed client's early STREAM data, opened with its
+ * CLIENT_EARLY_TRAFFIC_SECRET before any ServerHello: AES-128-GCM, and ChaCha20-Poly1305 (the
+ * same secret length, tried when the first guess fails to authenticate). */
+static void test_zero_rtt(void **state)
+{
+	(void)state;
+	static const uint16_t suites[] = { 0x1301, 0x1303 };
+	for (int c = 0; c < 2; c++) {
+		uint8_t ch[128], pt[256], pkt[1400], cs[32], ss[32], random[32], early[32];
+		size_t n = 0;
+		for (int i = 0; i < 32; i++)
+			random[i] = (uint8_t)(0x50 + i + c), early[i] = (uint8_t)(0x3c ^ i);
+		static const uint8_t head[] = { 0x01, 0x00, 0x00, 0x00, 0x03, 0x03 };
+		memcpy(ch, head, 6), n = 6;
+		memcpy(ch + n, random, 32), n += 32;
+		static const uint8_t tail[] = { 0x00, 0x00, 0x02, 0x13, 0x01, 0x01, 0x00, 0x00, 0x0a,
+						0x00, 0x10, 0x00, 0x06, 0x00, 0x04, 0x03, 'd', 'o', 'q' };  /* ALPN doq: raw */
+		memcpy(ch + n, tail, sizeof tail), n += sizeof tail;
+		ch[3] = (uint8_t)(n - 4);
+		char line[200];
+		int l = sprintf(line, "CLIENT_EARLY_TRAFFIC_SECRET ");
+		for (int i = 0; i < 32; i++)
+			l += sprintf(line + l, "%02x", random[i]);
+		line[l++] = ' ';
+		for (int i = 0; i < 32; i++)
+			l += sprintf(line + l, "%02x", early[i]);
+		line[l++] = '\n';
+		struct keylog *kl = keylog_new();
+		assert_int_equal(keylog_add_text(kl, line, (size_t)l), 0);
+		struct quicd_keys ci = { 0 }, ek = { 0 };
+		assert_int_equal(quicd_initial_secrets(QUIC_V1, T_DCID, 8, cs, ss), 0);
+		quicd_keys_set(&ci, NULL, QUIC_V1, cs, 32);
+		assert_int_equal(quicd_keys_set(&ek, tlsd_suite_find(suites[c]), QUIC_V1, early, 32), 0);
+		struct quic_conn *q = quic_conn_new(kl, NULL);
+		struct quic_sink sk = { got_hello, got_unit, NULL };
+		struct got g = { 0 };
+		pt[0] = 0x06, pt[1] = 0, pt[2] = (uint8_t)n;
+		memcpy(pt + 3, ch, n);
+		size_t pl = initial(&ci, 0, 0, pt, 3 + n, pkt);
+		quic_conn_client(q, pkt, pl, &sk, &g);
+		assert_int_equal(g.hellos, 1);
+		static const char data[] = "GET /a?imei=356938035643809";
+		size_t dl = sizeof data - 1;
+		pt[0] = 0x0f, pt[1] = 0x00, pt[2] = 0x00, pt[3] = (uint8_t)dl;  /* STREAM 0, OFF, LEN, FIN */
+		memcpy(pt + 4, data, dl);
+		size_t pos = 0, body = 4 + dl < 24 ? 24 : 4 + dl;
+		memset(pt + 4 + dl, 0, body - 4 - dl);
+		pkt[pos++] = 0xd3;  /* long header, 0-RTT (v1 type 1), 4-byte packet number */
+		pkt[pos++] = 0, pkt[pos++] = 0, pkt[pos++] = 0, pkt[pos++] = 1;
+		pkt[pos++] = 8;
+		memcpy(pkt + pos, T_DCID, 8), pos += 8;
+		pkt[pos++] = 0;
+		pkt[pos++] = (uint8_t)(0x40 | (4 + body + 16) >> 8);
+		pkt[pos++] = (uint8_t)(4 + body + 16);
+		pl = protect(&ek, 1, pkt, pos, pt, body);
+		quic_conn_client(q, pkt, pl, &sk, &g);
+		assert_int_equal(g.n, dl);
+		assert_memory_equal(g.bytes, data, dl);
+		assert_int_equal(quic_conn_keys(q), TLS_KEYS_DECRYPTED);
+		struct report_stats st = { 0 };
+		quic_conn_account(q, &st);
+		assert_int_equal(st.quic_packets_failed, 0);
+		assert_int_equal(st.quic_packets_decrypted, 2);
+		quic_conn_free(q);
+		keylog_free(kl);
+		quicd_keys_free(&ci);
+		quicd_keys_free(&ek);
+	}
+}
+
+/* The CID map: short headers found by their DCID at every length in use; deletions (which
+ * move later slots of a probe run back) lose no other CID; another connection's CID is not taken. */
+static void test_cid_map(void **state)
+{
+	(void)state;
+	struct quic_cids *m = quic_cids_new();
+	static uint8_t cid[3000][QUIC_MAX_CID];
+	static int owner[3000];
+	uint8_t pkt[64];
+	int dir;
+	uint32_t x = 12345;
+	assert_null(quic_cids_find(m, pkt, sizeof pkt, &dir));
+	for (int i = 0; i < 3000; i++) {
+		for (int j = 0; j < QUIC_MAX_CID; j++)
+			x = x * 1103515245u + 12345u, cid[i][j] = (uint8_t)(x >> 16);
+		cid[i][0] = (uint8_t)i, cid[i][1] = (uint8_t)(i >> 8);  /* distinct */
+		assert_int_equal(quic_cids_add(m, cid[i], 4 + i % 3 * 4, i & 1, &owner[i]), 0);
+	}
+	assert_int_equal(quic_cids_add(m, cid[7], 8, 0, &owner[8]), -1);  /* cid 7 is 8 bytes and owner 7's */
+	assert_int_equal(quic_cids_add(m, cid[7], 0, 0, &owner[7]), -1);  /* zero-length */
+	for (int i = 0; i < 3000; i += 2)
+		quic_cids_del(m, cid[i], 4 + i % 3 * 4, &owner[i]);
+	quic_cids_del(m, cid[1], 4 + 1 % 3 * 4, &owner[3]);  /* not its owner: kept */
+	for (int i = 0; i < 3000; i++) {
+		pkt[0] = 0x41;
+		memcpy(pkt + 1, cid[i], QUIC_MAX_CID);
+		void *o = quic_cids_find(m, pkt, sizeof pkt, &dir);
+		if (i & 1) {
+			assert_ptr_equal(o, &owner[i]);
+			assert_int_equal(dir, 1);
+		} else {
+			assert_true(o == NULL || o != &owner[i]);  /* gone (a shorter live CID may prefix it) */
+		}
+	}
+	pkt[0] = 0x01;  /* greased fixed bit (RFC 9287): still a short header */
+	memcpy(pkt + 1, cid[1], QUIC_MAX_CID);
+	assert_ptr_equal(quic_cids_find(m, pkt, sizeof pkt, &dir), &owner[1]);
+	pkt[0] = 0xc1;  /* a long header */
+	assert_null(quic_cids_find(m, pkt, sizeof pkt, &dir));
+	quic_cids_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -511,6 +623,8 @@ int main(void)
 		cmocka_unit_test(test_chacha20_short),
 		cmocka_unit_test(test_varint),
 		cmocka_unit_test(test_reassembly),
+		cmocka_unit_test(test_cid_map),
+		cmocka_unit_test(test_zero_rtt),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
