@@ -214,8 +214,8 @@ def python_imports(path, tree):
             mods.update(a.name.split(".")[0] for a in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
             mods.add(node.module.split(".")[0])
-    local = {os.path.splitext(os.path.basename(p))[0] for p in glob.glob(os.path.join(ROOT, "tests", "**", "*.py"),
-                                                                          recursive=True)}
+    local = {os.path.splitext(os.path.basename(p))[0] for d in ("tests", "bench")
+             for p in glob.glob(os.path.join(ROOT, d, "**", "*.py"), recursive=True)}
     return [(path, m) for m in sorted(mods) if m not in sys.stdlib_module_names and m not in local]
 
 
