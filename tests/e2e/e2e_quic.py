@@ -196,11 +196,13 @@ def capture_all():
     servers.append(subprocess.Popen(["ip", "netns", "exec", SERVER, "gtlsserver", "-q", "-d", docs, SERVER_IP6,
                                      str(V6_PORT), key, cert], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
     pcap = os.path.join(TMP, "quic.pcap")
-    td = subprocess.Popen(["ip", "netns", "exec", PHONE, "tcpdump", "-i", VP, "-s", "0", "-U", "-w", pcap, "udp"],
+    # --immediate-mode: without it packets wait in the kernel ring's block for up to a second, and a SIGINT
+    # sooner loses them (the cleartext twins, captured last, came out empty now and then)
+    td = subprocess.Popen(["ip", "netns", "exec", PHONE, "tcpdump", "--immediate-mode", "-i", VP, "-s", "0", "-U", "-w", pcap, "udp"],
                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     td.stderr.readline()  # "listening on ..."
     http_pcap = os.path.join(TMP, "http.pcap")  # the cleartext twins, captured the same way
-    td_http = subprocess.Popen(["ip", "netns", "exec", PHONE, "tcpdump", "-i", VP, "-s", "0", "-U", "-w", http_pcap,
+    td_http = subprocess.Popen(["ip", "netns", "exec", PHONE, "tcpdump", "--immediate-mode", "-i", VP, "-s", "0", "-U", "-w", http_pcap,
                                 "tcp"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     td_http.stderr.readline()
     time.sleep(0.7)
