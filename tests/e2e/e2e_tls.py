@@ -237,7 +237,7 @@ def capture_all():
     h2 = subprocess.Popen(["ip", "netns", "exec", SERVER, "nghttpd", "-a", SERVER_IP, "-d", TMP, str(H2_PORT), key, cert],
                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     pcap, keylog = os.path.join(TMP, "tls.pcap"), os.path.join(TMP, "keylog.txt")
-    td = subprocess.Popen(["ip", "netns", "exec", PHONE, "tcpdump", "--immediate-mode", "-i", VP, "-s", "0", "-U", "-w", pcap, "tcp"],
+    td = subprocess.Popen(["ip", "netns", "exec", PHONE, "tcpdump", "-i", VP, "-s", "0", "-B", "32768", "-U", "-w", pcap, "tcp"],
                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     td.stderr.readline()  # "listening on ..."
     time.sleep(0.5)
