@@ -36,6 +36,17 @@ static FILE *stage_open(struct staging *st, const char *final, char *errbuf, siz
 	struct stage *s = &st->s[st->n];
 	size_t n = strlen(final) + 16;
 	s->final = util_xstrdup(final);
+	if (util_special_file(final)) {  /* --eve /dev/null: written straight, never replaced */
+		FILE *f = fopen(final, "w");
+		if (!f) {
+			snprintf(errbuf, errlen, "%s: cannot write: %s", final, strerror(errno));
+			free(s->final);
+			return NULL;
+		}
+		s->tmp = NULL;
+		st->n++;
+		return f;
+	}
 	s->tmp = util_xmalloc(n);
 	char *copy = util_xstrdup(final), *slash = strrchr(copy, '/');
 	if (slash) {
@@ -65,7 +76,7 @@ static FILE *stage_open(struct staging *st, const char *final, char *errbuf, siz
 static int stage_close(struct staging *st, FILE *f, int ok, char *errbuf, size_t errlen)
 {
 	const struct stage *s = &st->s[st->n - 1];
-	ok = ok && fflush(f) == 0 && fsync(fileno(f)) == 0;
+	ok = ok && fflush(f) == 0 && (!s->tmp || fsync(fileno(f)) == 0);
 	int err = errno;
 	if (fclose(f) != 0 && ok) {
 		ok = 0;
@@ -77,7 +88,8 @@ static int stage_close(struct staging *st, FILE *f, int ok, char *errbuf, size_t
 	}
 	mode_t um = umask(0);
 	umask(um);
-	chmod(s->tmp, 0666 & ~um);
+	if (s->tmp)
+		chmod(s->tmp, 0666 & ~um);
 	return 0;
 }
 
@@ -95,7 +107,7 @@ static void staging_free(struct staging *st, int unlink_tmp)
 static int staging_commit(struct staging *st, char *errbuf, size_t errlen)
 {
 	for (size_t i = 0; i < st->n; i++) {
-		if (rename(st->s[i].tmp, st->s[i].final) != 0) {
+		if (st->s[i].tmp && rename(st->s[i].tmp, st->s[i].final) != 0) {
 			snprintf(errbuf, errlen, "%s: cannot write: %s", st->s[i].final, strerror(errno));
 			return -1;
 		}

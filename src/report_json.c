@@ -798,6 +798,12 @@ int report_json_check_path(const char *path, char *errbuf, size_t errlen)
 		snprintf(errbuf, errlen, "%s: is a directory", path);
 		return -1;
 	}
+	if (util_special_file(path)) {  /* /dev/null: written into, its directory not needed */
+		if (access(path, W_OK) == 0)
+			return 0;
+		snprintf(errbuf, errlen, "%s: cannot write: %s", path, strerror(errno));
+		return -1;
+	}
 	char dir[PATH_MAX];
 	if (util_parent_writable(path, dir, sizeof dir) == 0)
 		return 0;
@@ -810,6 +816,15 @@ int report_json_write(const struct audit *a, const char *path, char *errbuf, siz
 	if (!strcmp(path, "-")) {
 		if (report_json_dump(a, stdout) < 0 || fflush(stdout) != 0) {
 			snprintf(errbuf, errlen, "-: cannot write JSON to stdout: %s", strerror(errno));
+			return -1;
+		}
+		return 0;
+	}
+	if (util_special_file(path)) {  /* --json /dev/null: renaming a file over it would replace it */
+		FILE *f = fopen(path, "w");
+		int ok = f && report_json_dump(a, f) == 0 && fflush(f) == 0;
+		if ((f && fclose(f) != 0) || !ok) {
+			snprintf(errbuf, errlen, "%s: cannot write report: %s", path, strerror(errno));
 			return -1;
 		}
 		return 0;

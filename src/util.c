@@ -8,6 +8,7 @@
 #include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 static void util_oom(size_t n)
@@ -106,6 +107,12 @@ size_t util_gather(uint8_t *head, uint8_t *headlen, size_t cap, const uint8_t **
 	*p += take;
 	*len -= take;
 	return take;
+}
+
+int util_special_file(const char *path)
+{
+	struct stat sb;
+	return stat(path, &sb) == 0 && !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode);
 }
 
 int util_tmpfd(const char *prefix, char *errbuf, size_t errlen)

@@ -10,6 +10,7 @@ import json
 import os
 import re
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -762,6 +763,26 @@ def json_to_stdout():
     except ValueError as e:
         raise Fail("stdout is not one JSON document: %s" % e)
     check(len(rep.get("leaks", [])) == 1 and rep["leaks"][0]["kind"] == "imei", "leaks %r" % rep.get("leaks"))
+
+
+@case
+def device_file_is_written_not_replaced():
+    """--json and --eve to /dev/null (a device node of the test's own): written into, not replaced by a
+    regular file renamed over it, which once turned a machine's /dev/null into a file."""
+    if os.geteuid() != 0:
+        return
+    os.makedirs(OUT, exist_ok=True)
+    node = os.path.join(OUT, "null")
+    if os.path.lexists(node):
+        os.unlink(node)
+    os.mknod(node, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+    rc, _o, err = ph(["-r", fx("redmi1s.pcap"), "--identity", IDENT, "--geoip", CITY, "--asn-db", ASN,
+                      "--home", "IN", "--json", node, "--eve", node])
+    check(rc == 0, "exit %d: %s" % (rc, err.strip()[:200]))
+    check(stat.S_ISCHR(os.lstat(node).st_mode), "%s is no longer a device node" % node)
+    check(not [n for n in os.listdir(OUT) if n.startswith("null.tmp") or n.startswith(".null.tmp")],
+          "a temporary file was left beside it")
+    os.unlink(node)
 
 
 @case
