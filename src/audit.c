@@ -298,10 +298,22 @@ static void audit_app_device(struct audit *a, struct flow *f, const struct packe
 /* Which sides are devices (from the packet: audit_decode decided), and where the other side
  * is (one geo look-up per flow, so live output can say it at once). At the flow's first
  * packet, and again if a device turns up later in a flow that had none. */
+/* A DNS or DHCP server's side of a flow: what it sends echoes what the phone asked. */
+static int server_echoes(const struct flow *f, int side)
+{
+	uint16_t mine = f->port[side], other = f->port[!side];
+	return (mine == 53 && other != 53) || (mine == 67 && other == 68);
+}
+
 static void flow_attribute(struct audit *a, struct flow *f, const struct packet *p, int dir)
 {
 	f->dev[dir] = p->src_dev;
 	f->dev[!dir] = p->dst_dev;
+	/* the hotspot's own resolver (192.168.43.1:53) is a private address, so it passes for a
+	 * device; its answers repeat the phone's query names, which would be leaks "it" sent */
+	for (int side = 0; side < 2; side++)
+		if (f->dev[side] && f->dev[!side] && server_echoes(f, side))
+			f->dev[side] = 0;
 	audit_app_device(a, f, p, dir);
 	f->remote = f->dev[1] && !f->dev[0] ? 0 : 1;
 	if (a->geo)

@@ -536,6 +536,18 @@ def id_hosts_leaks(r, hosts, show):
 
 
 @case
+def gateway_resolver_echo_is_no_leak():
+    """The hotspot's resolver and DHCP server (the gateway, a private address) repeat the phone's
+    query name and host name in their answers: each identifier is one leak, the phone's, none the
+    gateway's."""
+    r = run(fx("gateway_resolver.pcap"), ["--home", "IN"])
+    check(all(lk["src_ip"] == captures.PHONE for lk in r.rep["leaks"]),
+          "leaks from %r" % sorted({lk["src_ip"] for lk in r.rep["leaks"]}))
+    one(r, "IMEI in the DNS query to the gateway", kind="imei", where="dns", dest_ip=captures.GW, dest_port=53)
+    one(r, "Android ID in the DHCP request", kind="android_id", dest_ip=captures.GW, dest_port=67)
+
+
+@case
 def id_in_host_names_masked():
     """report.json masks identifiers in host names (flows, leaks, findings, DHCP names) like
     every other file: no identity value appears anywhere in it."""

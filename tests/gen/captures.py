@@ -864,6 +864,26 @@ def case_id_hosts(out, ident):
 
 CASES.append(case_id_hosts)
 
+
+def case_gateway_resolver(out, ident):
+    """The hotspot's own resolver (GW:53, a private address) answers a query for <IMEI>.t.example.cn:
+    the answer repeats the name, and must not be a second leak "sent" by the gateway. Its DHCP ACK
+    repeats the phone's host name android-<Android ID> the same way."""
+    dns_name, _h, _s, dhcp_name = id_hosts(ident)
+    cap = Cap()
+    dns_lookup(cap, dns_name, CN, sport=40041, txid=0x0D02)
+    tcp_session(cap, PHONE, 44111, CN, 5222, b"\x00\x01hello\x00", b"\x00\x02OK\x00")
+    req = BOOTP(op=1, chaddr=_mac(PHONE_MAC) + b"\0" * 10, ciaddr=PHONE, xid=0x4303) / DHCP(options=[
+        ("message-type", "request"), ("hostname", dhcp_name), "end"])
+    cap.add(bytes(IP(src=PHONE, dst=GW, id=cap.next_id()) / UDP(sport=68, dport=67) / req), True)
+    ack = BOOTP(op=2, chaddr=_mac(PHONE_MAC) + b"\0" * 10, xid=0x4303, ciaddr=PHONE, yiaddr=PHONE) / DHCP(options=[
+        ("message-type", "ack"), ("server_id", GW), ("hostname", dhcp_name), "end"])
+    cap.add(bytes(IP(src=GW, dst=PHONE, id=cap.next_id()) / UDP(sport=67, dport=68) / ack), False)
+    cap.write(os.path.join(out, "gateway_resolver.pcap"))
+
+
+CASES.append(case_gateway_resolver)
+
 def main(argv):
     if len(argv) != 2:
         sys.stderr.write("usage: captures.py OUTDIR\n")
