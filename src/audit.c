@@ -592,6 +592,8 @@ static void on_flow_end(void *arg, struct flow *f)
 	struct report_flow *rf = report_add_flow(a->rep);
 	flow_record(f, rf);
 	rf->tls_keys = (uint8_t)tls_keys;
+	if (f->nleaks)
+		report_offload(a->rep);  /* now and then, ended flows' leaks to disk */
 }
 
 /* Run counters into the report's stats. */

@@ -56,6 +56,7 @@
 #define PH_MAX_LEAKS_PER_FLOW 256      /* distinct leaks kept per flow */
 #define PH_UPLOAD_MIN_VALUES 3         /* phone numbers / e-mails in one unit that make it an upload (contacts) */
 #define PH_MAX_LEAKS (1u << 20)        /* leaks kept in the report */
+#define PH_LEAKS_OFFLOAD 4096          /* new leaks between two moves of ended flows' leaks to disk */
 #define PH_MATCH_MAX_HITS 65536        /* raw matcher hits kept per scan; the scan stops beyond */
 #define PH_IDENTITY_MAX_BYTES (16u << 20) /* largest identity file read */
 

@@ -35,6 +35,8 @@ void report_free(struct report *r)
 	free(r->findings);
 	free(r->fidx);
 	report_spill_free(r);
+	if (r->leaks_out)
+		fclose(r->leaks_out);
 	free(r);
 }
 
@@ -162,6 +164,7 @@ static void sort_events(void *v, size_t *n, size_t sz, int (*cmp)(const void *, 
 
 void report_sort(struct report *r)
 {
+	report_offload_reload(r);
 	report_spill_seal(r);
 	sort(r->flows, r->nflows, sizeof *r->flows, cmp_flow);
 	sort(r->leaks, r->nleaks, sizeof *r->leaks, cmp_leak);
@@ -210,6 +213,8 @@ void report_merge(struct report *dst, struct report *src)
 {
 	report_sort(dst);  /* cheap when sorted already (a shard sorts itself) */
 	report_sort(src);
+	if (src->offload_err[0] && !dst->offload_err[0])
+		memcpy(dst->offload_err, src->offload_err, sizeof dst->offload_err);
 	report_spill_merge(dst, src);
 	dst->flows = merge(dst->flows, &dst->nflows, &dst->capflows, src->flows, src->nflows, sizeof *src->flows, cmp_flow);
 	dst->leaks = merge(dst->leaks, &dst->nleaks, &dst->capleaks, src->leaks, src->nleaks, sizeof *src->leaks, cmp_leak);

@@ -6,6 +6,7 @@
 #include "geo.h"
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 enum report_where { WHERE_URL, WHERE_HEADER, WHERE_BODY, WHERE_PAYLOAD, WHERE_DNS, WHERE_WEBSOCKET, WHERE_MQTT, WHERE_XMPP };
 
@@ -144,6 +145,10 @@ struct report {
 	char **warnings; size_t nwarnings;
 	struct report_stats st;
 	struct report_spill *spill;     /* ended flows out of memory (report_spill.c), or NULL */
+	FILE *leaks_out;                /* ended flows with leaks, and their leaks (report_offload.c), or NULL */
+	uint64_t nleaks_out;            /* leaks in leaks_out */
+	size_t offload_mark, offload_every;  /* nleaks after the last offload; leaks between two */
+	char offload_err[128];          /* a write or read error there, "" none */
 	uint64_t max_quiet;             /* flows without leaks listed (--max-report-flows), 0 all */
 	uint64_t quiet_cut;             /* spilled: flows without leaks after this id are not listed, 0 none cut */
 	uint8_t apps_late;              /* apps learnt (audit_app_late): flows read back get their CSV row or hint, --app */
@@ -153,6 +158,10 @@ struct report {
 };
 
 struct report *report_new(void);
+/* While spilling (report_offload.c): every PH_LEAKS_OFFLOAD new leaks, the ended flows with
+ * leaks (those in r->flows) and their leaks to a temporary file; report_sort reloads them. */
+void report_offload(struct report *r);
+void report_offload_reload(struct report *r);
 void report_free(struct report *r);
 struct report_input *report_add_input(struct report *r, const char *path);
 /* A live input's -w files (copied), replacing those it had; and freeing them. */

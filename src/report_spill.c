@@ -311,6 +311,8 @@ void report_spill_merge(struct report *dst, struct report *src)
 
 const char *report_spill_error(const struct report *r)
 {
+	if (r->offload_err[0])  /* the leaks' temporary file (report_offload.c) */
+		return r->offload_err;
 	return r->spill && r->spill->err[0] ? r->spill->err : NULL;
 }
 

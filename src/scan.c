@@ -43,7 +43,8 @@ struct flow_dir {
 	uint8_t head[16];              /* first bytes, until we can tell HTTP from not */
 	uint8_t headlen;
 	uint32_t nleaks;
-	uint32_t *leak_idx;            /* this direction's leaks in rep->leaks, for de-duplication */
+	struct leak_key *leak_keys;    /* this direction's leaks, for de-duplication (not indices:
+	                                * ended flows' leaks leave rep->leaks, report_offload) */
 	uint32_t msg;                  /* messages so far: HTTP requests, WebSocket messages, stream pieces, datagrams */
 };
 
@@ -117,13 +118,31 @@ static void build_encoding(char *out, size_t outlen, const char *chain, const ch
 		snprintf(out, outlen, "%s>%s", chain, variant);
 }
 
+struct leak_key {                  /* what makes two hits of a direction one leak */
+	uint32_t value_index;
+	uint8_t kind, where, suspected;
+	uint64_t text;                 /* FNV-1a of the encoding, and of the value a rule found */
+};
+
+static struct leak_key hit_key(const struct pend_hit *h)
+{
+	struct leak_key k = { h->value_index, h->kind, h->where, h->suspected, 0xcbf29ce484222325ull };
+	for (const char *c = h->encoding; *c; c++)
+		k.text = (k.text ^ (unsigned char)*c) * 0x100000001b3ull;
+	k.text = (k.text ^ 0xff) * 0x100000001b3ull;  /* a separator no encoding holds */
+	for (size_t i = 0; h->suspected && i < sizeof h->found && h->found[i]; i++)
+		k.text = (k.text ^ (unsigned char)h->found[i]) * 0x100000001b3ull;
+	return k;
+}
+
 static int already_reported(struct scan_ctx *s, struct flow_dir *d, const struct pend_hit *h)
 {
+	(void)s;
+	struct leak_key k = hit_key(h);
 	for (uint32_t i = 0; i < d->nleaks; i++) {
-		const struct report_leak *l = &s->rep->leaks[d->leak_idx[i]];
-		if (l->kind == h->kind && l->value_index == h->value_index && l->where == h->where &&
-		    !strcmp(l->encoding, h->encoding) && l->suspected == h->suspected &&
-		    (!h->suspected || !strcmp(l->found, h->found)))
+		const struct leak_key *l = &d->leak_keys[i];
+		if (l->kind == k.kind && l->value_index == k.value_index && l->where == k.where &&
+		    l->suspected == k.suspected && l->text == k.text)
 			return 1;
 	}
 	return 0;
@@ -275,7 +294,7 @@ static void flush_pending(struct scan_ctx *s, struct flow *f, int dir)
 		struct pend_hit *p = &pd->hit[i];
 		if (p->dead || already_reported(s, d, p))
 			continue;
-		if (d->nleaks == PH_MAX_LEAKS_PER_FLOW || s->rep->nleaks == PH_MAX_LEAKS) {
+		if (d->nleaks == PH_MAX_LEAKS_PER_FLOW || s->rep->nleaks + s->rep->nleaks_out >= PH_MAX_LEAKS) {
 			s->rep->st.leaks_dropped++;
 			continue;
 		}
@@ -305,8 +324,8 @@ static void flush_pending(struct scan_ctx *s, struct flow *f, int dir)
 		if (d->qc && !strncmp(copy.encoding, "quic>", 5))
 			quic_conn_leak(d->qc, l);
 		l->evidence = make_evidence(s, &copy);
-		d->leak_idx = util_xrealloc(d->leak_idx, (d->nleaks + 1) * sizeof *d->leak_idx);
-		d->leak_idx[d->nleaks++] = (uint32_t)(s->rep->nleaks - 1);
+		d->leak_keys = util_xrealloc(d->leak_keys, (d->nleaks + 1) * sizeof *d->leak_keys);
+		d->leak_keys[d->nleaks++] = hit_key(&copy);
 		f->nleaks++;
 		if (s->on_leak)
 			s->on_leak(s->leak_arg, f, l);
@@ -808,7 +827,7 @@ void scan_finish(struct scan_ctx *s, struct flow *f)
 		ws_stream_free(&d->ws);
 		match_stream_free(&d->ms);
 		reasm_free(&s->rc, &d->r);
-		free(d->leak_idx);
+		free(d->leak_keys);
 		free(d);
 		f->dir[dir] = NULL;
 	}

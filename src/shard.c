@@ -130,8 +130,8 @@ static void *work(void *arg)
 	}
 	if (!w->failed) {
 		audit_drain(&w->a);
+		audit_release(&w->a);   /* the flow table's memory goes before the leaks come back */
 		report_sort(w->a.rep);  /* here, on every core; the merge keeps the order */
-		audit_release(&w->a);   /* the flow table's memory goes before the merge needs more */
 	}
 	return NULL;
 }
