@@ -818,6 +818,7 @@ static void snap_flow(void *arg, struct flow *f)
 int audit_snapshot(struct audit *a, struct report *snap)
 {
 	*snap = *a->rep;  /* inputs, warnings and evidence strings are shared, not copied */
+	snap->leaks_out = NULL;  /* the run's own (report_offload.c): the snapshot must not read it back */
 	snap->flows = util_xmalloc((a->rep->nflows + 1) * sizeof *snap->flows);
 	if (a->rep->nflows)  /* memcpy from NULL is undefined even for 0 bytes */
 		memcpy(snap->flows, a->rep->flows, a->rep->nflows * sizeof *snap->flows);

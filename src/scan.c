@@ -135,9 +135,8 @@ static struct leak_key hit_key(const struct pend_hit *h)
 	return k;
 }
 
-static int already_reported(struct scan_ctx *s, struct flow_dir *d, const struct pend_hit *h)
+static int already_reported(const struct flow_dir *d, const struct pend_hit *h)
 {
-	(void)s;
 	struct leak_key k = hit_key(h);
 	for (uint32_t i = 0; i < d->nleaks; i++) {
 		const struct leak_key *l = &d->leak_keys[i];
@@ -292,7 +291,7 @@ static void flush_pending(struct scan_ctx *s, struct flow *f, int dir)
 	pd->n = 0;  /* make_evidence scans again: its hits must not land here */
 	for (size_t i = 0; i < n; i++) {
 		struct pend_hit *p = &pd->hit[i];
-		if (p->dead || already_reported(s, d, p))
+		if (p->dead || already_reported(d, p))
 			continue;
 		if (d->nleaks == PH_MAX_LEAKS_PER_FLOW || s->rep->nleaks + s->rep->nleaks_out >= PH_MAX_LEAKS) {
 			s->rep->st.leaks_dropped++;
