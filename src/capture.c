@@ -1,17 +1,21 @@
 /* capture.c - offline capture input through libpcap: pcap, pcapng, any link type
- * decode.c knows; timestamps kept in microseconds, the custody SHA-256 taken from the same read. */
+ * decode.c knows; timestamps kept in microseconds, the custody SHA-256 of every byte read. */
 #include "capture.h"
 #include "decode.h"
 #include "rotate.h"
 #include "util.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <openssl/evp.h>
 #include <pcap/pcap.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* Names the file in libpcap's open error, refuses link types decode.c cannot read. */
@@ -53,26 +57,81 @@ int capture_check_file(const char *path, char *errbuf, size_t errlen)
 
 #define READ_BUFFER (1 << 20)  /* stdio buffer under libpcap: one read(2) per MiB */
 
-/* An input read once: every byte libpcap reads passes through the digest on its way,
- * so the custody hash costs no second read of the file. */
+/* An input and its custody hash. A pipe or a terminal is hashed in the read itself: every
+ * byte libpcap reads passes through the digest on its way. A regular file is hashed by a
+ * thread of idle priority that reads again (pread, from the page cache) what libpcap has
+ * read so far: the SHA-256 runs when the pipeline waits, not in the reader's turn, and the
+ * hash is still of exactly the bytes read, to the end of the file. */
 struct hashed {
 	int fd;
 	EVP_MD_CTX *md;
 	char *buf;                     /* the stream's buffer, then the drain's */
 	FILE *fp;                      /* what libpcap reads; closed by pcap_close */
+	int async;                     /* a regular file: the thread hashes */
+	pthread_t th;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	off_t consumed;                /* bytes libpcap has been given */
+	int eof;                       /* reads are over: hash to the end of the file */
+	int failed;                    /* a pread failed: the hash is "unreadable" */
+	struct stat st;                /* at open: a file changed while read is said so */
 };
+
+static ssize_t read_some(int fd, char *buf, size_t size)
+{
+	ssize_t n;
+	do
+		n = read(fd, buf, size);
+	while (n < 0 && errno == EINTR);  /* the stop signal has no SA_RESTART */
+	return n;
+}
 
 /* fopencookie read: the file's bytes in order, each hashed once. */
 static ssize_t hashed_read(void *cookie, char *buf, size_t size)
 {
 	struct hashed *h = cookie;
-	ssize_t n;
-	do
-		n = read(h->fd, buf, size);
-	while (n < 0 && errno == EINTR);  /* the stop signal has no SA_RESTART */
-	if (n > 0)
+	ssize_t n = read_some(h->fd, buf, size);
+	if (n > 0 && !h->async) {
 		EVP_DigestUpdate(h->md, buf, (size_t)n);
+	} else if (n > 0) {
+		pthread_mutex_lock(&h->mu);
+		h->consumed += n;
+		pthread_cond_signal(&h->cv);
+		pthread_mutex_unlock(&h->mu);
+	}
 	return n;
+}
+
+/* The hashing thread: what has been read, then, once reads are over, the rest of the file. */
+static void *hash_behind(void *arg)
+{
+	struct hashed *h = arg;
+	struct sched_param sp = { 0 };
+	pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp);  /* best effort */
+	char *buf = util_xmalloc(READ_BUFFER);
+	off_t done = 0;
+	for (;;) {
+		pthread_mutex_lock(&h->mu);
+		while (done == h->consumed && !h->eof)
+			pthread_cond_wait(&h->cv, &h->mu);
+		off_t upto = h->eof ? -1 : h->consumed;
+		pthread_mutex_unlock(&h->mu);
+		size_t want = upto < 0 || upto - done > READ_BUFFER ? READ_BUFFER : (size_t)(upto - done);
+		ssize_t n;
+		do
+			n = pread(h->fd, buf, want, done);
+		while (n < 0 && errno == EINTR);
+		if (n < 0)
+			h->failed = 1;
+		if (n <= 0 && upto < 0)
+			break;  /* the end of the file, or an error */
+		if (n > 0) {
+			EVP_DigestUpdate(h->md, buf, (size_t)n);
+			done += n;
+		}
+	}
+	free(buf);
+	return NULL;
 }
 
 /* pcap_close's fclose keeps the descriptor: what libpcap left unread is still to be hashed. */
@@ -88,6 +147,10 @@ static void hashed_free(struct hashed *h)
 		close(h->fd);
 	EVP_MD_CTX_free(h->md);
 	free(h->buf);
+	if (h->async) {
+		pthread_mutex_destroy(&h->mu);
+		pthread_cond_destroy(&h->cv);
+	}
 }
 
 /* -1 with errno if path cannot be opened. */
@@ -105,16 +168,47 @@ static int hashed_open(struct hashed *h, const char *path)
 		return -1;
 	}
 	setvbuf(h->fp, h->buf, _IOFBF, READ_BUFFER);
+	if (fstat(h->fd, &h->st) == 0 && S_ISREG(h->st.st_mode)) {
+		pthread_mutex_init(&h->mu, NULL);
+		pthread_cond_init(&h->cv, NULL);
+		h->async = 1;
+		if (pthread_create(&h->th, NULL, hash_behind, h) != 0) {
+			pthread_mutex_destroy(&h->mu);
+			pthread_cond_destroy(&h->cv);
+			h->async = 0;
+		}
+	}
 	return 0;
+}
+
+/* 1 when the file's size or times moved while it was read. */
+static int changed_while_read(const struct hashed *h)
+{
+	struct stat now;
+	return fstat(h->fd, &now) == 0 &&
+	       (now.st_size != h->st.st_size || now.st_mtim.tv_sec != h->st.st_mtim.tv_sec ||
+		now.st_mtim.tv_nsec != h->st.st_mtim.tv_nsec);
 }
 
 /* After pcap_close: hashes the rest of the file from where libpcap's reads ended (a stop,
  * a record cut short, a read error), so the hash is always of the whole file. */
-static int hashed_finish(struct hashed *h, char out[65])
+static int hashed_finish(struct hashed *h, char out[65], int *changed)
 {
-	ssize_t n;
-	while ((n = hashed_read(h, h->buf, READ_BUFFER)) > 0)
-		;
+	ssize_t n = 0;
+	if (h->async) {
+		pthread_mutex_lock(&h->mu);
+		h->eof = 1;
+		pthread_cond_signal(&h->cv);
+		pthread_mutex_unlock(&h->mu);
+		struct sched_param sp = { 0 };
+		pthread_setschedparam(h->th, SCHED_OTHER, &sp);  /* nothing else is left to wait for */
+		pthread_join(h->th, NULL);
+		n = h->failed ? -1 : 0;
+		*changed = changed_while_read(h);
+	} else {
+		while ((n = hashed_read(h, h->buf, READ_BUFFER)) > 0)
+			;
+	}
 	uint8_t md[32];
 	unsigned mdlen = 0;
 	if (n < 0 || !EVP_DigestFinal_ex(h->md, md, &mdlen))
@@ -169,8 +263,14 @@ int capture_read_file(const char *path, capture_fn fn, void *arg, struct report_
 	in->link_type = decode_dlt_name(pcap_datalink(pc));
 	read_records(pc, path, fn, arg, in, stop);
 	pcap_close(pc);
-	if (hashed_finish(&hs, in->sha256) < 0)
+	int changed = 0;
+	if (hashed_finish(&hs, in->sha256, &changed) < 0)
 		snprintf(in->sha256, sizeof in->sha256, "unreadable");
+	if (changed && !in->warning) {
+		char w[PATH_MAX + 128];
+		snprintf(w, sizeof w, "%s: the file changed while it was read: its SHA-256 is of the file at the end", path);
+		in->warning = util_xstrdup(w);
+	}
 	hashed_free(&hs);
 	return 0;
 }
