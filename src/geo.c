@@ -19,7 +19,6 @@
 
 struct geo_cache_entry {
 	uint8_t key[16];   /* IPv6, or IPv4-mapped IPv6 */
-	uint8_t used;
 	struct geo_info info;
 };
 
@@ -33,6 +32,8 @@ struct geo_db {
 struct geo {
 	struct geo_db db[2];
 	struct geo_cache_entry *cache;
+	uint64_t *used;    /* a bit per entry, apart: an entry's page is first touched by a write,
+			    * not read first as the zero page and then copied (a TLB flush on every core) */
 	size_t cache_size;
 };
 
@@ -359,15 +360,17 @@ void geo_lookup(struct geo *g, int family, const uint8_t *addr, struct geo_info 
 	}
 	if (!g)
 		return;
-	struct geo_cache_entry *c = &g->cache[cache_slot(g, key)];
-	if (c->used && memcmp(c->key, key, 16) == 0) {
+	size_t slot = cache_slot(g, key);
+	struct geo_cache_entry *c = &g->cache[slot];
+	uint64_t bit = 1ull << (slot & 63);
+	if ((g->used[slot >> 6] & bit) && memcmp(c->key, key, 16) == 0) {
 		*out = c->info;
 		return;
 	}
 	lookup_uncached(g, key, out);
 	memcpy(c->key, key, 16);
 	c->info = *out;
-	c->used = 1;
+	g->used[slot >> 6] |= bit;
 }
 
 /* Decide the layout from the type name, else from a few probed records. */
@@ -425,7 +428,8 @@ struct geo *geo_open(const char *country_db, const char *asn_db, char *errbuf, s
 		}
 	}
 	g->cache_size = PH_GEO_CACHE_SIZE > 0 ? PH_GEO_CACHE_SIZE : 1;
-	g->cache = util_xcalloc(g->cache_size, sizeof *g->cache);
+	g->cache = util_xmalloc(g->cache_size * sizeof *g->cache);
+	g->used = util_xcalloc((g->cache_size + 63) / 64, sizeof *g->used);
 	return g;
 }
 
@@ -439,6 +443,7 @@ void geo_free(struct geo *g)
 		free(g->db[i].path);
 	}
 	free(g->cache);
+	free(g->used);
 	free(g);
 }
 
