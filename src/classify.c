@@ -142,8 +142,13 @@ void classify_packet(struct classifier *c, struct flow *f, const struct packet *
 	/* fed only until nDPI has named the protocol and the server: extra dissection (HTTP
 	 * and DNS responses) adds nothing the audit reports; TLS keeps it (the handshake's end) */
 	int named = f->cls->nf->host_server_name[0] && !is_tls(proto.master_protocol) && !is_tls(proto.app_protocol);
+	/* a TLS flow whose server name named the service is done at the ServerHello (the version):
+	 * the certificate's names are only looked at when the server name named nothing */
+	const struct ndpi_flow_struct *nf = f->cls->nf;
+	int tls_done = is_tls(proto.master_protocol) && nf->protos.tls_quic.subprotocol_detected &&
+		       nf->protos.tls_quic.ja3_server[0];
 	int decided = proto.app_protocol != NDPI_PROTOCOL_UNKNOWN &&
-		      (named || !ndpi_extra_dissection_possible(c->m, f->cls->nf));
+		      (named || tls_done || !ndpi_extra_dissection_possible(c->m, f->cls->nf));
 	if (decided || f->cls->fed >= PH_NDPI_MAX_PACKETS) {
 		take_result(c, f, proto);
 		if (decided) {
