@@ -470,33 +470,45 @@ static size_t country_slot(const struct report_flow *f)
 	return c[0] ? (size_t)c[0] << 8 | c[1] : f->geo.status == GEO_RESERVED ? 0 : 1;
 }
 
-/* Per destination country (in order of first flow) and per kind.  Counted in a table
- * indexed by the code, not in jansson objects: one look-up per flow was a hash each. */
-static json_t *summary_json(const struct report *r)
+/* Flows, bytes and leaks per destination country, in order of first flow; counted while the
+ * flows are written, in a table indexed by the code: one jansson look-up per flow was a hash each. */
+struct countries {
+	uint32_t *slot;              /* index + 1 into sum */
+	struct country_sum *sum;
+	size_t n;
+};
+
+static void countries_open(struct countries *t, size_t nflows)
 {
-	uint32_t *slot = util_xcalloc(1u << 16, sizeof *slot);  /* index + 1 into sum */
-	size_t nflows = report_nflows(r), n = 0;
-	struct country_sum *sum = util_xcalloc(nflows < (1u << 16) ? nflows + 1 : 1u << 16, sizeof *sum);
-	struct report_iter *it = report_flows_begin(r);
-	for (const struct report_flow *f; (f = report_flows_next(it));) {
-		size_t k = country_slot(f);
-		if (!slot[k]) {
-			sum[n] = (struct country_sum){ .foreign = f->foreign };
-			snprintf(sum[n].cc, sizeof sum[n].cc, "%s", f->geo.country[0] ? f->geo.country : k == 0 ? "local" : "unknown");
-			slot[k] = (uint32_t)++n;
-		}
-		struct country_sum *c = &sum[slot[k] - 1];
-		c->flows++;
-		c->bytes += f->bytes[0] + f->bytes[1];
-		c->leaks += f->nleaks;
+	t->slot = util_xcalloc(1u << 16, sizeof *t->slot);
+	t->sum = util_xcalloc(nflows < (1u << 16) ? nflows + 1 : 1u << 16, sizeof *t->sum);
+	t->n = 0;
+}
+
+static void countries_add(struct countries *t, const struct report_flow *f)
+{
+	size_t k = country_slot(f);
+	if (!t->slot[k]) {
+		struct country_sum *c = &t->sum[t->n];
+		*c = (struct country_sum){ .foreign = f->foreign };
+		snprintf(c->cc, sizeof c->cc, "%s", f->geo.country[0] ? f->geo.country : k == 0 ? "local" : "unknown");
+		t->slot[k] = (uint32_t)++t->n;
 	}
-	report_flows_end(it);
+	struct country_sum *c = &t->sum[t->slot[k] - 1];
+	c->flows++;
+	c->bytes += f->bytes[0] + f->bytes[1];
+	c->leaks += f->nleaks;
+}
+
+/* Per destination country and per kind. */
+static json_t *summary_json(const struct report *r, const struct countries *t)
+{
+	const struct country_sum *sum = t->sum;
+	size_t n = t->n;
 	json_t *countries = json_object(), *kinds = json_object();
 	for (size_t i = 0; i < n; i++)
 		json_object_set_new(countries, sum[i].cc, json_pack("{s:I,s:I,s:I,s:b}", "flows", (json_int_t)sum[i].flows,
 			"bytes", (json_int_t)sum[i].bytes, "leaks", (json_int_t)sum[i].leaks, "foreign", sum[i].foreign));
-	free(slot);
-	free(sum);
 	for (size_t i = 0; i < r->nleaks; i++) {
 		const char *k = identity_kind_name(r->leaks[i].kind);
 		SET_U64(kinds, k, json_integer_value(json_object_get(kinds, k)) + 1);
@@ -625,7 +637,7 @@ static int flows_flush(FILE *f, struct flowbuf *fb)
 	return ok;
 }
 
-static int put_flows(FILE *f, const struct report *r, struct mask *mk)
+static int put_flows(FILE *f, const struct report *r, struct mask *mk, struct countries *cs)
 {
 	struct flowbuf *fb = util_xmalloc(sizeof *fb);
 	int ok = 1;
@@ -642,6 +654,7 @@ static int put_flows(FILE *f, const struct report *r, struct mask *mk)
 		char *p = fb->b + fb->len;
 		p = i ? LIT(p, ",\n  ") : LIT(p, "\n  ");
 		fb->len = (size_t)(flow_put(fb, p, fl) - fb->b);
+		countries_add(cs, fl);
 	}
 	report_flows_end(it);
 	char *p = fb->b + fb->len;
@@ -748,13 +761,13 @@ static int copy_file(FILE *from, FILE *to)
 }
 
 /* The flows, then the leaks (rendered meanwhile when a thread can be had). */
-static int put_flows_leaks(FILE *f, const struct jctx *c)
+static int put_flows_leaks(FILE *f, const struct jctx *c, struct countries *cs)
 {
 	const struct audit *a = c->a;
 	struct leaks_job j = { .a = a };
 	pthread_t th;
 	int apart = pthread_create(&th, NULL, render_leaks, &j) == 0;
-	int ok = put_flows(f, a->rep, c->mask);
+	int ok = put_flows(f, a->rep, c->mask, cs);
 	if (apart)
 		pthread_join(th, NULL);
 	else
@@ -775,6 +788,8 @@ int report_json_dump(const struct audit *a, FILE *f)
 	if (!jc.mask)
 		return -1;
 	custody_collect(a, &c);
+	struct countries cs;
+	countries_open(&cs, report_nflows(r));
 	int ok = fputs("{\n", f) >= 0 &&
 		 put_member(f, "tool", json_pack("{s:s,s:s,s:i}", "name", "phonehome", "version", PH_VERSION,
 						  "report_format", REPORT_JSON_FORMAT), 1, ind) &&
@@ -782,9 +797,11 @@ int report_json_dump(const struct audit *a, FILE *f)
 		 put_member(f, "stats", report_json_app_stats(stats_json(&r->st), r), 0, ind) && put_member(f, "warnings", warnings_json(r), 0, ind) &&
 		 put_member(f, "device_selection", device_selection_json(a), 0, ind) &&
 		 put_member(f, "devices", devices_json(&jc), 0, ind) &&
-		 put_flows_leaks(f, &jc) && put_array(f, "findings", r->nfindings, finding_elem, &jc) &&
-		 put_member(f, "summary", summary_json(r), 0, ind) && put_member(f, "custody", custody_json(a, &c), 0, ind) &&
+		 put_flows_leaks(f, &jc, &cs) && put_array(f, "findings", r->nfindings, finding_elem, &jc) &&
+		 put_member(f, "summary", summary_json(r, &cs), 0, ind) && put_member(f, "custody", custody_json(a, &c), 0, ind) &&
 		 fputs("\n}\n", f) >= 0;
+	free(cs.slot);
+	free(cs.sum);
 	mask_free(jc.mask);
 	return ok ? 0 : -1;
 }

@@ -183,25 +183,21 @@ static void dests_add(struct dests *t, const struct dest *d)
 	t->slot[j] = (uint32_t)++t->n;
 }
 
-static void print_foreign(FILE *out, const struct audit *a)
+/* A foreign flow into the table of destinations. */
+static void foreign_add(struct dests *t, struct strtab *strs, const struct report_flow *f)
 {
-	const struct report *r = a->rep;
-	size_t nflows = 0, m = 0;
-	struct dests t = { 0 };
-	struct strtab strs = { 0 };
-	struct report_iter *it = report_flows_begin(r);
-	for (const struct report_flow *f; (f = report_flows_next(it));) {
-		if (!f->foreign)
-			continue;
-		struct dest d = { .cc = intern(&strs, f->geo.country), .app = intern(&strs, f->app_proto),
-				  .family = (uint8_t)f->family, .flows = 1, .bytes = f->bytes[!f->remote], .leaks = f->nleaks };
-		d.host = f->host[0] ? intern(&strs, f->host) : NULL;
-		if (!d.host)  /* no name: the address is the destination */
-			memcpy(d.addr, f->addr[f->remote], f->family == 4 ? 4 : 16);
-		dests_add(&t, &d);
-		nflows++;
-	}
-	report_flows_end(it);
+	struct dest d = { .cc = intern(strs, f->geo.country), .app = intern(strs, f->app_proto),
+			  .family = (uint8_t)f->family, .flows = 1, .bytes = f->bytes[!f->remote], .leaks = f->nleaks };
+	d.host = f->host[0] ? intern(strs, f->host) : NULL;
+	if (!d.host)  /* no name: the address is the destination */
+		memcpy(d.addr, f->addr[f->remote], f->family == 4 ? 4 : 16);
+	dests_add(t, &d);
+}
+
+static void print_foreign(FILE *out, const struct audit *a, const struct dests *tab, size_t nflows)
+{
+	const struct dests t = *tab;
+	size_t m = 0;
 	struct row v[SUMMARY_MAX_ROWS + 1];  /* the most important, ranked */
 	for (size_t i = 0; i < t.n; i++) {
 		const struct dest *d = &t.v[i];
@@ -226,9 +222,6 @@ static void print_foreign(FILE *out, const struct audit *a)
 			or_dash(v[i].app), (unsigned long long)v[i].flows, (unsigned long long)v[i].bytes,
 			(unsigned long long)v[i].leaks);
 	print_more(out, SUMMARY_MAX_ROWS, n, "destinations");
-	free(t.v);
-	free(t.slot);
-	strtab_free(&strs);
 }
 
 /* Most severe first, then in order of discovery. */
@@ -386,36 +379,60 @@ static struct summary_app *app_row_of(struct summary_app **v, size_t *n, size_t 
 	return w;
 }
 
-size_t summary_apps(const struct report *r, struct summary_app **out)
+/* The apps' rows being gathered, a flow at a time. */
+struct app_rows {
+	struct summary_app *v;
+	size_t n, cap;
+};
+
+static void apps_flow(struct app_rows *t, const struct report_flow *f)
 {
-	size_t n = 0, cap = 16;
-	struct summary_app *v = util_xmalloc(cap * sizeof *v);
-	struct report_iter *it = report_flows_begin(r);  /* the spilled flows too */
-	for (const struct report_flow *f; (f = report_flows_next(it));) {
-		if (!f->app_source)
-			continue;
-		struct summary_app *w = app_row_of(&v, &n, &cap, f->app_uid, f->app_source);
-		w->flows++;
-		w->foreign += f->foreign;
-		w->bytes += f->bytes[!f->remote];
-		size_t cl = strlen(w->countries);
-		if (f->foreign && f->geo.country[0] && !strstr(w->countries, f->geo.country) && cl + 5 < sizeof w->countries)
-			snprintf(w->countries + cl, sizeof w->countries - cl, "%s%s", cl ? ", " : "", f->geo.country);
+	if (!f->app_source)
+		return;
+	if (!t->v) {
+		t->cap = 16;
+		t->v = util_xmalloc(t->cap * sizeof *t->v);
 	}
-	report_flows_end(it);
+	struct summary_app *w = app_row_of(&t->v, &t->n, &t->cap, f->app_uid, f->app_source);
+	w->flows++;
+	w->foreign += f->foreign;
+	w->bytes += f->bytes[!f->remote];
+	size_t cl = strlen(w->countries);
+	if (f->foreign && f->geo.country[0] && !strstr(w->countries, f->geo.country) && cl + 5 < sizeof w->countries)
+		snprintf(w->countries + cl, sizeof w->countries - cl, "%s%s", cl ? ", " : "", f->geo.country);
+}
+
+/* The leaks counted into the rows, which are then ranked; the count of rows. */
+static size_t apps_finish(const struct report *r, struct app_rows *t)
+{
+	if (!t->v) {
+		t->cap = 16;
+		t->v = util_xmalloc(t->cap * sizeof *t->v);
+	}
 	for (size_t i = 0; i < r->nleaks; i++) {
 		const struct report_flow *f = report_flow_by_id(r, r->leaks[i].flow_id);
 		if (f && f->app_source) {
-			struct summary_app *w = app_row_of(&v, &n, &cap, f->app_uid, f->app_source);
+			struct summary_app *w = app_row_of(&t->v, &t->n, &t->cap, f->app_uid, f->app_source);
 			w->leaks++;
 			w->foreign_leaks += r->leaks[i].foreign && !r->leaks[i].accepted;
 			if (r->leaks[i].kind < ID__COUNT)
 				w->kinds[r->leaks[i].kind]++;
 		}
 	}
-	if (n)
-		qsort(v, n, sizeof *v, app_row_cmp);
-	*out = v;
+	if (t->n)
+		qsort(t->v, t->n, sizeof *t->v, app_row_cmp);
+	return t->n;
+}
+
+size_t summary_apps(const struct report *r, struct summary_app **out)
+{
+	struct app_rows t = { 0 };
+	struct report_iter *it = report_flows_begin(r);  /* the spilled flows too */
+	for (const struct report_flow *f; (f = report_flows_next(it));)
+		apps_flow(&t, f);
+	report_flows_end(it);
+	size_t n = apps_finish(r, &t);
+	*out = t.v;
 	return n;
 }
 
@@ -442,10 +459,8 @@ void summary_app_kinds(const struct summary_app *w, char *out, size_t outlen)
 				 (unsigned long long)w->kinds[k]);
 }
 
-static void print_apps(FILE *out, const struct report *r)
+static void print_apps(FILE *out, const struct report *r, const struct summary_app *v, size_t n)
 {
-	struct summary_app *v;
-	size_t n = summary_apps(r, &v);
 	if (n)
 		fprintf(out, "\nApps: %zu\n  %-7s %-40s %6s %8s %11s  %s\n", n, "UID", "APP", "FLOWS", "FOREIGN",
 			"BYTES OUT", "LEAKS");
@@ -462,7 +477,6 @@ static void print_apps(FILE *out, const struct report *r)
 			kinds[0] ? kinds : "-");
 	}
 	print_more(out, SUMMARY_MAX_ROWS, n, "apps");
-	free(v);
 }
 
 static void list_join(char *out, size_t outlen, const char **items, size_t n)
@@ -634,43 +648,50 @@ static void third_party_phrase(const struct audit *a, const struct vsel *sel, in
 }
 
 /* --keylog: TLS flows whose content could not be read (no key, or keys that fail), by host. */
-static void print_not_inspected(FILE *out, const struct audit *a)
-{
-	const struct report *r = a->rep;
-	size_t n = 0, tls = 0;
-	unsigned long long bytes = 0, tls_bytes = 0;
-	struct report_iter *it = report_flows_begin(r);
-	for (const struct report_flow *f; (f = report_flows_next(it));) {
-		if (!f->tls_keys)
-			continue;
-		tls++;
-		tls_bytes += f->bytes[!f->remote];
-		if (f->tls_keys != 1) {
-			n++;
-			bytes += f->bytes[!f->remote];
-		}
-	}
-	report_flows_end(it);
-	if (!n)
-		return;
-	fprintf(out, "\nHTTPS that could not be inspected: %zu of %zu TLS flows, %llu of %llu bytes sent (%.0f%%)\n", n, tls,
-		bytes, tls_bytes, tls_bytes ? 100.0 * (double)bytes / (double)tls_bytes : 0.0);
-	fprintf(out, "  %-32s %-39s %10s  %s\n", "HOST", "ADDRESS", "BYTES OUT", "WHY");
-	size_t shown = 0, nf = 0;
-	char safe[PH_DNS_MAX_NAME];
-	it = report_flows_begin(r);
-	for (const struct report_flow *f; (f = report_flows_next(it));) {
-		if (!f->tls_keys || f->tls_keys == 1 || nf++ >= SUMMARY_MAX_ROWS)
-			continue;
+/* TLS flows whose keys were missing or failed: counted, and the first ones kept as rows. */
+struct not_inspected {
+	size_t n, tls, nrows;
+	unsigned long long bytes, tls_bytes;
+	struct ni_row {
+		char host[sizeof ((struct report_flow *)0)->host];
 		char addr[INET6_ADDRSTRLEN];
-		report_addr_str(f->family, f->addr[f->remote], addr, sizeof addr);
-		fprintf(out, "  %-32.32s %-39s %10llu  %s\n", term_host(a, or_dash(f->host), safe, sizeof safe), addr,
-			(unsigned long long)f->bytes[!f->remote],
-			f->tls_keys == 2 ? "no key in the key log" : "keys fail authentication");
-		shown++;
-	}
-	report_flows_end(it);
-	print_more(out, shown, nf, "flows");
+		unsigned long long bytes;
+		int why;
+	} rows[SUMMARY_MAX_ROWS];
+};
+
+static void not_inspected_flow(struct not_inspected *t, const struct report_flow *f)
+{
+	if (!f->tls_keys)
+		return;
+	t->tls++;
+	t->tls_bytes += f->bytes[!f->remote];
+	if (f->tls_keys == 1)
+		return;
+	t->n++;
+	t->bytes += f->bytes[!f->remote];
+	if (t->nrows == SUMMARY_MAX_ROWS)
+		return;
+	struct ni_row *w = &t->rows[t->nrows++];
+	snprintf(w->host, sizeof w->host, "%s", f->host);
+	report_addr_str(f->family, f->addr[f->remote], w->addr, sizeof w->addr);
+	w->bytes = f->bytes[!f->remote];
+	w->why = f->tls_keys;
+}
+
+static void print_not_inspected(FILE *out, const struct audit *a, const struct not_inspected *t)
+{
+	if (!t->n)
+		return;
+	fprintf(out, "\nHTTPS that could not be inspected: %zu of %zu TLS flows, %llu of %llu bytes sent (%.0f%%)\n", t->n,
+		t->tls, t->bytes, t->tls_bytes, t->tls_bytes ? 100.0 * (double)t->bytes / (double)t->tls_bytes : 0.0);
+	fprintf(out, "  %-32s %-39s %10s  %s\n", "HOST", "ADDRESS", "BYTES OUT", "WHY");
+	char safe[PH_DNS_MAX_NAME];
+	for (size_t i = 0; i < t->nrows; i++)
+		fprintf(out, "  %-32.32s %-39s %10llu  %s\n", term_host(a, or_dash(t->rows[i].host), safe, sizeof safe),
+			t->rows[i].addr, t->rows[i].bytes,
+			t->rows[i].why == 2 ? "no key in the key log" : "keys fail authentication");
+	print_more(out, t->nrows, t->n, "flows");
 	fprintf(out, "  What these flows carry is unknown: export their keys, or report them as not audited.\n");
 }
 
@@ -792,18 +813,16 @@ void summary_app_label(const struct report *r, int32_t uid, uint8_t src, char *o
 
 /* Apps known: one clause per app that sent something abroad, the most leaks first. 0 when no
  * such leak has an app (the verdict then speaks of the capture as a whole). */
-static int verdict_apps(const struct audit *a, char *out, size_t outlen)
+/* The verdict's clauses by app, from the ranked rows (reordered here); 0 when no app sent abroad. */
+static int verdict_apps(const struct audit *a, struct summary_app *v, size_t n, char *out, size_t outlen)
 {
 	const struct report *r = a->rep;
-	struct summary_app *v;
-	size_t n = summary_apps(r, &v), k = 0, len = 0;
+	size_t k = 0, len = 0;
 	for (size_t i = 0; i < n; i++)  /* only apps with foreign leaks, keeping the order */
 		if (v[i].foreign_leaks)
 			v[k++] = v[i];
-	if (!k) {
-		free(v);
+	if (!k)
 		return 0;
-	}
 	char clause[2200], label[200];
 	out[0] = 0;
 	size_t named = k < VERDICT_MAX_APPS ? k : VERDICT_MAX_APPS;
@@ -821,11 +840,10 @@ static int verdict_apps(const struct audit *a, char *out, size_t outlen)
 	struct vsel none = { .src = 0 };
 	if (len < outlen && sent_clause(a, &none, clause, sizeof clause))
 		snprintf(out + len, outlen - len, "; flows of no known app sent %s", clause);
-	free(v);
 	return 1;
 }
 
-void summary_verdict(const struct audit *a, char *out, size_t outlen)
+static void verdict(const struct audit *a, struct summary_app *apps, size_t napps, char *out, size_t outlen)
 {
 	const struct report *r = a->rep;
 	const char *ccs[64];
@@ -858,7 +876,7 @@ void summary_verdict(const struct audit *a, char *out, size_t outlen)
 	} else if (!clear && !enc) {
 		snprintf(out, outlen, "no identifier sent to servers outside %s%s", summary_country_name(a->o.policy.home),
 			 nleaks ? " (leaks to domestic or allowed servers are listed)" : "");
-	} else if (!verdict_apps(a, out, outlen)) {
+	} else if (!verdict_apps(a, apps, napps, out, outlen)) {
 		summary_what(a, 1, k, sizeof k);
 		list_join(c, sizeof c, names, nc);
 		const char *how = !enc ? " in cleartext" : !clear ? " encrypted (inside TLS)" : " (partly in cleartext)";
@@ -866,28 +884,61 @@ void summary_verdict(const struct audit *a, char *out, size_t outlen)
 	}
 }
 
+void summary_verdict(const struct audit *a, char *out, size_t outlen)
+{
+	struct summary_app *v;
+	size_t n = summary_apps(a->rep, &v);
+	verdict(a, v, n, out, outlen);
+	free(v);
+}
+
+/* What the terminal shows of the flows, gathered in one pass over them (spilled ones too). */
+struct flows_seen {
+	size_t nflows, foreign;
+	struct dests dests;
+	struct strtab strs;
+	struct app_rows apps;
+	struct not_inspected ni;
+};
+
+static void flows_gather(const struct report *r, struct flows_seen *s)
+{
+	struct report_iter *it = report_flows_begin(r);
+	for (const struct report_flow *f; (f = report_flows_next(it)); s->nflows++) {
+		s->foreign += f->foreign;
+		if (f->foreign)
+			foreign_add(&s->dests, &s->strs, f);
+		apps_flow(&s->apps, f);
+		not_inspected_flow(&s->ni, f);
+	}
+	report_flows_end(it);
+}
+
 static void print_all(FILE *out, const struct audit *a)
 {
 	const struct report *r = a->rep;
-	size_t foreign = 0, nflows = 0;
-	struct report_iter *it = report_flows_begin(r);
-	for (const struct report_flow *f; (f = report_flows_next(it)); nflows++)
-		foreign += f->foreign;
-	report_flows_end(it);
+	struct flows_seen *s = util_xcalloc(1, sizeof *s);
+	flows_gather(r, s);
+	size_t napps = apps_finish(r, &s->apps);
 	fprintf(out, "phonehome %s: %zu input%s, %llu packets, %zu flows (%zu foreign), %zu leaks\n", PH_VERSION,
-		r->ninputs, r->ninputs == 1 ? "" : "s", (unsigned long long)r->st.packets, nflows, foreign, r->nleaks);
+		r->ninputs, r->ninputs == 1 ? "" : "s", (unsigned long long)r->st.packets, s->nflows, s->foreign, r->nleaks);
 	if (!a->id)
 		fprintf(out, "No --identity given: flows only, no identifier matching.\n");
-	print_foreign(out, a);
+	print_foreign(out, a, &s->dests, s->foreign);
 	print_findings(out, a);
-	print_apps(out, r);
+	print_apps(out, r, s->apps.v, napps);
 	print_accepted(out, a);
-	print_not_inspected(out, a);
+	print_not_inspected(out, a, &s->ni);
 	for (size_t i = 0; i < r->nwarnings; i++)
 		fprintf(out, "warning: %s\n", r->warnings[i]);
 	char v[1024];
-	summary_verdict(a, v, sizeof v);
+	verdict(a, s->apps.v, napps, v, sizeof v);
 	fprintf(out, "\nVerdict: %s.\n", v);
+	free(s->dests.v);
+	free(s->dests.slot);
+	strtab_free(&s->strs);
+	free(s->apps.v);
+	free(s);
 }
 
 void summary_print(FILE *out, const struct audit *a)
