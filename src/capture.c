@@ -62,7 +62,7 @@ int capture_check_file(const char *path, char *errbuf, size_t errlen)
  * thread of idle priority that reads again (pread, from the page cache) what libpcap has
  * read so far: the SHA-256 runs when the pipeline waits, not in the reader's turn, and the
  * hash is still of exactly the bytes read, to the end of the file. */
-struct hashed {
+struct capture_hash {
 	int fd;
 	EVP_MD_CTX *md;
 	char *buf;                     /* the stream's buffer, then the drain's */
@@ -75,6 +75,7 @@ struct hashed {
 	int eof;                       /* reads are over: hash to the end of the file */
 	int failed;                    /* a pread failed: the hash is "unreadable" */
 	struct stat st;                /* at open: a file changed while read is said so */
+	char *path;                    /* for the warning */
 };
 
 static ssize_t read_some(int fd, char *buf, size_t size)
@@ -89,7 +90,7 @@ static ssize_t read_some(int fd, char *buf, size_t size)
 /* fopencookie read: the file's bytes in order, each hashed once. */
 static ssize_t hashed_read(void *cookie, char *buf, size_t size)
 {
-	struct hashed *h = cookie;
+	struct capture_hash *h = cookie;
 	ssize_t n = read_some(h->fd, buf, size);
 	if (n > 0 && !h->async) {
 		EVP_DigestUpdate(h->md, buf, (size_t)n);
@@ -105,7 +106,7 @@ static ssize_t hashed_read(void *cookie, char *buf, size_t size)
 /* The hashing thread: what has been read, then, once reads are over, the rest of the file. */
 static void *hash_behind(void *arg)
 {
-	struct hashed *h = arg;
+	struct capture_hash *h = arg;
 	struct sched_param sp = { 0 };
 	pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp);  /* best effort */
 	char *buf = util_xmalloc(READ_BUFFER);
@@ -141,7 +142,7 @@ static int hashed_close(void *cookie)
 	return 0;
 }
 
-static void hashed_free(struct hashed *h)
+static void hashed_free(struct capture_hash *h)
 {
 	if (h->fd >= 0)
 		close(h->fd);
@@ -151,10 +152,12 @@ static void hashed_free(struct hashed *h)
 		pthread_mutex_destroy(&h->mu);
 		pthread_cond_destroy(&h->cv);
 	}
+	free(h->path);
+	free(h);
 }
 
 /* -1 with errno if path cannot be opened. */
-static int hashed_open(struct hashed *h, const char *path)
+static int hashed_open(struct capture_hash *h, const char *path)
 {
 	static const cookie_io_functions_t io = { .read = hashed_read, .close = hashed_close };
 	memset(h, 0, sizeof *h);
@@ -182,7 +185,7 @@ static int hashed_open(struct hashed *h, const char *path)
 }
 
 /* 1 when the file's size or times moved while it was read. */
-static int changed_while_read(const struct hashed *h)
+static int changed_while_read(const struct capture_hash *h)
 {
 	struct stat now;
 	return fstat(h->fd, &now) == 0 &&
@@ -190,18 +193,25 @@ static int changed_while_read(const struct hashed *h)
 		now.st_mtim.tv_nsec != h->st.st_mtim.tv_nsec);
 }
 
+/* The reads are over: the thread may hash to the end of the file, still at idle priority. */
+static void hashed_reads_over(struct capture_hash *h)
+{
+	if (!h->async)
+		return;
+	pthread_mutex_lock(&h->mu);
+	h->eof = 1;
+	pthread_cond_signal(&h->cv);
+	pthread_mutex_unlock(&h->mu);
+}
+
 /* After pcap_close: hashes the rest of the file from where libpcap's reads ended (a stop,
  * a record cut short, a read error), so the hash is always of the whole file. */
-static int hashed_finish(struct hashed *h, char out[65], int *changed)
+static int hashed_finish(struct capture_hash *h, char out[65], int *changed)
 {
 	ssize_t n = 0;
 	if (h->async) {
-		pthread_mutex_lock(&h->mu);
-		h->eof = 1;
-		pthread_cond_signal(&h->cv);
-		pthread_mutex_unlock(&h->mu);
 		struct sched_param sp = { 0 };
-		pthread_setschedparam(h->th, SCHED_OTHER, &sp);  /* nothing else is left to wait for */
+		pthread_setschedparam(h->th, SCHED_OTHER, &sp);  /* the hash is needed now */
 		pthread_join(h->th, NULL);
 		n = h->failed ? -1 : 0;
 		*changed = changed_while_read(h);
@@ -215,6 +225,21 @@ static int hashed_finish(struct hashed *h, char out[65], int *changed)
 		return -1;
 	util_hex(md, 32, out);
 	return 0;
+}
+
+int capture_hash_finish(struct capture_hash *h, struct report_input *in)
+{
+	int changed = 0, warned = 0;
+	if (hashed_finish(h, in->sha256, &changed) < 0)
+		snprintf(in->sha256, sizeof in->sha256, "unreadable");
+	if (changed && !in->warning) {
+		char w[PATH_MAX + 128];
+		snprintf(w, sizeof w, "%s: the file changed while it was read: its SHA-256 is of the file at the end", h->path);
+		in->warning = util_xstrdup(w);
+		warned = 1;
+	}
+	hashed_free(h);
+	return warned;
 }
 
 /* The packet loop: records into fn until the end, a stop or an error (kept as a warning). */
@@ -243,36 +268,39 @@ static void read_records(pcap_t *pc, const char *path, capture_fn fn, void *arg,
 	}
 }
 
-int capture_read_file(const char *path, capture_fn fn, void *arg, struct report_input *in,
-		      volatile int *stop, char *errbuf, size_t errlen)
+int capture_read_file_async(const char *path, capture_fn fn, void *arg, struct report_input *in,
+			    volatile int *stop, struct capture_hash **pending, char *errbuf, size_t errlen)
 {
-	struct hashed hs;
-	if (hashed_open(&hs, path) < 0) {
+	struct capture_hash *hs = util_xcalloc(1, sizeof *hs);
+	if (hashed_open(hs, path) < 0) {
 		snprintf(errbuf, errlen, "%s: cannot read capture: %s", path, strerror(errno));
-		hashed_free(&hs);
+		hashed_free(hs);
 		return -1;
 	}
 	char perr[PCAP_ERRBUF_SIZE] = "";
-	pcap_t *pc = pcap_fopen_offline_with_tstamp_precision(hs.fp, PCAP_TSTAMP_PRECISION_MICRO, perr);
+	pcap_t *pc = pcap_fopen_offline_with_tstamp_precision(hs->fp, PCAP_TSTAMP_PRECISION_MICRO, perr);
 	if (!pc)
-		fclose(hs.fp);  /* libpcap closes it only once it has opened it */
+		fclose(hs->fp);  /* libpcap closes it only once it has opened it */
 	if (!(pc = check_opened(pc, perr, path, errbuf, errlen))) {
-		hashed_free(&hs);
+		hashed_free(hs);
 		return -1;
 	}
 	in->link_type = decode_dlt_name(pcap_datalink(pc));
 	read_records(pc, path, fn, arg, in, stop);
 	pcap_close(pc);
-	int changed = 0;
-	if (hashed_finish(&hs, in->sha256, &changed) < 0)
-		snprintf(in->sha256, sizeof in->sha256, "unreadable");
-	if (changed && !in->warning) {
-		char w[PATH_MAX + 128];
-		snprintf(w, sizeof w, "%s: the file changed while it was read: its SHA-256 is of the file at the end", path);
-		in->warning = util_xstrdup(w);
-	}
-	hashed_free(&hs);
+	hashed_reads_over(hs);
+	hs->path = util_xstrdup(path);
+	if (pending)
+		*pending = hs;
+	else
+		capture_hash_finish(hs, in);
 	return 0;
+}
+
+int capture_read_file(const char *path, capture_fn fn, void *arg, struct report_input *in,
+		      volatile int *stop, char *errbuf, size_t errlen)
+{
+	return capture_read_file_async(path, fn, arg, in, stop, NULL, errbuf, errlen);
 }
 
 #define LIVE_SNAPLEN 262144

@@ -17,6 +17,16 @@ int capture_check_file(const char *path, char *errbuf, size_t errlen);
 int capture_read_file(const char *path, capture_fn fn, void *arg, struct report_input *in,
 		      volatile int *stop, char *errbuf, size_t errlen);
 
+/* A custody hash still being taken (a regular file is hashed by a thread of idle priority). */
+struct capture_hash;
+/* As capture_read_file, but the hash may still be running on return: *pending gets it, for
+ * capture_hash_finish once the hash is needed (the workers' ends can run beside it). */
+int capture_read_file_async(const char *path, capture_fn fn, void *arg, struct report_input *in,
+			    volatile int *stop, struct capture_hash **pending, char *errbuf, size_t errlen);
+/* Waits for the hash and writes it into in (the same input, wherever it is now), with a
+ * warning if the file changed while read; 1 when that warning was added. Frees h. */
+int capture_hash_finish(struct capture_hash *h, struct report_input *in);
+
 struct capture_live;
 
 struct capture_live_opts {

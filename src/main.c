@@ -658,21 +658,35 @@ static void write_interim(void *arg)
 	audit_snapshot_free(&r);
 }
 
+/* The hash of input i, taken beside what came after its reads; its warning shown if it has one. */
+static void hash_done(struct audit *a, struct capture_hash *h, size_t i)
+{
+	if (h && capture_hash_finish(h, &a->rep->inputs[i]))
+		fprintf(stderr, "phonehome: warning: %s\n", a->rep->inputs[i].warning);
+}
+
 static void run_files(struct audit *a, const struct options *o)
 {
 	char err[1024];
 	size_t n = a->o.workers;
 	struct shard_set *ss = n > 1 ? shard_start(a, n) : NULL;
+	struct capture_hash *pending = NULL;  /* the previous input's */
+	size_t pending_i = 0;
 	for (size_t i = 0; i < o->ninputs && !g_stop; i++) {
 		struct report_input *in = report_add_input(a->rep, o->inputs[i]);
-		if (capture_read_file(o->inputs[i], ss ? shard_dispatch : on_packet, ss ? (void *)ss : a, in, &g_stop,
-				      err, sizeof err) < 0)
+		struct capture_hash *h = NULL;
+		if (capture_read_file_async(o->inputs[i], ss ? shard_dispatch : on_packet, ss ? (void *)ss : a, in,
+					    &g_stop, &h, err, sizeof err) < 0)
 			die("%s%s", err, "");
 		if (in->warning)
 			fprintf(stderr, "phonehome: warning: %s\n", in->warning);
+		hash_done(a, pending, pending_i);
+		pending = h;
+		pending_i = a->rep->ninputs - 1;
 	}
 	if (ss && shard_finish(ss, err, sizeof err) < 0)
 		die("%s%s", err, "");
+	hash_done(a, pending, pending_i);
 }
 
 static void run_live(struct audit *a, struct options *o)
