@@ -59,9 +59,10 @@ int capture_check_file(const char *path, char *errbuf, size_t errlen)
 
 /* An input and its custody hash. A pipe or a terminal is hashed in the read itself: every
  * byte libpcap reads passes through the digest on its way. A regular file is hashed by a
- * thread of idle priority that reads again (pread, from the page cache) what libpcap has
- * read so far: the SHA-256 runs when the pipeline waits, not in the reader's turn, and the
- * hash is still of exactly the bytes read, to the end of the file. */
+ * thread of idle priority that reads it again (pread, from the page cache): the SHA-256 runs
+ * while the pipeline waits (its set-up, a worker's empty queue, the end), not in the reader's
+ * turn. It is the hash of the whole file as it is when the reads end; a file that changed
+ * while it was read is warned. */
 struct capture_hash {
 	int fd;
 	EVP_MD_CTX *md;
@@ -71,7 +72,7 @@ struct capture_hash {
 	pthread_t th;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	off_t consumed;                /* bytes libpcap has been given */
+	off_t consumed;                /* bytes libpcap has been given (a growing file: more to hash) */
 	int eof;                       /* reads are over: hash to the end of the file */
 	int failed;                    /* a pread failed: the hash is "unreadable" */
 	struct stat st;                /* at open: a file changed while read is said so */
@@ -103,8 +104,10 @@ static ssize_t hashed_read(void *cookie, char *buf, size_t size)
 	return n;
 }
 
-/* The hashing thread: what has been read, then, once reads are over, the rest of the file. */
-static void *hash_behind(void *arg)
+/* The hashing thread: the file from its start, ahead of libpcap or behind it (it begins
+ * while the pipeline is still being set up); at the end of the file it waits for the reads to
+ * end, since a file still being written may grow, then hashes on to the end. */
+static void *hash_file(void *arg)
 {
 	struct capture_hash *h = arg;
 	struct sched_param sp = { 0 };
@@ -112,24 +115,24 @@ static void *hash_behind(void *arg)
 	char *buf = util_xmalloc(READ_BUFFER);
 	off_t done = 0;
 	for (;;) {
-		pthread_mutex_lock(&h->mu);
-		while (done == h->consumed && !h->eof)
-			pthread_cond_wait(&h->cv, &h->mu);
-		off_t upto = h->eof ? -1 : h->consumed;
-		pthread_mutex_unlock(&h->mu);
-		size_t want = upto < 0 || upto - done > READ_BUFFER ? READ_BUFFER : (size_t)(upto - done);
 		ssize_t n;
 		do
-			n = pread(h->fd, buf, want, done);
+			n = pread(h->fd, buf, READ_BUFFER, done);
 		while (n < 0 && errno == EINTR);
-		if (n < 0)
-			h->failed = 1;
-		if (n <= 0 && upto < 0)
-			break;  /* the end of the file, or an error */
 		if (n > 0) {
 			EVP_DigestUpdate(h->md, buf, (size_t)n);
 			done += n;
+			continue;
 		}
+		pthread_mutex_lock(&h->mu);
+		int last = h->eof;
+		while (n == 0 && !h->eof && h->consumed <= done)
+			pthread_cond_wait(&h->cv, &h->mu);
+		pthread_mutex_unlock(&h->mu);
+		if (n < 0)
+			h->failed = 1;
+		if (n < 0 || last)
+			break;  /* an error, or the end of the file once the reads had ended */
 	}
 	free(buf);
 	return NULL;
@@ -175,7 +178,7 @@ static int hashed_open(struct capture_hash *h, const char *path)
 		pthread_mutex_init(&h->mu, NULL);
 		pthread_cond_init(&h->cv, NULL);
 		h->async = 1;
-		if (pthread_create(&h->th, NULL, hash_behind, h) != 0) {
+		if (pthread_create(&h->th, NULL, hash_file, h) != 0) {
 			pthread_mutex_destroy(&h->mu);
 			pthread_cond_destroy(&h->cv);
 			h->async = 0;

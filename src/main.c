@@ -665,7 +665,8 @@ static void hash_done(struct audit *a, struct capture_hash *h, size_t i)
 		fprintf(stderr, "phonehome: warning: %s\n", a->rep->inputs[i].warning);
 }
 
-static void run_files(struct audit *a, const struct options *o)
+/* Reads the inputs; the last one's hash may still be running: *last gets it, input *last_i. */
+static void run_files(struct audit *a, const struct options *o, struct capture_hash **last, size_t *last_i)
 {
 	char err[1024];
 	size_t n = a->o.workers;
@@ -686,7 +687,8 @@ static void run_files(struct audit *a, const struct options *o)
 	}
 	if (ss && shard_finish(ss, err, sizeof err) < 0)
 		die("%s%s", err, "");
-	hash_done(a, pending, pending_i);
+	*last = pending;
+	*last_i = pending_i;
 }
 
 static void run_live(struct audit *a, struct options *o)
@@ -765,14 +767,17 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < a.rep->nwarnings; i++)  /* identity warnings, before the long read */
 		fprintf(stderr, "phonehome: warning: %s\n", a.rep->warnings[i]);
 	set_signals();
+	struct capture_hash *hash = NULL;  /* the last input's custody hash, still being taken */
+	size_t hash_i = 0;
 	if (o.iface)
 		run_live(&a, &o);
 	else {
 		if (o.user)
 			drop_privileges(o.user);
-		run_files(&a, &o);
+		run_files(&a, &o, &hash, &hash_i);
 	}
 	audit_finish(&a);
+	hash_done(&a, hash, hash_i);  /* the workers' ends and the findings ran beside it */
 	if (report_spill_error(a.rep))  /* before any report: nothing half-written */
 		die("%s%s", report_spill_error(a.rep), "");
 	if (a.unscanned_warning)  /* traffic nobody looked at: said before any report */
