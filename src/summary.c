@@ -1,6 +1,7 @@
 /* summary.c - the short table a tester reads first: foreign destinations,
  * then leaks (kind, host, country, encoding), then a one-line verdict. */
 #include "summary.h"
+#include "country.h"
 #include "app.h"
 #include "util.h"
 #include <stdlib.h>
@@ -503,20 +504,8 @@ const char *summary_kind_label(int kind)
 
 const char *summary_country_name(const char *cc)
 {
-	static const char *names[][2] = {
-		{ "AE", "the United Arab Emirates" }, { "AU", "Australia" }, { "BR", "Brazil" }, { "CA", "Canada" },
-		{ "CH", "Switzerland" }, { "CN", "China" }, { "DE", "Germany" }, { "ES", "Spain" }, { "FI", "Finland" },
-		{ "FR", "France" }, { "GB", "the United Kingdom" }, { "HK", "Hong Kong" }, { "ID", "Indonesia" },
-		{ "IE", "Ireland" }, { "IL", "Israel" }, { "IN", "India" }, { "IT", "Italy" }, { "JP", "Japan" },
-		{ "KR", "South Korea" }, { "MY", "Malaysia" }, { "NL", "the Netherlands" }, { "PK", "Pakistan" },
-		{ "RU", "Russia" }, { "SE", "Sweden" }, { "SG", "Singapore" }, { "TH", "Thailand" }, { "TR", "Turkey" },
-		{ "TW", "Taiwan" }, { "UA", "Ukraine" }, { "US", "the United States" }, { "VN", "Vietnam" },
-		{ "ZA", "South Africa" },
-	};
-	for (size_t i = 0; cc && i < sizeof names / sizeof names[0]; i++)
-		if (!strcmp(names[i][0], cc))
-			return names[i][1];
-	return cc && cc[0] ? cc : "an unknown country";
+	const char *name = country_name(cc);
+	return name ? name : cc && cc[0] ? cc : "an unknown country";
 }
 
 /* Which leaks a verdict clause speaks of: all (NULL), one app's (src 0: flows of no known app),
