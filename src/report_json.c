@@ -13,10 +13,10 @@
 #include "util.h"
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <libgen.h>
 #include <pthread.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,15 +69,30 @@ static const char *host_source_name(int s)
 }
 
 /* The flows array is formatted by hand into one buffer and written in large pieces:
- * a report may hold a million flows, and fprintf per member cost more than the audit. */
-#define FLOWS_BUF (64u << 10)
+ * a report may hold a million flows, and fprintf per member cost more than the audit.
+ * Two buffers: a thread writes one while the other is filled. */
+#define FLOWS_BUF (256u << 10)
 
 #define WRITEBACK_EVERY (16u << 20)
 
-struct flowbuf {
-	char b[FLOWS_BUF];
-	size_t len;
+/* The thread that writes the filled buffers, in order. */
+struct flows_out {
+	FILE *f;
+	pthread_t th;
+	int apart;                   /* the thread runs; else put_flows writes itself */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	const char *full;            /* handed over and not yet written, or NULL */
+	size_t full_len;
+	int done, ok;
 	uint64_t written, synced;    /* bytes written, and handed to the disk's write-back */
+};
+
+struct flowbuf {
+	char *b;                     /* FLOWS_BUF bytes: one of buf[2] */
+	char *buf[2];
+	size_t len;
+	struct flows_out out;
 	uint64_t hour;               /* capture hour whose "YYYY-MM-DDTHH:" is cached */
 	char hour_s[32];
 	size_t hour_len;             /* 0: nothing cached */
@@ -634,19 +649,87 @@ static int put_array(FILE *f, const char *key, size_t n, json_t *(*elem)(const s
 	return fputs(n ? "\n]" : "]", f) >= 0;
 }
 
-/* Writes the buffered flows. Every WRITEBACK_EVERY bytes the disk is asked to start writing
+/* Writes n bytes of flows. Every WRITEBACK_EVERY bytes the disk is asked to start writing
  * what is done (sync_file_range, no wait): the report's closing fsync then waits for the
  * tail only, not for a hundred megabytes at once. Not a file (a pipe, /dev/null): no-op. */
-static int flows_flush(FILE *f, struct flowbuf *fb)
+static int flows_write(struct flows_out *o, const char *b, size_t n)
 {
-	int ok = fwrite(fb->b, 1, fb->len, f) == fb->len;
-	fb->written += fb->len;
-	fb->len = 0;
-	if (ok && fb->written - fb->synced >= WRITEBACK_EVERY && fflush(f) == 0) {
-		sync_file_range(fileno(f), 0, 0, SYNC_FILE_RANGE_WRITE);
-		fb->synced = fb->written;
+	int ok = fwrite(b, 1, n, o->f) == n;
+	o->written += n;
+	if (ok && o->written - o->synced >= WRITEBACK_EVERY && fflush(o->f) == 0) {
+		sync_file_range(fileno(o->f), 0, 0, SYNC_FILE_RANGE_WRITE);
+		o->synced = o->written;
 	}
 	return ok;
+}
+
+static void *flows_writer(void *arg)
+{
+	struct flows_out *o = arg;
+	pthread_mutex_lock(&o->mu);
+	for (;;) {
+		while (!o->full && !o->done)
+			pthread_cond_wait(&o->cv, &o->mu);
+		if (!o->full)
+			break;
+		const char *b = o->full;
+		size_t n = o->full_len;
+		pthread_mutex_unlock(&o->mu);
+		int ok = flows_write(o, b, n);
+		pthread_mutex_lock(&o->mu);
+		o->ok = o->ok && ok;
+		o->full = NULL;
+		pthread_cond_broadcast(&o->cv);
+	}
+	pthread_mutex_unlock(&o->mu);
+	return NULL;
+}
+
+/* Hands the filled buffer over (once the previous one is written) and fills the other. */
+static int flows_flush(struct flowbuf *fb)
+{
+	struct flows_out *o = &fb->out;
+	if (!o->apart) {
+		o->ok = o->ok && flows_write(o, fb->b, fb->len);
+		fb->len = 0;
+		return o->ok;
+	}
+	pthread_mutex_lock(&o->mu);
+	while (o->full)
+		pthread_cond_wait(&o->cv, &o->mu);
+	o->full = fb->b;
+	o->full_len = fb->len;
+	pthread_cond_broadcast(&o->cv);
+	int ok = o->ok;
+	pthread_mutex_unlock(&o->mu);
+	fb->b = fb->b == fb->buf[0] ? fb->buf[1] : fb->buf[0];
+	fb->len = 0;
+	return ok;
+}
+
+static void flows_out_start(struct flows_out *o, FILE *f)
+{
+	memset(o, 0, sizeof *o);
+	o->f = f;
+	o->ok = 1;
+	pthread_mutex_init(&o->mu, NULL);
+	pthread_cond_init(&o->cv, NULL);
+	o->apart = pthread_create(&o->th, NULL, flows_writer, o) == 0;
+}
+
+/* Waits for the last buffer to be written; 1 if all were. */
+static int flows_out_end(struct flows_out *o)
+{
+	if (o->apart) {
+		pthread_mutex_lock(&o->mu);
+		o->done = 1;
+		pthread_cond_broadcast(&o->cv);
+		pthread_mutex_unlock(&o->mu);
+		pthread_join(o->th, NULL);
+	}
+	pthread_mutex_destroy(&o->mu);
+	pthread_cond_destroy(&o->cv);
+	return o->ok;
 }
 
 static int put_flows(FILE *f, const struct report *r, struct mask *mk, struct countries *cs)
@@ -654,16 +737,19 @@ static int put_flows(FILE *f, const struct report *r, struct mask *mk, struct co
 	struct flowbuf *fb = util_xmalloc(sizeof *fb);
 	int ok = 1;
 	fb->hour_len = 0;
-	fb->written = fb->synced = 0;
+	fb->buf[0] = util_xmalloc(FLOWS_BUF);
+	fb->buf[1] = util_xmalloc(FLOWS_BUF);
+	fb->b = fb->buf[0];
 	fb->apps = r->apps;
 	fb->mask = mk;
 	fb->host_out = NULL;
+	flows_out_start(&fb->out, f);
 	fb->len = (size_t)(LIT(fb->b, ",\n\"flows\": [") - fb->b);
 	struct report_iter *it = report_flows_begin(r);
 	size_t i = 0;
 	for (const struct report_flow *fl; ok && (fl = report_flows_next(it)); i++) {
 		if (FLOWS_BUF - fb->len < FLOW_MAX(fl) + 8)
-			ok = flows_flush(f, fb);
+			ok = flows_flush(fb);
 		char *p = fb->b + fb->len;
 		p = i ? LIT(p, ",\n  ") : LIT(p, "\n  ");
 		fb->len = (size_t)(flow_put(fb, p, fl) - fb->b);
@@ -672,7 +758,10 @@ static int put_flows(FILE *f, const struct report *r, struct mask *mk, struct co
 	report_flows_end(it);
 	char *p = fb->b + fb->len;
 	fb->len = (size_t)(i ? LIT(p, "\n]") - fb->b : LIT(p, "]") - fb->b);
-	ok = ok && flows_flush(f, fb);
+	ok = ok && flows_flush(fb);
+	ok = flows_out_end(&fb->out) && ok;
+	free(fb->buf[0]);
+	free(fb->buf[1]);
 	free(fb);
 	return ok && !ferror(f);
 }
