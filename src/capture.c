@@ -75,6 +75,8 @@ struct capture_hash {
 	off_t consumed;                /* bytes libpcap has been given (a growing file: more to hash) */
 	int eof;                       /* reads are over: hash to the end of the file */
 	int failed;                    /* a pread failed: the hash is "unreadable" */
+	int joined;                    /* the thread has ended */
+	int abandon;                   /* stop hashing: the file did not open as a capture (atomic) */
 	struct stat st;                /* at open: a file changed while read is said so */
 	char *path;                    /* for the warning */
 };
@@ -119,20 +121,20 @@ static void *hash_file(void *arg)
 		do
 			n = pread(h->fd, buf, READ_BUFFER, done);
 		while (n < 0 && errno == EINTR);
-		if (n > 0) {
+		if (n > 0 && !__atomic_load_n(&h->abandon, __ATOMIC_RELAXED)) {
 			EVP_DigestUpdate(h->md, buf, (size_t)n);
 			done += n;
 			continue;
 		}
 		pthread_mutex_lock(&h->mu);
 		int last = h->eof;
-		while (n == 0 && !h->eof && h->consumed <= done)
+		while (n == 0 && !h->eof && !h->abandon && h->consumed <= done)
 			pthread_cond_wait(&h->cv, &h->mu);
 		pthread_mutex_unlock(&h->mu);
 		if (n < 0)
 			h->failed = 1;
-		if (n < 0 || last)
-			break;  /* an error, or the end of the file once the reads had ended */
+		if (n < 0 || last || __atomic_load_n(&h->abandon, __ATOMIC_RELAXED))
+			break;  /* an error, the end of the file once the reads had ended, or not a capture */
 	}
 	free(buf);
 	return NULL;
@@ -147,6 +149,13 @@ static int hashed_close(void *cookie)
 
 static void hashed_free(struct capture_hash *h)
 {
+	if (h->async && !h->joined) {  /* not a capture after all: the hash is not wanted */
+		pthread_mutex_lock(&h->mu);
+		__atomic_store_n(&h->abandon, 1, __ATOMIC_RELAXED);
+		pthread_cond_signal(&h->cv);
+		pthread_mutex_unlock(&h->mu);
+		pthread_join(h->th, NULL);
+	}
 	if (h->fd >= 0)
 		close(h->fd);
 	EVP_MD_CTX_free(h->md);
@@ -216,6 +225,7 @@ static int hashed_finish(struct capture_hash *h, char out[65], int *changed)
 		struct sched_param sp = { 0 };
 		pthread_setschedparam(h->th, SCHED_OTHER, &sp);  /* the hash is needed now */
 		pthread_join(h->th, NULL);
+		h->joined = 1;
 		n = h->failed ? -1 : 0;
 		*changed = changed_while_read(h);
 	} else {

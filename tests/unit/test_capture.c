@@ -1,6 +1,7 @@
 /* test_capture.c - unit tests of the offline capture reader on files written here.
- * Checks that the custody hash taken from libpcap's own read is the whole file's, however
- * the read ends (end, a stop, a bad record, a record cut short), and the open errors. */
+ * Checks that the custody hash (a thread's for a file, the read's own for a pipe) is the whole
+ * file's, however the read ends (end, a stop, a bad record, a record cut short), that a file
+ * growing while read is warned, and the open errors. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -8,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include "capture.h"
@@ -20,6 +23,7 @@ struct sink {
 	uint64_t packets;
 	volatile int stop;
 	int stop_after;        /* sets stop once this many packets arrived; 0 never */
+	const char *grow;      /* appends a record to this file at the first packet */
 };
 
 static void on_packet(void *arg, int dlt, uint64_t ts_us, const uint8_t *p, size_t caplen)
@@ -28,6 +32,13 @@ static void on_packet(void *arg, int dlt, uint64_t ts_us, const uint8_t *p, size
 	(void)dlt, (void)ts_us, (void)p, (void)caplen;
 	if (++s->packets == (uint64_t)s->stop_after)
 		s->stop = 1;
+	if (s->packets == 1 && s->grow) {  /* a capture still being written */
+		FILE *f = fopen(s->grow, "ab");
+		uint8_t rec[16 + 60] = { 0 };
+		rec[8] = rec[12] = 60;
+		fwrite(rec, 1, sizeof rec, f);
+		fclose(f);
+	}
 }
 
 static void le32(uint8_t *p, uint32_t v)
@@ -158,6 +169,73 @@ static void test_pcapng(void **state)
 	free(path);
 }
 
+/* A file that grows while read: its hash is of the file at the end, and it is said. */
+static void test_changed_while_read(void **state)
+{
+	(void)state;
+	char *path = write_pcap(1, NREC, 0);
+	struct sink s = { .grow = path };
+	struct report_input in = read_checked(path, &s);
+	assert_non_null(in.warning);
+	assert_non_null(strstr(in.warning, "changed while it was read"));
+	free(in.warning);
+	unlink(path);
+	free(path);
+}
+
+/* The hash given back pending, finished later into the same input. */
+static void test_pending_hash(void **state)
+{
+	(void)state;
+	char *path = write_pcap(1, NREC, 0);
+	struct sink s = { 0 };
+	struct report_input in;
+	struct capture_hash *h = NULL;
+	char err[256], want[65];
+	memset(&in, 0, sizeof in);
+	assert_int_equal(capture_read_file_async(path, on_packet, &s, &in, NULL, &h, err, sizeof err), 0);
+	assert_non_null(h);
+	assert_int_equal(in.packets, NREC);
+	assert_int_equal(capture_hash_finish(h, &in), 0);
+	assert_int_equal(util_sha256_file(path, want), 0);
+	assert_string_equal(in.sha256, want);
+	assert_null(in.warning);
+	unlink(path);
+	free(path);
+}
+
+/* A capture through a FIFO cannot be read twice: hashed in the read itself. */
+static void test_fifo(void **state)
+{
+	(void)state;
+	char *path = write_pcap(1, NREC, 0), fifo[64], want[65];
+	snprintf(fifo, sizeof fifo, "%s.fifo", path);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	pid_t pid = fork();
+	if (pid == 0) {  /* the writer */
+		FILE *in = fopen(path, "rb"), *out = fopen(fifo, "wb");
+		char b[4096];
+		size_t n;
+		while ((n = fread(b, 1, sizeof b, in)) > 0)
+			fwrite(b, 1, n, out);
+		fclose(out);
+		_exit(0);
+	}
+	struct sink s = { 0 };
+	struct report_input in;
+	char err[256];
+	memset(&in, 0, sizeof in);
+	assert_int_equal(capture_read_file(fifo, on_packet, &s, &in, NULL, err, sizeof err), 0);
+	waitpid(pid, NULL, 0);
+	assert_int_equal(in.packets, NREC);
+	assert_int_equal(util_sha256_file(path, want), 0);
+	assert_string_equal(in.sha256, want);
+	assert_null(in.warning);
+	unlink(fifo);
+	unlink(path);
+	free(path);
+}
+
 /* The open errors name the file and keep libpcap's words, as capture_check_file does. */
 static void test_open_errors(void **state)
 {
@@ -201,6 +279,9 @@ int main(void)
 		cmocka_unit_test(test_cut_record),
 		cmocka_unit_test(test_pcapng),
 		cmocka_unit_test(test_open_errors),
+		cmocka_unit_test(test_changed_while_read),
+		cmocka_unit_test(test_pending_hash),
+		cmocka_unit_test(test_fifo),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
