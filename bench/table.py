@@ -20,7 +20,7 @@ for line in open(res_path):
 by = {r[0]: r for r in rows}
 what = {
     "phonehome": "full audit: identity, nDPI, geo, JSON (one worker per core)",
-    "phonehome-1": "the same, --threads 1 (one pipeline, no threads)",
+    "phonehome-1": "the same, --threads 1 (one pipeline; the custody hash on a thread of its own)",
     "libpcap-read": "pcap_next_ex loop, nothing else",
     "flow-table": "decode + bare 5-tuple table",
     "hyperscan": "block scan of every payload",
