@@ -1,6 +1,7 @@
 /* capture.c - offline capture input through libpcap: pcap, pcapng, any link type
  * decode.c knows; timestamps kept in microseconds, the custody SHA-256 of every byte read. */
 #include "capture.h"
+#include "config.h"
 #include "decode.h"
 #include "rotate.h"
 #include "util.h"
@@ -106,8 +107,9 @@ static ssize_t hashed_read(void *cookie, char *buf, size_t size)
 	return n;
 }
 
-/* The hashing thread: the file from its start, ahead of libpcap or behind it (it begins
- * while the pipeline is still being set up); at the end of the file it waits for the reads to
+/* The hashing thread: the file from its start, ahead of libpcap (by PH_HASH_LEAD at most, so
+ * that a file larger than the page cache is not read twice from disk) or behind it; it begins
+ * while the pipeline is still being set up. At the end of the file it waits for the reads to
  * end, since a file still being written may grow, then hashes on to the end. */
 static void *hash_file(void *arg)
 {
@@ -117,6 +119,10 @@ static void *hash_file(void *arg)
 	char *buf = util_xmalloc(READ_BUFFER);
 	off_t done = 0;
 	for (;;) {
+		pthread_mutex_lock(&h->mu);  /* ahead of the reads by a bound: what it reads stays cached */
+		while (!h->eof && !h->abandon && done >= h->consumed + PH_HASH_LEAD)
+			pthread_cond_wait(&h->cv, &h->mu);
+		pthread_mutex_unlock(&h->mu);
 		ssize_t n;
 		do
 			n = pread(h->fd, buf, READ_BUFFER, done);
