@@ -1,8 +1,8 @@
 /* summary.c - the short table a tester reads first: foreign destinations,
  * then leaks (kind, host, country, encoding), then a one-line verdict. */
 #include "summary.h"
-#include "country.h"
 #include "app.h"
+#include "country.h"
 #include "util.h"
 #include <stdlib.h>
 #include "config.h"
@@ -195,13 +195,12 @@ static void foreign_add(struct dests *t, struct strtab *strs, const struct repor
 	dests_add(t, &d);
 }
 
-static void print_foreign(FILE *out, const struct audit *a, const struct dests *tab, size_t nflows)
+static void print_foreign(FILE *out, const struct audit *a, const struct dests *t, size_t nflows)
 {
-	const struct dests t = *tab;
 	size_t m = 0;
 	struct row v[SUMMARY_MAX_ROWS + 1];  /* the most important, ranked */
-	for (size_t i = 0; i < t.n; i++) {
-		const struct dest *d = &t.v[i];
+	for (size_t i = 0; i < t->n; i++) {
+		const struct dest *d = &t->v[i];
 		struct row w = { .cc = d->cc, .host = d->host, .app = d->app, .flows = d->flows, .bytes = d->bytes,
 				 .leaks = d->leaks };
 		if (!d->host)
@@ -211,7 +210,7 @@ static void print_foreign(FILE *out, const struct audit *a, const struct dests *
 		m -= m == SUMMARY_MAX_ROWS;  /* the last ranked row drops out */
 		rows_rank_put(v, &m, &w);
 	}
-	size_t n = t.n;
+	size_t n = t->n;
 	fprintf(out, "\nForeign destinations: %zu flow%s to %zu destination%s\n", nflows, nflows == 1 ? "" : "s", n,
 		n == 1 ? "" : "s");
 	if (n)
@@ -370,7 +369,7 @@ static struct summary_app *app_row_of(struct summary_app **v, size_t *n, size_t 
 		if ((*v)[i].uid == uid && (*v)[i].src == src)
 			return &(*v)[i];
 	if (*n == *cap) {
-		*cap *= 2;
+		*cap = *cap ? 2 * *cap : 16;
 		*v = util_xrealloc(*v, *cap * sizeof **v);
 	}
 	struct summary_app *w = &(*v)[(*n)++];
@@ -390,10 +389,6 @@ static void apps_flow(struct app_rows *t, const struct report_flow *f)
 {
 	if (!f->app_source)
 		return;
-	if (!t->v) {
-		t->cap = 16;
-		t->v = util_xmalloc(t->cap * sizeof *t->v);
-	}
 	struct summary_app *w = app_row_of(&t->v, &t->n, &t->cap, f->app_uid, f->app_source);
 	w->flows++;
 	w->foreign += f->foreign;
@@ -406,10 +401,6 @@ static void apps_flow(struct app_rows *t, const struct report_flow *f)
 /* The leaks counted into the rows, which are then ranked; the count of rows. */
 static size_t apps_finish(const struct report *r, struct app_rows *t)
 {
-	if (!t->v) {
-		t->cap = 16;
-		t->v = util_xmalloc(t->cap * sizeof *t->v);
-	}
 	for (size_t i = 0; i < r->nleaks; i++) {
 		const struct report_flow *f = report_flow_by_id(r, r->leaks[i].flow_id);
 		if (f && f->app_source) {
@@ -636,8 +627,8 @@ static void third_party_phrase(const struct audit *a, const struct vsel *sel, in
 		snprintf(out, outlen, "%s%s", n > 1 ? "other people's " : "another person's ", summary_kind_label(kind));
 }
 
-/* --keylog: TLS flows whose content could not be read (no key, or keys that fail), by host. */
-/* TLS flows whose keys were missing or failed: counted, and the first ones kept as rows. */
+/* --keylog: TLS flows whose content could not be read (no key, or keys that fail): counted,
+ * and the first ones kept as rows, by host. */
 struct not_inspected {
 	size_t n, tls, nrows;
 	unsigned long long bytes, tls_bytes;
@@ -800,9 +791,9 @@ void summary_app_label(const struct report *r, int32_t uid, uint8_t src, char *o
 
 #define VERDICT_MAX_APPS 3  /* apps named in the verdict; "and N other apps" after */
 
-/* Apps known: one clause per app that sent something abroad, the most leaks first. 0 when no
- * such leak has an app (the verdict then speaks of the capture as a whole). */
-/* The verdict's clauses by app, from the ranked rows (reordered here); 0 when no app sent abroad. */
+/* Apps known: one clause per app that sent something abroad, the most leaks first, from the
+ * ranked rows (reordered here). 0 when no such leak has an app (the verdict then speaks of the
+ * capture as a whole). */
 static int verdict_apps(const struct audit *a, struct summary_app *v, size_t n, char *out, size_t outlen)
 {
 	const struct report *r = a->rep;
