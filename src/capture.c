@@ -13,6 +13,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -189,6 +190,7 @@ static int hashed_open(struct capture_hash *h, const char *path)
 		return -1;
 	}
 	setvbuf(h->fp, h->buf, _IOFBF, READ_BUFFER);
+	__fsetlocking(h->fp, FSETLOCKING_BYCALLER);  /* only the reading thread touches it: no lock per fread */
 	if (fstat(h->fd, &h->st) == 0 && S_ISREG(h->st.st_mode)) {
 		pthread_mutex_init(&h->mu, NULL);
 		pthread_cond_init(&h->cv, NULL);
@@ -287,11 +289,29 @@ static void read_records(pcap_t *pc, const char *path, capture_fn fn, void *arg,
 	}
 }
 
-int capture_read_file_async(const char *path, capture_fn fn, void *arg, struct report_input *in,
-			    volatile int *stop, struct capture_hash **pending, char *errbuf, size_t errlen)
+struct capture_hash *capture_hash_start(const char *path)
 {
 	struct capture_hash *hs = util_xcalloc(1, sizeof *hs);
 	if (hashed_open(hs, path) < 0) {
+		hashed_free(hs);
+		return NULL;
+	}
+	return hs;
+}
+
+void capture_hash_abandon(struct capture_hash *h)
+{
+	if (h)
+		hashed_free(h);
+}
+
+int capture_read_file_async(const char *path, capture_fn fn, void *arg, struct report_input *in,
+			    volatile int *stop, struct capture_hash **pending, char *errbuf, size_t errlen)
+{
+	struct capture_hash *hs = pending && *pending ? *pending : util_xcalloc(1, sizeof *hs);
+	if (pending)
+		*pending = NULL;
+	if (!hs->md && hashed_open(hs, path) < 0) {
 		snprintf(errbuf, errlen, "%s: cannot read capture: %s", path, strerror(errno));
 		hashed_free(hs);
 		return -1;

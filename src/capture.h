@@ -19,8 +19,14 @@ int capture_read_file(const char *path, capture_fn fn, void *arg, struct report_
 
 /* A custody hash still being taken (a regular file is hashed by a thread of idle priority). */
 struct capture_hash;
+/* Starts path's custody hash before its read, so that the hashing thread works while the
+ * pipeline is still being set up; NULL when it cannot be opened (the read then says why). */
+struct capture_hash *capture_hash_start(const char *path);
+/* Stops and frees a hash that is no longer wanted (its file was never read). */
+void capture_hash_abandon(struct capture_hash *h);
 /* As capture_read_file, but the hash may still be running on return: *pending gets it, for
- * capture_hash_finish once the hash is needed (the workers' ends can run beside it). */
+ * capture_hash_finish once the hash is needed (the workers' ends can run beside it). A hash
+ * capture_hash_start gave for this path may be passed in *pending; the call takes it over. */
 int capture_read_file_async(const char *path, capture_fn fn, void *arg, struct report_input *in,
 			    volatile int *stop, struct capture_hash **pending, char *errbuf, size_t errlen);
 /* Waits for the hash and writes it into in (the same input, wherever it is now), with a

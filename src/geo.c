@@ -109,8 +109,21 @@ static int geo_key(int family, const uint8_t *addr, uint8_t key[16])
 	return -1;
 }
 
+/* First octets a table's IPv4 ranges can start with: most addresses are public, and one load
+ * lets them go (these tests run several times per frame on the reading thread). */
+static const uint8_t first_reserved4[256] = {
+	[0] = 1, [10] = 1, [100] = 1, [127] = 1, [169] = 1, [172] = 1, [192] = 1, [198] = 1, [203] = 1,
+	[224 ... 255] = 1,
+};
+static const uint8_t first_private4[256] = {
+	[10] = 1, [100] = 1, [127] = 1, [169] = 1, [172] = 1, [192] = 1,
+};
+
 static int in4(const struct geo_net4 *t, size_t n, const uint8_t *a)
 {
+	const uint8_t *first = t == reserved4 ? first_reserved4 : first_private4;
+	if (!first[a[0]])
+		return 0;
 	uint32_t v = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
 
 	for (size_t i = 0; i < n; i++)

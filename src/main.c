@@ -665,9 +665,11 @@ static void hash_done(struct audit *a, struct capture_hash *h, size_t i)
 		fprintf(stderr, "phonehome: warning: %s\n", a->rep->inputs[i].warning);
 }
 
-/* Reads the inputs; the last one's hash may still be running: *last gets it, input *last_i. */
+/* Reads the inputs; the last one's hash may still be running: *last gets it, input *last_i.
+ * *last may come in with the first input's hash, started before the set-up. */
 static void run_files(struct audit *a, const struct options *o, struct capture_hash **last, size_t *last_i)
 {
+	struct capture_hash *early = *last;
 	char err[1024];
 	size_t n = a->o.workers;
 	struct shard_set *ss = n > 1 ? shard_start(a, n) : NULL;
@@ -675,7 +677,7 @@ static void run_files(struct audit *a, const struct options *o, struct capture_h
 	size_t pending_i = 0;
 	for (size_t i = 0; i < o->ninputs && !g_stop; i++) {
 		struct report_input *in = report_add_input(a->rep, o->inputs[i]);
-		struct capture_hash *h = NULL;
+		struct capture_hash *h = i == 0 ? early : NULL;
 		if (capture_read_file_async(o->inputs[i], ss ? shard_dispatch : on_packet, ss ? (void *)ss : a, in,
 					    &g_stop, &h, err, sizeof err) < 0)
 			die("%s%s", err, "");
@@ -685,6 +687,8 @@ static void run_files(struct audit *a, const struct options *o, struct capture_h
 		pending = h;
 		pending_i = a->rep->ninputs - 1;
 	}
+	if (!a->rep->ninputs)  /* stopped before the first read */
+		capture_hash_abandon(early);
 	if (ss && shard_finish(ss, err, sizeof err) < 0)
 		die("%s%s", err, "");
 	*last = pending;
@@ -759,6 +763,10 @@ int main(int argc, char **argv)
 	o.ao.no_events = !o.report_dir && !o.eve_path;
 	if (o.iface && !o.max_report_given)  /* live: nothing spilled, so memory stays bounded */
 		o.ao.max_report_flows = PH_MAX_REPORT_FLOWS_LIVE;
+	/* the first file's custody hash starts now: it fills the core the set-up (Hyperscan's
+	 * compile, nDPI) leaves idle. With -Z the file is opened once root is dropped, as before. */
+	struct capture_hash *hash = o.iface || o.user ? NULL : capture_hash_start(o.inputs[0]);
+	size_t hash_i = 0;
 	if (audit_open(&a, &o.ao, err, sizeof err) < 0)
 		die("%s%s", err, "");
 	if (o.geo_missing)
@@ -767,8 +775,6 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < a.rep->nwarnings; i++)  /* identity warnings, before the long read */
 		fprintf(stderr, "phonehome: warning: %s\n", a.rep->warnings[i]);
 	set_signals();
-	struct capture_hash *hash = NULL;  /* the last input's custody hash, still being taken */
-	size_t hash_i = 0;
 	if (o.iface)
 		run_live(&a, &o);
 	else {

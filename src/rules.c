@@ -60,12 +60,61 @@ int rules_key_listed(const struct rule *r, const char *path)
 	return 0;
 }
 
+/* Every key and value pair of a parsed body asks which key rule names it: a hash of the keys
+ * answers with one probe per dotted suffix of the path, not a string compare per key. */
+struct rules_key_slot {
+	const char *key;           /* NULL: empty */
+	int rule;                  /* the first key rule that lists it */
+};
+
+static uint64_t key_hash(const char *k, size_t n)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (uint8_t)k[i]) * 1099511628211ull;
+	return h;
+}
+
+/* The slot of the n bytes at k: its entry, or the empty slot where it would go. */
+static struct rules_key_slot *key_slot(const struct rules *rs, const char *k, size_t n)
+{
+	size_t i = key_hash(k, n) & (rs->keycap - 1);
+	while (rs->keyidx[i].key && (strncmp(rs->keyidx[i].key, k, n) || rs->keyidx[i].key[n]))
+		i = (i + 1) & (rs->keycap - 1);
+	return &rs->keyidx[i];
+}
+
+static void index_keys(struct rules *rs)
+{
+	size_t nkeys = 0;
+	for (size_t i = 0; i < rs->n; i++)
+		nkeys += rs->r[i].type == RULES_KEY ? rs->r[i].nkeys : 0;
+	for (rs->keycap = 8; rs->keycap < 2 * nkeys; rs->keycap *= 2)
+		;
+	rs->keyidx = util_xcalloc(rs->keycap, sizeof *rs->keyidx);
+	for (size_t i = 0; i < rs->n; i++)
+		for (size_t k = 0; rs->r[i].type == RULES_KEY && k < rs->r[i].nkeys; k++) {
+			const char *key = rs->r[i].keys[k];
+			struct rules_key_slot *s = key_slot(rs, key, strlen(key));
+			if (!s->key)
+				*s = (struct rules_key_slot){ key, (int)i };
+		}
+}
+
 int rules_find_key(const struct rules *rs, const char *path)
 {
-	for (size_t i = 0; rs && i < rs->n; i++)
-		if (rs->r[i].type == RULES_KEY && rules_key_listed(&rs->r[i], path))
-			return (int)i;
-	return -1;
+	if (!rs || !rs->keycap)
+		return -1;
+	int best = -1;
+	size_t pl = strlen(path);
+	for (size_t at = 0; at <= pl; at++) {  /* path itself, then what follows each '.' */
+		if (at && path[at - 1] != '.')
+			continue;
+		const struct rules_key_slot *s = key_slot(rs, path + at, pl - at);
+		if (s->key && (best < 0 || s->rule < best))
+			best = s->rule;
+	}
+	return best;
 }
 
 static int luhn(const uint8_t *d, size_t n)
@@ -463,6 +512,7 @@ int rules_load(const char *path, struct rules **out, char *errbuf, size_t errlen
 		rules_free(rs);
 		return -1;
 	}
+	index_keys(rs);
 	*out = rs;
 	return 0;
 }
@@ -484,6 +534,7 @@ void rules_free(struct rules *rs)
 	for (size_t i = 0; i < rs->nfiles; i++)
 		free(rs->files[i]);
 	free(rs->files);
+	free(rs->keyidx);
 	free(rs->r);
 	free(rs);
 }

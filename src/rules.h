@@ -29,6 +29,8 @@ struct rules {
 	size_t n;
 	char **files;              /* loaded, for the report */
 	size_t nfiles;
+	struct rules_key_slot *keyidx;  /* every key rule's keys: key -> first rule (rules_find_key) */
+	size_t keycap;                  /* a power of two, 0 before rules_load finishes */
 };
 
 /* Load a rules file, or every *.json in a directory (name order). 0 ok; -1 with a one-line

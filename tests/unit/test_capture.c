@@ -204,6 +204,31 @@ static void test_pending_hash(void **state)
 	free(path);
 }
 
+/* The hash started before the read (main.c: while the pipeline is set up), handed to the read:
+ * the same hash; and one abandoned before its file is read leaves nothing behind (ASan). */
+static void test_early_hash(void **state)
+{
+	(void)state;
+	char *path = write_pcap(1, NREC, 0);
+	struct sink s = { 0 };
+	struct report_input in;
+	char err[256], want[65];
+	memset(&in, 0, sizeof in);
+	struct capture_hash *h = capture_hash_start(path);
+	assert_non_null(h);
+	assert_int_equal(capture_read_file_async(path, on_packet, &s, &in, NULL, &h, err, sizeof err), 0);
+	assert_non_null(h);
+	assert_int_equal(in.packets, NREC);
+	assert_int_equal(capture_hash_finish(h, &in), 0);
+	assert_int_equal(util_sha256_file(path, want), 0);
+	assert_string_equal(in.sha256, want);
+	capture_hash_abandon(capture_hash_start(path));
+	capture_hash_abandon(NULL);
+	assert_null(capture_hash_start("/nonexistent/capture.pcap"));
+	unlink(path);
+	free(path);
+}
+
 /* A capture through a FIFO cannot be read twice: hashed in the read itself. */
 static void test_fifo(void **state)
 {
@@ -281,6 +306,7 @@ int main(void)
 		cmocka_unit_test(test_open_errors),
 		cmocka_unit_test(test_changed_while_read),
 		cmocka_unit_test(test_pending_hash),
+		cmocka_unit_test(test_early_hash),
 		cmocka_unit_test(test_fifo),
 	};
 

@@ -187,6 +187,33 @@ static void test_ranges(void **state)
 	assert_int_equal(geo_is_reserved(5, a), 0);
 }
 
+/* The ranges as the RFCs write them, for every /16 (and the edges of the smaller ones): the
+ * first-octet shortcut in geo.c must never let a special address go as public. */
+static int ref4(unsigned a, unsigned b, unsigned c, int reserved)
+{
+	int priv = a == 10 || (a == 100 && b >= 64 && b < 128) || a == 127 || (a == 169 && b == 254) ||
+		   (a == 172 && b >= 16 && b < 32) || (a == 192 && b == 168);
+	if (!reserved)
+		return priv;
+	return priv || a == 0 || (a == 192 && b == 0 && c == 2) || (a == 198 && (b == 18 || b == 19)) ||
+	       (a == 198 && b == 51 && c == 100) || (a == 203 && b == 0 && c == 113) || a >= 224;
+}
+
+static void test_ranges_every_prefix(void **state)
+{
+	static const unsigned thirds[] = { 0, 1, 2, 100, 113, 255 };
+	(void)state;
+	for (unsigned a = 0; a < 256; a++)
+		for (unsigned b = 0; b < 256; b++)
+			for (size_t k = 0; k < sizeof thirds / sizeof thirds[0]; k++) {
+				uint8_t ip[4] = { (uint8_t)a, (uint8_t)b, (uint8_t)thirds[k], 7 };
+				if (geo_is_reserved(4, ip) != ref4(a, b, thirds[k], 1) ||
+				    geo_is_private(4, ip) != ref4(a, b, thirds[k], 0))
+					fail_msg("%u.%u.%u.7: reserved %d private %d", a, b, thirds[k],
+						 geo_is_reserved(4, ip), geo_is_private(4, ip));
+			}
+}
+
 static void test_open_errors(void **state)
 {
 	char err[512] = "", path[] = "/tmp/test_geo_corruptXXXXXX";
@@ -281,6 +308,7 @@ int main(void)
 		cmocka_unit_test(test_private_never_looked_up),
 		cmocka_unit_test(test_asn_only_and_country_only),
 		cmocka_unit_test(test_ranges),
+		cmocka_unit_test(test_ranges_every_prefix),
 		cmocka_unit_test(test_open_errors),
 		cmocka_unit_test(test_cache),
 		cmocka_unit_test(test_meta),

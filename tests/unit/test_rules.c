@@ -66,6 +66,25 @@ static void test_shipped(void **state)
 	assert_true(rules_find_key(rs, "user.tel") >= 0);
 	assert_int_equal(rules_find_key(rs, "orderid"), -1);
 	assert_int_equal(rules_find_key(rs, "txnid"), -1);
+	/* the key index answers as a walk of every key rule would: the first rule naming the path
+	 * itself or what follows one of its dots */
+	static const char *pre[] = { "", "a.", "data.user.", "x", "x.y" }, *post[] = { "", ".id", "x", "." };
+	size_t tried = 0;
+	for (size_t i = 0; i < rs->n; i++)
+		for (size_t k = 0; k < rs->r[i].nkeys; k++)
+			for (size_t a = 0; a < 5; a++)
+				for (size_t b = 0; b < 4; b++) {
+					char path[160];
+					snprintf(path, sizeof path, "%s%s%s", pre[a], rs->r[i].keys[k], post[b]);
+					int want = -1;
+					for (size_t j = 0; j < rs->n && want < 0; j++)
+						if (rs->r[j].type == RULES_KEY && rules_key_listed(&rs->r[j], path))
+							want = (int)j;
+					if (rules_find_key(rs, path) != want)
+						fail_msg("%s: rule %d, want %d", path, rules_find_key(rs, path), want);
+					tried++;
+				}
+	assert_true(tried > 100);
 	rules_free(rs);
 }
 
