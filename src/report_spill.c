@@ -27,7 +27,8 @@ struct report_spill {
 	uint64_t out_off;
 	int *fds; size_t nfds;          /* every file its runs are in (merged reports gather them) */
 	struct spill_run *runs; size_t nruns;
-	struct report_flow *batch; size_t nbatch, capbatch;
+	struct spill_ent *batch; size_t nbatch, capbatch;  /* encoded flows, in the order they ended */
+	uint8_t *arena; size_t alen, acap;  /* their encodings */
 	uint64_t nspilled;              /* flows in runs and batch */
 	uint64_t quiet;                 /* of which without leaks (all: the kept ones stay in flows) */
 	char err[256];                  /* the first write error, "" none */
@@ -36,6 +37,11 @@ struct report_spill {
 };
 
 /* The spill of r, its runs in order by, batches of batch flows unless the environment says. */
+struct spill_ent {                 /* a batched flow: its sort key, and its encoding in the arena */
+	uint64_t key, id;
+	size_t off;
+};
+
 static int spill_open(struct report *r, int by, size_t batch, char *errbuf, size_t errlen)
 {
 	int fd = util_tmpfd("phonehome-spill", errbuf, errlen);
@@ -55,6 +61,8 @@ static int spill_open(struct report *r, int by, size_t batch, char *errbuf, size
 	s->capbatch = env && atoi(env) > 0 ? (size_t)atoi(env) : batch;
 	s->by = by;
 	s->batch = util_xmalloc(s->capbatch * sizeof *s->batch);
+	s->acap = s->capbatch * 256;  /* a flow's encoding is about 200 bytes; the arena grows if not */
+	s->arena = util_xmalloc(s->acap);
 	r->spill = s;
 	return 0;
 }
@@ -78,6 +86,7 @@ void report_spill_free(struct report *r)
 	free(s->fds);
 	free(s->runs);
 	free(s->batch);
+	free(s->arena);
 	free(s->ev);
 	free(s);
 	r->spill = NULL;
@@ -139,13 +148,19 @@ static int before(int by, const struct report_flow *a, const struct report_flow 
 	return x != y ? x < y : a->id < b->id;
 }
 
-static int cmp_id(const void *a, const void *b) { return before(BY_ID, a, b) ? -1 : before(BY_ID, b, a); }
-static int cmp_last(const void *a, const void *b) { return before(BY_LAST, a, b) ? -1 : before(BY_LAST, b, a); }
-static int cmp_first(const void *a, const void *b) { return before(BY_FIRST, a, b) ? -1 : before(BY_FIRST, b, a); }
+/* Batched flows in order: their key, then their id (the keys were taken as they were batched). */
+static int cmp_ent(const void *a, const void *b)
+{
+	const struct spill_ent *x = a, *y = b;
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
 
+/* Sorted are the small entries, not the flows (768 bytes each). */
 static void sort_batch(struct report_spill *s)
 {
-	qsort(s->batch, s->nbatch, sizeof *s->batch, s->by == BY_LAST ? cmp_last : s->by == BY_FIRST ? cmp_first : cmp_id);
+	qsort(s->batch, s->nbatch, sizeof *s->batch, cmp_ent);
 }
 
 /* Field by field, strings with a length byte: about a quarter of the struct. */
@@ -207,11 +222,12 @@ static void write_batch(struct report_spill *s)
 		return;
 	sort_batch(s);
 	if (s->out && !s->err[0]) {
-		uint8_t buf[SPILL_REC_MAX];
 		uint64_t len = 0;
 		for (size_t i = 0; i < s->nbatch; i++) {
-			size_t n = encode(buf, &s->batch[i]);
-			if (fwrite(buf, 1, n, s->out) != n)
+			const uint8_t *rec = s->arena + s->batch[i].off;
+			uint16_t n;
+			memcpy(&n, rec, 2);
+			if (fwrite(rec, 1, n, s->out) != n)
 				break;
 			len += n;
 		}
@@ -227,12 +243,18 @@ static void write_batch(struct report_spill *s)
 		}
 	}
 	s->nbatch = 0;
+	s->alen = 0;
 }
 
 void report_spill_flow(struct report *r, const struct report_flow *f)
 {
 	struct report_spill *s = r->spill;
-	s->batch[s->nbatch++] = *f;
+	if (s->acap - s->alen < SPILL_REC_MAX) {
+		s->acap *= 2;
+		s->arena = util_xrealloc(s->arena, s->acap);
+	}
+	s->batch[s->nbatch++] = (struct spill_ent){ key_of(s->by, f), f->id, s->alen };
+	s->alen += encode(s->arena + s->alen, f);
 	s->nspilled++;
 	s->quiet += !f->nleaks;
 	if (s->nbatch == s->capbatch)
@@ -249,9 +271,11 @@ void report_spill_seal(struct report *r)
 		sort_batch(s);
 		struct spill_run *run = add_run(s);
 		run->mem = util_xmalloc(s->nbatch * sizeof *run->mem);
-		memcpy(run->mem, s->batch, s->nbatch * sizeof *run->mem);
+		for (size_t i = 0; i < s->nbatch; i++)
+			decode(s->arena + s->batch[i].off, &run->mem[i]);
 		run->n = s->nbatch;
 		s->nbatch = 0;
+		s->alen = 0;
 	} else {
 		write_batch(s);
 	}
