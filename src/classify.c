@@ -8,14 +8,16 @@
 #include <string.h>
 
 struct classify_state {
-	struct ndpi_flow_struct *nf;
+	struct ndpi_flow_struct *nf;  /* right after it, in the same block */
 	uint16_t fed;
 };
+_Static_assert(sizeof(struct classify_state) % 16 == 0, "nDPI's flow after the state keeps malloc's alignment");
 
 struct classifier {
 	struct ndpi_detection_module_struct *m;
 	struct ndpi_flow_struct *scratch;  /* guesses for flows that never carried payload */
 	struct classify_stats st;
+	struct util_pool states;           /* a classify_state and its nDPI flow, in one block */
 };
 
 struct classifier *classify_open(const char *protos_file, char *errbuf, size_t errlen)
@@ -38,6 +40,8 @@ struct classifier *classify_open(const char *protos_file, char *errbuf, size_t e
 	}
 	ndpi_finalize_initialization(c->m);
 	c->scratch = util_xcalloc(1, ndpi_detection_get_sizeof_ndpi_flow_struct());
+	c->states = (struct util_pool){ .size = sizeof(struct classify_state) + ndpi_detection_get_sizeof_ndpi_flow_struct(),
+					.max = PH_STATE_POOL };
 	return c;
 }
 
@@ -49,6 +53,7 @@ void classify_free(struct classifier *c)
 	if (c->scratch)
 		ndpi_free_flow_data(c->scratch);
 	free(c->scratch);
+	util_pool_drain(&c->states);
 	free(c);
 }
 
@@ -114,12 +119,12 @@ static void take_result(struct classifier *c, struct flow *f, ndpi_protocol prot
 	}
 }
 
-static void state_free(struct flow *f)
+static void state_free(struct classifier *c, struct flow *f)
 {
 	if (!f->cls)
 		return;
-	ndpi_free_flow(f->cls->nf);
-	free(f->cls);
+	ndpi_free_flow_data(f->cls->nf);  /* what nDPI allocated; the flow itself is in the block */
+	util_pool_put(&c->states, f->cls);
 	f->cls = NULL;
 }
 
@@ -129,9 +134,9 @@ void classify_packet(struct classifier *c, struct flow *f, const struct packet *
 		return;
 	if (!f->cls && !p->payload_len)
 		return;  /* no state until there is payload: a SYN flood costs no nDPI memory */
-	if (!f->cls) {
-		f->cls = util_xcalloc(1, sizeof *f->cls);
-		f->cls->nf = util_xcalloc(1, ndpi_detection_get_sizeof_ndpi_flow_struct());
+	if (!f->cls) {  /* nDPI's flow follows the state: its 16 bytes keep the alignment malloc gave */
+		f->cls = util_pool_get(&c->states);
+		f->cls->nf = (struct ndpi_flow_struct *)(f->cls + 1);
 	}
 	if (p->l3_len > 0xffff)
 		return;
@@ -154,7 +159,7 @@ void classify_packet(struct classifier *c, struct flow *f, const struct packet *
 		if (decided) {
 			c->st.detected++;
 			f->classified = 1;
-			state_free(f);
+			state_free(c, f);
 		} else {
 			classify_finish(c, f);
 		}
@@ -178,7 +183,7 @@ void classify_finish(struct classifier *c, struct flow *f)
 	if (f->classified || !f->cls) {
 		if (!f->app_proto[0])
 			snprintf(f->app_proto, sizeof f->app_proto, "Unknown");
-		state_free(f);
+		state_free(c, f);
 		f->classified = 1;
 		return;
 	}
@@ -192,7 +197,7 @@ void classify_finish(struct classifier *c, struct flow *f)
 	else
 		c->st.detected++;
 	f->classified = 1;
-	state_free(f);
+	state_free(c, f);
 }
 
 const struct classify_stats *classify_stats(const struct classifier *c)

@@ -7,6 +7,7 @@
 
 /* flow table */
 #define PH_MAX_FLOWS 262144            /* live flows; --max-flows overrides */
+#define PH_STATE_POOL 4096             /* per-flow state blocks a worker keeps for reuse (util_pool) */
 #define PH_FLOW_IDLE_TCP_S 600         /* idle TCP flow expiry, seconds (Suricata: 600 established) */
 #define PH_FLOW_IDLE_UDP_S 120         /* idle UDP flow expiry, seconds */
 #define PH_FLOW_EXPIRE_EVERY_S 10      /* how often (capture time) to sweep idle flows */

@@ -91,6 +91,7 @@ void scan_init(struct scan_ctx *s, struct matcher *m, const struct identity *id,
 	s->pend = util_xcalloc(1, sizeof *s->pend);
 	s->up = unpack_new();
 	s->cids = quic_cids_new();
+	s->dirs = (struct util_pool){ .size = sizeof(struct flow_dir), .max = PH_STATE_POOL };
 }
 
 void scan_set_rules(struct scan_ctx *s, const struct rules *rules)
@@ -106,6 +107,7 @@ void scan_free(struct scan_ctx *s)
 	s->up = NULL;
 	quic_cids_free(s->cids);
 	s->cids = NULL;
+	util_pool_drain(&s->dirs);
 }
 
 static void build_encoding(char *out, size_t outlen, const char *chain, const char *variant)
@@ -728,10 +730,10 @@ static void on_stream(void *arg, const uint8_t *p, size_t len)
 	}
 }
 
-static struct flow_dir *dir_get(struct flow *f, int dir)
+static struct flow_dir *dir_get(struct scan_ctx *s, struct flow *f, int dir)
 {
 	if (!f->dir[dir])
-		f->dir[dir] = util_xcalloc(1, sizeof(struct flow_dir));
+		f->dir[dir] = util_pool_get(&s->dirs);
 	return f->dir[dir];
 }
 
@@ -739,7 +741,7 @@ void scan_tcp(struct scan_ctx *s, struct flow *f, int dir, const struct packet *
 {
 	if (!s->m)
 		return;
-	struct flow_dir *d = dir_get(f, dir);
+	struct flow_dir *d = dir_get(s, f, dir);
 	struct unit_ctx u = { .s = s, .f = f, .dir = dir, .where = WHERE_PAYLOAD };
 	if ((p->tcp_flags & TCPF_SYN) && !d->r.started)
 		reasm_set_isn(&d->r, p->seq);
@@ -765,7 +767,7 @@ void scan_udp(struct scan_ctx *s, struct flow *f, int dir, const struct packet *
 {
 	if (!s->m || !p->payload_len)
 		return;
-	struct flow_dir *d = dir_get(f, dir);
+	struct flow_dir *d = dir_get(s, f, dir);
 	struct unit_ctx u = { .s = s, .f = f, .dir = dir, .where = WHERE_PAYLOAD };
 	if (dir == 0 && !d->qc && !d->msg && quic_is_initial(p->payload, p->payload_len)) {
 		d->qc = quic_conn_new(s->kl, &s->hs);  /* a client's first datagram is a QUIC Initial */
@@ -827,7 +829,7 @@ void scan_finish(struct scan_ctx *s, struct flow *f)
 		match_stream_free(&d->ms);
 		reasm_free(&s->rc, &d->r);
 		free(d->leak_keys);
-		free(d);
+		util_pool_put(&s->dirs, d);
 		f->dir[dir] = NULL;
 	}
 }

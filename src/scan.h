@@ -7,6 +7,7 @@
 #include "http.h"
 #include "reasm.h"
 #include "report.h"
+#include "util.h"
 
 struct matcher;
 struct identity;
@@ -30,6 +31,7 @@ struct scan_ctx {                  /* one per run */
 	void *leak_arg;
 	struct keylog *kl;             /* --keylog: TLS secrets, or NULL (nothing is decrypted) */
 	struct quic_cids *cids;        /* connection IDs of this worker's QUIC flows (quic_cid.c) */
+	struct util_pool dirs;         /* struct flow_dir blocks given back by ended flows */
 };
 
 void scan_init(struct scan_ctx *s, struct matcher *m, const struct identity *id, struct report *rep);

@@ -33,6 +33,40 @@ void *util_xcalloc(size_t n, size_t m)
 	return p;
 }
 
+void *util_pool_get(struct util_pool *p)
+{
+	void *b = p->head;
+	if (!b)
+		return util_xcalloc(1, p->size);
+	memcpy(&p->head, b, sizeof p->head);
+	p->n--;
+	memset(b, 0, p->size);
+	return b;
+}
+
+void util_pool_put(struct util_pool *p, void *b)
+{
+	if (!b)
+		return;
+	if (p->n >= p->max) {
+		free(b);
+		return;
+	}
+	memcpy(b, &p->head, sizeof p->head);
+	p->head = b;
+	p->n++;
+}
+
+void util_pool_drain(struct util_pool *p)
+{
+	while (p->head) {
+		void *b = p->head;
+		memcpy(&p->head, b, sizeof p->head);
+		free(b);
+	}
+	p->n = 0;
+}
+
 void *util_xrealloc(void *p, size_t n)
 {
 	void *q = realloc(p, n ? n : 1);

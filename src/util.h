@@ -22,6 +22,19 @@ void *util_xcalloc(size_t n, size_t m);
 void *util_xrealloc(void *p, size_t n);
 char *util_xstrdup(const char *s);
 
+/* A thread's free list of blocks of one size, for state taken and given back per flow: glibc's
+ * bins (blocks freed in bursts as flows expire) cost more than the state's own work. Bounded:
+ * past max blocks, a block given back is freed. */
+struct util_pool {
+	void *head;
+	size_t size, n, max;
+};
+/* A zeroed block of p->size bytes. */
+void *util_pool_get(struct util_pool *p);
+void util_pool_put(struct util_pool *p, void *b);
+/* Frees every block the list holds. */
+void util_pool_drain(struct util_pool *p);
+
 /* Lower-case hex of len bytes into out (2*len+1 bytes). */
 void util_hex(const uint8_t *p, size_t len, char *out);
 /* Moves up to cap - headlen bytes from the front of (p, len) into head: a stream's first bytes,
