@@ -105,16 +105,16 @@ static int is_tls(uint16_t id)
 static void take_result(struct classifier *c, struct flow *f, ndpi_protocol proto)
 {
 	ndpi_protocol2name(c->m, proto, f->app_proto, sizeof f->app_proto);
-	snprintf(f->category, sizeof f->category, "%s", ndpi_category_get_name(c->m, proto.category));
+	util_copy(f->category, sizeof f->category, ndpi_category_get_name(c->m, proto.category));
 	const char *name = (const char *)f->cls->nf->host_server_name;
 	if (!name[0] || f->host_source == HOST_HTTP)
 		return;
 	if (is_tls(proto.master_protocol) || is_tls(proto.app_protocol)) {
 		f->tls_version = f->cls->nf->protos.tls_quic.ssl_version;
-		snprintf(f->host, sizeof f->host, "%s", name);
+		util_copy(f->host, sizeof f->host, name);
 		f->host_source = HOST_SNI;
 	} else if (proto.master_protocol == NDPI_PROTOCOL_HTTP || proto.app_protocol == NDPI_PROTOCOL_HTTP) {
-		snprintf(f->host, sizeof f->host, "%s", name);
+		util_copy(f->host, sizeof f->host, name);
 		f->host_source = HOST_HTTP;
 	}
 }
@@ -172,7 +172,7 @@ void classify_finish(struct classifier *c, struct flow *f)
 		uint8_t guessed = 0;
 		ndpi_protocol proto = guess_empty(c, f, &guessed);
 		ndpi_protocol2name(c->m, proto, f->app_proto, sizeof f->app_proto);
-		snprintf(f->category, sizeof f->category, "%s", ndpi_category_get_name(c->m, proto.category));
+		util_copy(f->category, sizeof f->category, ndpi_category_get_name(c->m, proto.category));
 		if (proto.app_protocol == NDPI_PROTOCOL_UNKNOWN && proto.master_protocol == NDPI_PROTOCOL_UNKNOWN)
 			c->st.unknown++;
 		else

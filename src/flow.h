@@ -19,6 +19,7 @@ struct flow {
 	uint8_t family, proto;
 	uint8_t addr[2][16];           /* [0] client, [1] server */
 	uint16_t port[2];
+	struct flow *hnext;            /* hash chain: in the same cache line as the key it is walked for */
 	uint8_t mac[2][6];
 	uint8_t has_mac[2];
 	uint8_t syn_seen;              /* client chosen by a SYN */
@@ -47,7 +48,6 @@ struct flow {
 	int32_t app_uid;               /* and its Android uid */
 	uint8_t app_hint_origin;       /* enum app_hint_origin of app_hint, 0 none */
 	char app_hint[APP_HINT_MAX];   /* a package the app sent (app.c hints), used when no format says */
-	struct flow *hnext;            /* hash chain */
 	struct flow *lprev, *lnext;    /* LRU: head is the least recently active */
 };
 

@@ -33,6 +33,15 @@ void *util_xcalloc(size_t n, size_t m)
 	return p;
 }
 
+void util_copy(char *dst, size_t dstlen, const char *src)
+{
+	if (!src)
+		src = "";
+	size_t n = strnlen(src, dstlen - 1);
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
 void *util_pool_get(struct util_pool *p)
 {
 	void *b = p->head;

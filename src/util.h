@@ -21,6 +21,9 @@ void *util_xmalloc(size_t n);
 void *util_xcalloc(size_t n, size_t m);
 void *util_xrealloc(void *p, size_t n);
 char *util_xstrdup(const char *s);
+/* src into dst (dstlen > 0), cut to fit, always terminated (NULL copies as ""): snprintf's
+ * "%s" without its formatting, for copies made per flow. */
+void util_copy(char *dst, size_t dstlen, const char *src);
 
 /* A thread's free list of blocks of one size, for state taken and given back per flow: glibc's
  * bins (blocks freed in bursts as flows expire) cost more than the state's own work. Bounded:

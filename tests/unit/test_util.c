@@ -41,9 +41,24 @@ static void test_pool_reuse_zeroed(void **state)
 	assert_int_equal(p.n, 0);
 }
 
+static void test_copy(void **state)
+{
+	(void)state;
+	char b[5];
+	util_copy(b, sizeof b, "TLS");
+	assert_string_equal(b, "TLS");
+	util_copy(b, sizeof b, "TLS.Google");  /* cut as snprintf cuts */
+	assert_string_equal(b, "TLS.");
+	util_copy(b, sizeof b, NULL);
+	assert_string_equal(b, "");
+	util_copy(b, 1, "x");
+	assert_string_equal(b, "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_copy),
 		cmocka_unit_test(test_pool_reuse_zeroed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
