@@ -249,8 +249,9 @@ static void write_batch(struct report_spill *s)
 void report_spill_flow(struct report *r, const struct report_flow *f)
 {
 	struct report_spill *s = r->spill;
-	if (s->acap - s->alen < SPILL_REC_MAX) {
-		s->acap *= 2;
+	if (s->acap - s->alen < SPILL_REC_MAX) {  /* room for the longest encoding */
+		while (s->acap - s->alen < SPILL_REC_MAX)
+			s->acap *= 2;
 		s->arena = util_xrealloc(s->arena, s->acap);
 	}
 	s->batch[s->nbatch++] = (struct spill_ent){ key_of(s->by, f), f->id, s->alen };
