@@ -109,8 +109,17 @@ static int geo_key(int family, const uint8_t *addr, uint8_t key[16])
 	return -1;
 }
 
-/* First octets a table's IPv4 ranges can start with: most addresses are public, and one load
- * lets them go (these tests run several times per frame on the reading thread). */
+/* A set of special ranges. first4: the first octets its IPv4 ranges can start with; most
+ * addresses are public, and one load lets them go (tested several times per frame on the
+ * reading thread). */
+struct geo_ranges {
+	const struct geo_net4 *t4;
+	size_t n4;
+	const uint8_t *first4;
+	const struct geo_net6 *t6;
+	size_t n6;
+};
+
 static const uint8_t first_reserved4[256] = {
 	[0] = 1, [10] = 1, [100] = 1, [127] = 1, [169] = 1, [172] = 1, [192] = 1, [198] = 1, [203] = 1,
 	[224 ... 255] = 1,
@@ -119,15 +128,17 @@ static const uint8_t first_private4[256] = {
 	[10] = 1, [100] = 1, [127] = 1, [169] = 1, [172] = 1, [192] = 1,
 };
 
-static int in4(const struct geo_net4 *t, size_t n, const uint8_t *a)
+static const struct geo_ranges reserved = { reserved4, NELEM(reserved4), first_reserved4, reserved6, NELEM(reserved6) };
+static const struct geo_ranges private_ = { private4, NELEM(private4), first_private4, private6, NELEM(private6) };
+
+static int in4(const struct geo_ranges *r, const uint8_t *a)
 {
-	const uint8_t *first = t == reserved4 ? first_reserved4 : first_private4;
-	if (!first[a[0]])
+	if (!r->first4[a[0]])
 		return 0;
 	uint32_t v = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
 
-	for (size_t i = 0; i < n; i++)
-		if ((v & t[i].mask) == t[i].net)
+	for (size_t i = 0; i < r->n4; i++)
+		if ((v & r->t4[i].mask) == r->t4[i].net)
 			return 1;
 	return 0;
 }
@@ -145,29 +156,28 @@ static int net6_contains(const struct geo_net6 *n, const uint8_t *a)
 	return (a[full] & mask) == (n->net[full] & mask);
 }
 
-static int in_tables(const struct geo_net4 *t4, size_t n4, const struct geo_net6 *t6, size_t n6,
-		     int family, const uint8_t *addr)
+static int in_tables(const struct geo_ranges *r, int family, const uint8_t *addr)
 {
 	if (family == 4)
-		return in4(t4, n4, addr);
+		return in4(r, addr);
 	if (family != 6)
 		return 0;
 	if (!memcmp(addr, v4mapped_prefix, 12))
-		return in4(t4, n4, addr + 12);
-	for (size_t i = 0; i < n6; i++)
-		if (net6_contains(&t6[i], addr))
+		return in4(r, addr + 12);
+	for (size_t i = 0; i < r->n6; i++)
+		if (net6_contains(&r->t6[i], addr))
 			return 1;
 	return 0;
 }
 
 int geo_is_reserved(int family, const uint8_t *addr)
 {
-	return in_tables(reserved4, NELEM(reserved4), reserved6, NELEM(reserved6), family, addr);
+	return in_tables(&reserved, family, addr);
 }
 
 int geo_is_private(int family, const uint8_t *addr)
 {
-	return in_tables(private4, NELEM(private4), private6, NELEM(private6), family, addr);
+	return in_tables(&private_, family, addr);
 }
 
 /* Copy a database string, keeping only valid UTF-8 without control bytes, cut on a

@@ -505,6 +505,12 @@ static void countries_open(struct countries *t, size_t nflows)
 	t->n = 0;
 }
 
+static void countries_close(struct countries *t)
+{
+	free(t->slot);
+	free(t->sum);
+}
+
 static void countries_add(struct countries *t, const struct report_flow *f)
 {
 	size_t k = country_slot(f);
@@ -905,8 +911,7 @@ int report_json_dump(const struct audit *a, FILE *f)
 		 put_flows_leaks_findings(f, &jc, &cs) &&
 		 put_member(f, "summary", summary_json(r, &cs), 0, ind) && put_member(f, "custody", custody_json(a, &c), 0, ind) &&
 		 fputs("\n}\n", f) >= 0;
-	free(cs.slot);
-	free(cs.sum);
+	countries_close(&cs);
 	mask_free(jc.mask);
 	return ok ? 0 : -1;
 }

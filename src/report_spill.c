@@ -36,12 +36,12 @@ struct report_spill {
 	uint64_t *ev; size_t nev, capev;  /* flow ids with HTTP/DNS events (hash set, 0 empty) */
 };
 
-/* The spill of r, its runs in order by, batches of batch flows unless the environment says. */
 struct spill_ent {                 /* a batched flow: its sort key, and its encoding in the arena */
 	uint64_t key, id;
 	size_t off;
 };
 
+/* The spill of r, its runs in order by, batches of batch flows unless the environment says. */
 static int spill_open(struct report *r, int by, size_t batch, char *errbuf, size_t errlen)
 {
 	int fd = util_tmpfd("phonehome-spill", errbuf, errlen);
