@@ -729,10 +729,44 @@ static void trim_flows(struct audit *a)
 /* Flows no capture format attributed: their row of the --apps CSV, else a hint of their own.
  * In id order, the spilled flows too (hints number their apps in that order); a spilled flow
  * gets its app again as it is read back (apps_late), one in memory here. */
+/* 1 when the flow is in the report's list (report_flows_next's cut for --max-report-flows). */
+static int listed(const struct report *r, uint64_t id, int leaks)
+{
+	return leaks || !r->quiet_cut || id <= r->quiet_cut;
+}
+
+/* Without a CSV only hints name apps: the flows in memory and the spilled ones with a hint,
+ * in id order as a walk of every flow would meet them (a hint's app is numbered as first met),
+ * without reading the spilled flows back. */
+static void app_late_hints(struct audit *a)
+{
+	struct report *r = a->rep;
+	size_t nh, i = 0, j = 0;
+	const struct report_hint *h = report_spill_hints(r, &nh);
+	while (i < r->nflows || j < nh) {
+		if (j == nh || (i < r->nflows && r->flows[i].id < h[j].id)) {
+			struct report_flow *f = &r->flows[i++];
+			if (listed(r, f->id, f->nleaks > 0) && !f->app_source && f->app_hint_origin && f->app_hint[0]) {
+				f->app_uid = apps_hint_uid(a->apps, f->app_hint, f->app_hint_origin);
+				f->app_source = APP_SRC_HINT;
+			}
+		} else {
+			if (listed(r, h[j].id, h[j].leaks))
+				apps_hint_uid(a->apps, h[j].hint, h[j].origin);
+			j++;
+		}
+	}
+}
+
 static void audit_app_late(struct audit *a)
 {
 	struct report *r = a->rep;
 	r->apps_late = 0;  /* the flows as they ended */
+	if (!apps_csv_loaded(a->apps)) {
+		app_late_hints(a);
+		r->apps_late = 1;
+		return;
+	}
 	struct report_iter *it = report_flows_begin(r);
 	for (const struct report_flow *f; (f = report_flows_next(it));) {
 		int32_t uid;

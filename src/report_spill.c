@@ -34,6 +34,7 @@ struct report_spill {
 	char err[256];                  /* the first write error, "" none */
 	int by;                         /* BY_ID, or a writer's order (report_order_new) */
 	uint64_t *ev; size_t nev, capev;  /* flow ids with HTTP/DNS events (hash set, 0 empty) */
+	struct report_hint *hints; size_t nhints, caphints;  /* spilled flows with an app hint */
 };
 
 struct spill_ent {                 /* a batched flow: its sort key, and its encoding in the arena */
@@ -88,6 +89,7 @@ void report_spill_free(struct report *r)
 	free(s->batch);
 	free(s->arena);
 	free(s->ev);
+	free(s->hints);
 	free(s);
 	r->spill = NULL;
 }
@@ -246,6 +248,36 @@ static void write_batch(struct report_spill *s)
 	s->alen = 0;
 }
 
+/* A few flows have one: without a CSV of apps, they are all audit_app_late needs to read. */
+static void add_hint(struct report_spill *s, const struct report_flow *f)
+{
+	if (s->nhints == s->caphints) {
+		s->caphints = s->caphints ? 2 * s->caphints : 64;
+		s->hints = util_xrealloc(s->hints, s->caphints * sizeof *s->hints);
+	}
+	struct report_hint *h = &s->hints[s->nhints++];
+	h->id = f->id;
+	h->origin = f->app_hint_origin;
+	h->leaks = f->nleaks > 0;
+	memcpy(h->hint, f->app_hint, sizeof h->hint);
+}
+
+static int cmp_hint(const void *a, const void *b)
+{
+	uint64_t x = ((const struct report_hint *)a)->id, y = ((const struct report_hint *)b)->id;
+	return x < y ? -1 : x > y;
+}
+
+const struct report_hint *report_spill_hints(struct report *r, size_t *n)
+{
+	struct report_spill *s = r->spill;
+	*n = s ? s->nhints : 0;
+	if (!*n)
+		return NULL;
+	qsort(s->hints, s->nhints, sizeof *s->hints, cmp_hint);
+	return s->hints;
+}
+
 void report_spill_flow(struct report *r, const struct report_flow *f)
 {
 	struct report_spill *s = r->spill;
@@ -254,6 +286,8 @@ void report_spill_flow(struct report *r, const struct report_flow *f)
 			s->acap *= 2;
 		s->arena = util_xrealloc(s->arena, s->acap);
 	}
+	if (!f->app_source && f->app_hint_origin && f->app_hint[0])
+		add_hint(s, f);
 	s->batch[s->nbatch++] = (struct spill_ent){ key_of(s->by, f), f->id, s->alen };
 	s->alen += encode(s->arena + s->alen, f);
 	s->nspilled++;
@@ -323,6 +357,12 @@ void report_spill_merge(struct report *dst, struct report *src)
 		memcpy(d->runs + d->nruns, s->runs, s->nruns * sizeof *s->runs);
 		d->nruns += s->nruns;
 		s->nruns = 0;
+	}
+	if (s->nhints) {
+		d->hints = util_xrealloc(d->hints, (d->nhints + s->nhints) * sizeof *d->hints);
+		memcpy(d->hints + d->nhints, s->hints, s->nhints * sizeof *s->hints);
+		d->nhints += s->nhints;
+		d->caphints = d->nhints;
 	}
 	d->nspilled += s->nspilled;
 	d->quiet += s->quiet;

@@ -88,6 +88,48 @@ static void test_runs_merged_in_order(void **state)
 	unsetenv("PHONEHOME_SPILL_BATCH");
 }
 
+/* The spilled flows with an app hint and no app are listed apart, in id order across merged
+ * workers, so that without a CSV the hints are resolved without reading every flow back. */
+static void test_hints_listed(void **state)
+{
+	(void)state;
+	char err[256];
+	struct report *a = report_new(), *b = report_new();
+	assert_int_equal(report_spill_open(a, err, sizeof err), 0);
+	assert_int_equal(report_spill_open(b, err, sizeof err), 0);
+	size_t n;
+	assert_null(report_spill_hints(a, &n));
+	assert_int_equal(n, 0);
+	for (uint64_t id = 300; id > 0; id--) {
+		struct report_flow f = mkflow(id);
+		if (id % 7 == 0 || id % 11 == 0) {
+			f.app_hint_origin = (uint8_t)(1 + id % 3);
+			snprintf(f.app_hint, sizeof f.app_hint, "com.example.app%llu", (unsigned long long)(id % 5));
+		}
+		f.app_source = id % 11 == 0 && id % 7;  /* a hint, but the app is known: not listed */
+		f.nleaks = id % 2;
+		report_spill_flow(id % 4 ? a : b, &f);
+	}
+	report_merge(a, b);
+	const struct report_hint *h = report_spill_hints(a, &n);
+	size_t want = 0;
+	for (uint64_t id = 1; id <= 300; id++) {
+		if (id % 7)
+			continue;
+		assert_true(want < n);
+		assert_int_equal(h[want].id, id);
+		assert_int_equal(h[want].origin, 1 + id % 3);
+		assert_int_equal(h[want].leaks, id % 2);
+		char s[32];
+		snprintf(s, sizeof s, "com.example.app%llu", (unsigned long long)(id % 5));
+		assert_string_equal(h[want].hint, s);
+		want++;
+	}
+	assert_int_equal(n, want);
+	report_free(a);
+	report_free(b);
+}
+
 /* A writer's re-ordering (EVE): every flow once, by (last_us, id), through many runs. */
 static void test_order_by_time(void **state)
 {
@@ -135,6 +177,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_runs_merged_in_order),
 		cmocka_unit_test(test_order_by_time),
+		cmocka_unit_test(test_hints_listed),
 		cmocka_unit_test(test_events_keep_flows),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
