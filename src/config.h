@@ -75,5 +75,6 @@
 
 /* geolocation */
 #define PH_GEO_CACHE_SIZE 65536        /* address -> geo entries */
+#define PH_GEO_REC_CACHE 2048          /* a database's records read (per worker and database; a power of 2) */
 
 #endif

@@ -22,11 +22,20 @@ struct geo_cache_entry {
 	struct geo_info info;
 };
 
+/* What one record of a database gives, read into an empty geo_info. Addresses are many, the
+ * records they point to few (a country's or an AS's): each record's keys are looked up once. */
+struct geo_rec {
+	uint64_t off;      /* the record's offset + 1; 0: empty */
+	struct geo_info v;
+	uint8_t loc, got_loc, got_asn;  /* loc: read with the location */
+};
+
 struct geo_db {
 	int open;
 	MMDB_s mmdb;
 	char *path;
 	const char *layout;
+	struct geo_rec *recs;  /* PH_GEO_REC_CACHE, direct-mapped by offset; NULL until a lookup */
 };
 
 struct geo {
@@ -320,6 +329,23 @@ static int read_asn(MMDB_entry_s *e, struct geo_info *out)
 	return 1;
 }
 
+/* The record at e, read once per worker while it stays in its slot. */
+static const struct geo_rec *record(struct geo_db *db, MMDB_entry_s *e, int want_loc)
+{
+	if (!db->recs)
+		db->recs = util_xcalloc(PH_GEO_REC_CACHE, sizeof *db->recs);
+	uint64_t h = ((uint64_t)e->offset + 1) * 0x9e3779b97f4a7c15ull;
+	struct geo_rec *c = &db->recs[h >> 32 & (PH_GEO_REC_CACHE - 1)];
+	if (c->off == (uint64_t)e->offset + 1 && c->loc == want_loc)
+		return c;
+	memset(c, 0, sizeof *c);
+	c->loc = (uint8_t)want_loc;
+	c->got_loc = (uint8_t)(want_loc && read_location(e, &c->v));
+	c->got_asn = (uint8_t)read_asn(e, &c->v);
+	c->off = (uint64_t)e->offset + 1;
+	return c;
+}
+
 /* Look key up in one database; 1 if it held anything useful. */
 static int lookup_db(struct geo_db *db, const uint8_t key[16], struct geo_info *out, int want_loc)
 {
@@ -342,8 +368,22 @@ static int lookup_db(struct geo_db *db, const uint8_t key[16], struct geo_info *
 	MMDB_lookup_result_s r = MMDB_lookup_sockaddr(&db->mmdb, sa, &mmdb_err);
 	if (mmdb_err != MMDB_SUCCESS || !r.found_entry)
 		return 0;
-	int got = want_loc ? read_location(&r.entry, out) : 0;
-	return read_asn(&r.entry, out) | got;
+	const struct geo_rec *c = record(db, &r.entry, want_loc);
+	int got = 0;
+	if (want_loc) {  /* out has no location yet: the ASN database, asked first, gives none */
+		memcpy(out->country, c->v.country, sizeof out->country);
+		memcpy(out->city, c->v.city, sizeof out->city);
+		out->latitude = c->v.latitude;
+		out->longitude = c->v.longitude;
+		out->has_location = c->v.has_location;
+		got = c->got_loc;
+	}
+	if (!out->asn && c->got_asn) {  /* read_asn's rule: the first database with an ASN wins */
+		out->asn = c->v.asn;
+		memcpy(out->asn_org, c->v.asn_org, sizeof out->asn_org);
+		got = 1;
+	}
+	return got;
 }
 
 /* Uncached lookup through both databases. */
@@ -464,6 +504,7 @@ void geo_free(struct geo *g)
 		if (g->db[i].open)
 			MMDB_close(&g->db[i].mmdb);
 		free(g->db[i].path);
+		free(g->db[i].recs);
 	}
 	free(g->cache);
 	free(g->used);
