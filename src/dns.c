@@ -17,22 +17,16 @@
 /* Append one label byte in presentation form, lower-cased; cut at outlen-1. */
 static void name_putc(char *out, size_t outlen, size_t *o, uint8_t c)
 {
-	char tmp[5];
-	size_t n = 1;
-
 	if (c >= 'A' && c <= 'Z')
 		c = (uint8_t)(c + 32);
-	if (c < 0x21 || c > 0x7e || c == '.' || c == '\\') {
-		tmp[0] = '\\';
-		tmp[1] = (char)('0' + c / 100);
-		tmp[2] = (char)('0' + c / 10 % 10);
-		tmp[3] = (char)('0' + c % 10);
-		n = 4;
-	} else {
-		tmp[0] = (char)c;
+	if (c >= 0x21 && c <= 0x7e && c != '.' && c != '\\') {  /* the usual byte: as it is */
+		if (*o + 1 < outlen)
+			out[(*o)++] = (char)c;
+		return;
 	}
-	for (size_t i = 0; i < n && *o + 1 < outlen; i++)
-		out[(*o)++] = tmp[i];
+	char esc[4] = { '\\', (char)('0' + c / 100), (char)('0' + c / 10 % 10), (char)('0' + c % 10) };
+	for (size_t i = 0; i < sizeof esc && *o + 1 < outlen; i++)
+		out[(*o)++] = esc[i];
 }
 
 /* Read the name at off into out; *end gets the offset after it (after the first pointer).
