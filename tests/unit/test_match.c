@@ -143,6 +143,11 @@ static void test_mac_forms(void **state)
 	expect_one("MAC 64:09:80:AB:CD:EF / 64-09-80-12-34-56.", ID_MAC, V_MAC, "plain", "64-09-80-12-34-56");
 	expect_none("wlan0 6409801234560");
 	expect_none("wlan0 a640980123456");
+	/* markup: decimal, hex in either case, named, with up to 6 leading zeros, mixed */
+	const char *html = "64&#58;09&#x3A;80&#x00003a;12&colon;34&#00000058;56";
+	snprintf(buf, sizeof buf, "<td>%s</td>", html);
+	expect_one(buf, ID_MAC, V_MAC, "html", html);
+	expect_none("<td>64&#000000058;09:80:12:34:56</td>");  /* 7 zeros: past the 12 bytes a byte may take */
 }
 
 static void test_phone_forms(void **state)
