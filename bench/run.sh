@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # bench/run.sh - `make bench`: builds the benchmark capture when missing, then times
-# phonehome's full audit and the reference tools on it, in one go, and prints a table.
+# phonehome's full audit and the reference tools on it, in one go (rounds of every command
+# once), and prints a table.
 #
 # usage: bench/run.sh PHONEHOME [WORKDIR]
 # env:   RUNS=5 (runs per command, median reported), SLOW_RUNS=1 (for tshark),
@@ -39,33 +40,50 @@ NGREP_RE="$NGREP_RE|919812300002|anita.desai.test@example.in|919812300003"
 
 RES=$W/results.txt
 : > "$RES"
-# run NAME NRUNS CMD...: median wall seconds and the max RSS of the runs
-run() {
+# The commands run in rounds, each once per round, so that a slow spell of this shared machine
+# falls on all of them alike: the ratios are of runs made side by side.
+NAMES=()
+declare -A CMD NRUN TS RSS FAILED
+# add NAME NRUNS CMD...: a command of the rounds (skipped when not installed or in BENCH_SKIP)
+add() {
 	local name=$1 n=$2; shift 2
 	case "$SKIP" in *" $name "*) return 0;; esac
 	if ! command -v "$1" > /dev/null; then
 		echo "bench: $name: $1 not installed (make bench-deps), skipped"; return 0
 	fi
-	local ts=() rss=0
-	for i in $(seq "$n"); do
-		/usr/bin/time -f '%e %M' -o "$W/time.out" "$@" > "$W/$name.out" 2> "$W/$name.err" || {
-			echo "bench: $name failed (exit $?): $(tail -1 "$W/$name.err")"; return 0; }
-		read -r t m < "$W/time.out"
-		ts+=("$t"); [ "$m" -gt "$rss" ] && rss=$m
-	done
-	local med
-	med=$(printf '%s\n' "${ts[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
-	echo "$name $med $rss $n" >> "$RES"
-	printf 'bench: %-12s %6.2f s  %7d KiB  (%s)\n' "$name" "$med" "$rss" "${ts[*]}"
+	NAMES+=("$name"); NRUN[$name]=$n; CMD[$name]=$(printf '%q ' "$@"); TS[$name]=""; RSS[$name]=0
+}
+# once NAME: one timed run, its wall seconds and peak RSS kept
+once() {
+	local name=$1 t m
+	if ! eval "/usr/bin/time -f '%e %M' -o \"\$W/time.out\" ${CMD[$name]}" > "$W/$name.out" 2> "$W/$name.err"; then
+		echo "bench: $name failed: $(tail -1 "$W/$name.err")"; FAILED[$name]=1; return 0
+	fi
+	read -r t m < "$W/time.out"
+	TS[$name]+="$t "
+	if [ "$m" -gt "${RSS[$name]}" ]; then RSS[$name]=$m; fi
 }
 
-run phonehome "$RUNS" "$PH" -r "$CAP" --identity "$ID" --home IN --json "$W/report.json"
-run phonehome-1 "$RUNS" "$PH" -r "$CAP" --identity "$ID" --home IN --threads 1 --json "$W/report-1.json"
-run libpcap-read "$RUNS" "$W/pcapread" "$CAP"
-run flow-table "$RUNS" "$W/flowtable" "$CAP"
-run hyperscan "$RUNS" "$W/hsscan" "$ID" "$CAP"
-run ndpiReader "$RUNS" ndpiReader -i "$CAP" -q
-run ngrep "$RUNS" ngrep -q -t -I "$CAP" -W none "$NGREP_RE"
-run tshark "$SLOW_RUNS" tshark -n -r "$CAP" -Y "frame contains \"$IMEI\""
+add phonehome "$RUNS" "$PH" -r "$CAP" --identity "$ID" --home IN --json "$W/report.json"
+add phonehome-1 "$RUNS" "$PH" -r "$CAP" --identity "$ID" --home IN --threads 1 --json "$W/report-1.json"
+add libpcap-read "$RUNS" "$W/pcapread" "$CAP"
+add flow-table "$RUNS" "$W/flowtable" "$CAP"
+add hyperscan "$RUNS" "$W/hsscan" "$ID" "$CAP"
+add ndpiReader "$RUNS" ndpiReader -i "$CAP" -q
+add ngrep "$RUNS" ngrep -q -t -I "$CAP" -W none "$NGREP_RE"
+add tshark "$SLOW_RUNS" tshark -n -r "$CAP" -Y "frame contains \"$IMEI\""
+
+ROUNDS=$(( RUNS > SLOW_RUNS ? RUNS : SLOW_RUNS ))
+for i in $(seq "$ROUNDS"); do
+	for name in "${NAMES[@]}"; do
+		if [ "$i" -le "${NRUN[$name]}" ] && [ -z "${FAILED[$name]:-}" ]; then once "$name"; fi
+	done
+done
+for name in "${NAMES[@]}"; do
+	[ -z "${FAILED[$name]:-}" ] || continue
+	med=$(printf '%s\n' ${TS[$name]} | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+	echo "$name $med ${RSS[$name]} ${NRUN[$name]}" >> "$RES"
+	printf 'bench: %-12s %6.2f s  %7d KiB  (%s)\n' "$name" "$med" "${RSS[$name]}" "${TS[$name]% }"
+done
 
 /usr/bin/python3 bench/table.py "$RES" "$PKTS" "$BYTES" "$W/report.json" "$W/bench.leaks" "$ID"
