@@ -726,9 +726,6 @@ static void trim_flows(struct audit *a)
 	r->nflows = k;
 }
 
-/* Flows no capture format attributed: their row of the --apps CSV, else a hint of their own.
- * In id order, the spilled flows too (hints number their apps in that order); a spilled flow
- * gets its app again as it is read back (apps_late), one in memory here. */
 /* 1 when the flow is in the report's list (report_flows_next's cut for --max-report-flows). */
 static int listed(const struct report *r, uint64_t id, int leaks)
 {
@@ -758,6 +755,9 @@ static void app_late_hints(struct audit *a)
 	}
 }
 
+/* Flows no capture format attributed: their row of the --apps CSV, else a hint of their own.
+ * In id order, the spilled flows too (hints number their apps in that order); a spilled flow
+ * gets its app again as it is read back (apps_late), one in memory here. */
 static void audit_app_late(struct audit *a)
 {
 	struct report *r = a->rep;
