@@ -726,33 +726,31 @@ static void trim_flows(struct audit *a)
 	r->nflows = k;
 }
 
-/* 1 when the flow is in the report's list (report_flows_next's cut for --max-report-flows). */
-static int listed(const struct report *r, uint64_t id, int leaks)
-{
-	return leaks || !r->quiet_cut || id <= r->quiet_cut;
-}
-
-/* Without a CSV only hints name apps: the flows in memory and the spilled ones with a hint,
- * in id order as a walk of every flow would meet them (a hint's app is numbered as first met),
- * without reading the spilled flows back. */
-static void app_late_hints(struct audit *a)
+/* Without a CSV only hints name apps, and with every flow listed a package's app is numbered
+ * at its first flow by id: the flows in memory, merged by id with the first spilled flow of
+ * each package (the others counted there), give what a walk of every flow back from the spill
+ * would. 0, or -1 when this does not apply. */
+static int app_late_hints(struct audit *a)
 {
 	struct report *r = a->rep;
+	const struct report_hint *h;
 	size_t nh, i = 0, j = 0;
-	const struct report_hint *h = report_spill_hints(r, &nh);
+	if (apps_csv_loaded(a->apps) || r->quiet_cut || report_spill_hints(r, &h, &nh) < 0)
+		return -1;
 	while (i < r->nflows || j < nh) {
-		if (j == nh || (i < r->nflows && r->flows[i].id < h[j].id)) {
+		if (j == nh || (i < r->nflows && r->flows[i].id < h[j].first)) {
 			struct report_flow *f = &r->flows[i++];
-			if (listed(r, f->id, f->nleaks > 0) && !f->app_source && f->app_hint_origin && f->app_hint[0]) {
+			if (!f->app_source && f->app_hint_origin && f->app_hint[0]) {
 				f->app_uid = apps_hint_uid(a->apps, f->app_hint, f->app_hint_origin);
 				f->app_source = APP_SRC_HINT;
 			}
 		} else {
-			if (listed(r, h[j].id, h[j].leaks))
+			for (uint64_t k = 0; k < h[j].n; k++)  /* each flow counted, as a walk would */
 				apps_hint_uid(a->apps, h[j].hint, h[j].origin);
 			j++;
 		}
 	}
+	return 0;
 }
 
 /* Flows no capture format attributed: their row of the --apps CSV, else a hint of their own.
@@ -762,8 +760,7 @@ static void audit_app_late(struct audit *a)
 {
 	struct report *r = a->rep;
 	r->apps_late = 0;  /* the flows as they ended */
-	if (!apps_csv_loaded(a->apps)) {
-		app_late_hints(a);
+	if (app_late_hints(a) == 0) {
 		r->apps_late = 1;
 		return;
 	}

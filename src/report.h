@@ -211,14 +211,16 @@ void report_spill_flow(struct report *r, const struct report_flow *f);
 void report_spill_seal(struct report *r);
 /* src's runs move to dst (report_merge does it). */
 void report_spill_merge(struct report *dst, struct report *src);
-/* A spilled flow with an app hint and no app (what audit_app_late resolves without a CSV). */
+/* A package that spilled flows without an app name as a hint (audit_app_late resolves them
+ * without a CSV): the first such flow by id, its hint's origin, and how many there are. */
 struct report_hint {
-	uint64_t id;
-	uint8_t origin, leaks;
+	uint64_t first, n;
+	uint8_t origin;
 	char hint[APP_HINT_MAX];
 };
-/* The spilled flows with a hint, in id order; NULL and 0 when none. */
-const struct report_hint *report_spill_hints(struct report *r, size_t *n);
+/* The hints' packages in order of their first flow: 0, or -1 when there were more than
+ * PH_SPILL_HINTS packages (then only a walk of every flow says). */
+int report_spill_hints(struct report *r, const struct report_hint **out, size_t *n);
 /* The first write error ("...: No space left on device"), or NULL. */
 const char *report_spill_error(const struct report *r);
 uint64_t report_spill_count(const struct report *r);

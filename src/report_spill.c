@@ -1,6 +1,7 @@
 /* report_spill.c - ended flows out of memory: flows without leaks or events are batched,
  * sorted by id, written as runs to an unlinked file in $TMPDIR, and read back by a k-way merge. */
 #include "report.h"
+#include "config.h"
 #include "util.h"
 #include <errno.h>
 #include <stdio.h>
@@ -34,7 +35,8 @@ struct report_spill {
 	char err[256];                  /* the first write error, "" none */
 	int by;                         /* BY_ID, or a writer's order (report_order_new) */
 	uint64_t *ev; size_t nev, capev;  /* flow ids with HTTP/DNS events (hash set, 0 empty) */
-	struct report_hint *hints; size_t nhints, caphints;  /* spilled flows with an app hint */
+	struct report_hint *hints; size_t nhints;  /* the packages of spilled flows' hints */
+	int hints_over;                 /* more than PH_SPILL_HINTS packages: not all are in hints */
 };
 
 struct spill_ent {                 /* a batched flow: its sort key, and its encoding in the arena */
@@ -248,34 +250,54 @@ static void write_batch(struct report_spill *s)
 	s->alen = 0;
 }
 
-/* A few flows have one: without a CSV of apps, they are all audit_app_late needs to read. */
-static void add_hint(struct report_spill *s, const struct report_flow *f)
+/* A flow's hint into its package's entry: memory follows the packages, not the flows (an
+ * app's WebView names it in every request). */
+static void add_hint(struct report_spill *s, uint64_t first, uint64_t n, uint8_t origin, const char *hint)
 {
-	if (s->nhints == s->caphints) {
-		s->caphints = s->caphints ? 2 * s->caphints : 64;
-		s->hints = util_xrealloc(s->hints, s->caphints * sizeof *s->hints);
+	struct report_hint *h = s->hints;
+	for (size_t i = 0; i < s->nhints; i++, h++) {
+		if (strcmp(h->hint, hint))
+			continue;
+		if (first < h->first) {
+			h->first = first;
+			h->origin = origin;
+		}
+		h->n += n;
+		return;
 	}
-	struct report_hint *h = &s->hints[s->nhints++];
-	h->id = f->id;
-	h->origin = f->app_hint_origin;
-	h->leaks = f->nleaks > 0;
-	memcpy(h->hint, f->app_hint, sizeof h->hint);
+	if (s->nhints == PH_SPILL_HINTS) {
+		s->hints_over = 1;
+		return;
+	}
+	if (!s->hints)
+		s->hints = util_xmalloc(PH_SPILL_HINTS * sizeof *s->hints);
+	h = &s->hints[s->nhints++];
+	h->first = first;
+	h->n = n;
+	h->origin = origin;
+	util_copy(h->hint, sizeof h->hint, hint);
 }
 
 static int cmp_hint(const void *a, const void *b)
 {
-	uint64_t x = ((const struct report_hint *)a)->id, y = ((const struct report_hint *)b)->id;
+	uint64_t x = ((const struct report_hint *)a)->first, y = ((const struct report_hint *)b)->first;
 	return x < y ? -1 : x > y;
 }
 
-const struct report_hint *report_spill_hints(struct report *r, size_t *n)
+int report_spill_hints(struct report *r, const struct report_hint **out, size_t *n)
 {
 	struct report_spill *s = r->spill;
-	*n = s ? s->nhints : 0;
-	if (!*n)
-		return NULL;
-	qsort(s->hints, s->nhints, sizeof *s->hints, cmp_hint);
-	return s->hints;
+	*out = NULL;
+	*n = 0;
+	if (!s)
+		return 0;
+	if (s->hints_over)
+		return -1;
+	if (s->nhints)
+		qsort(s->hints, s->nhints, sizeof *s->hints, cmp_hint);
+	*out = s->hints;
+	*n = s->nhints;
+	return 0;
 }
 
 void report_spill_flow(struct report *r, const struct report_flow *f)
@@ -287,7 +309,7 @@ void report_spill_flow(struct report *r, const struct report_flow *f)
 		s->arena = util_xrealloc(s->arena, s->acap);
 	}
 	if (!f->app_source && f->app_hint_origin && f->app_hint[0])
-		add_hint(s, f);
+		add_hint(s, f->id, 1, f->app_hint_origin, f->app_hint);
 	s->batch[s->nbatch++] = (struct spill_ent){ key_of(s->by, f), f->id, s->alen };
 	s->alen += encode(s->arena + s->alen, f);
 	s->nspilled++;
@@ -358,12 +380,9 @@ void report_spill_merge(struct report *dst, struct report *src)
 		d->nruns += s->nruns;
 		s->nruns = 0;
 	}
-	if (s->nhints) {
-		d->hints = util_xrealloc(d->hints, (d->nhints + s->nhints) * sizeof *d->hints);
-		memcpy(d->hints + d->nhints, s->hints, s->nhints * sizeof *s->hints);
-		d->nhints += s->nhints;
-		d->caphints = d->nhints;
-	}
+	for (size_t i = 0; i < s->nhints; i++)
+		add_hint(d, s->hints[i].first, s->hints[i].n, s->hints[i].origin, s->hints[i].hint);
+	d->hints_over |= s->hints_over;
 	d->nspilled += s->nspilled;
 	d->quiet += s->quiet;
 	if (!d->err[0])

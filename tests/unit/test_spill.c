@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include "config.h"
 #include "report.h"
 
 /* A flow whose every field follows from its id. */
@@ -88,46 +89,61 @@ static void test_runs_merged_in_order(void **state)
 	unsetenv("PHONEHOME_SPILL_BATCH");
 }
 
-/* The spilled flows with an app hint and no app are listed apart, in id order across merged
- * workers, so that without a CSV the hints are resolved without reading every flow back. */
-static void test_hints_listed(void **state)
+/* The packages that spilled flows name as hints are kept apart, one entry each (its first
+ * flow by id, that flow's origin, how many), across merged workers, so that without a CSV the
+ * hints are resolved without reading every flow back; past PH_SPILL_HINTS packages, -1. */
+static void test_hints_by_package(void **state)
 {
 	(void)state;
 	char err[256];
 	struct report *a = report_new(), *b = report_new();
 	assert_int_equal(report_spill_open(a, err, sizeof err), 0);
 	assert_int_equal(report_spill_open(b, err, sizeof err), 0);
+	const struct report_hint *h;
 	size_t n;
-	assert_null(report_spill_hints(a, &n));
+	assert_int_equal(report_spill_hints(a, &h, &n), 0);
 	assert_int_equal(n, 0);
-	for (uint64_t id = 300; id > 0; id--) {
+	for (uint64_t id = 300; id > 0; id--) {  /* ended latest first: the first by id comes last */
 		struct report_flow f = mkflow(id);
 		if (id % 7 == 0 || id % 11 == 0) {
 			f.app_hint_origin = (uint8_t)(1 + id % 3);
 			snprintf(f.app_hint, sizeof f.app_hint, "com.example.app%llu", (unsigned long long)(id % 5));
 		}
-		f.app_source = id % 11 == 0 && id % 7;  /* a hint, but the app is known: not listed */
-		f.nleaks = id % 2;
+		f.app_source = id % 11 == 0 && id % 7;  /* a hint, but the app is known: not counted */
 		report_spill_flow(id % 4 ? a : b, &f);
 	}
 	report_merge(a, b);
-	const struct report_hint *h = report_spill_hints(a, &n);
-	size_t want = 0;
-	for (uint64_t id = 1; id <= 300; id++) {
-		if (id % 7)
-			continue;
-		assert_true(want < n);
-		assert_int_equal(h[want].id, id);
-		assert_int_equal(h[want].origin, 1 + id % 3);
-		assert_int_equal(h[want].leaks, id % 2);
-		char s[32];
-		snprintf(s, sizeof s, "com.example.app%llu", (unsigned long long)(id % 5));
-		assert_string_equal(h[want].hint, s);
-		want++;
+	assert_int_equal(report_spill_hints(a, &h, &n), 0);
+	assert_int_equal(n, 5);
+	uint64_t prev = 0, total = 0;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t first = 0, count = 0;
+		for (uint64_t id = 7; id <= 300; id += 7) {  /* this package's flows, written out */
+			char want[32];
+			snprintf(want, sizeof want, "com.example.app%llu", (unsigned long long)(id % 5));
+			if (!strcmp(h[i].hint, want))
+				first = first ? first : id, count++;
+		}
+		assert_true(first > prev);  /* in order of their first flow */
+		assert_int_equal(h[i].first, first);
+		assert_int_equal(h[i].origin, 1 + first % 3);
+		assert_int_equal(h[i].n, count);
+		prev = first, total += count;
 	}
-	assert_int_equal(n, want);
+	assert_int_equal(total, 300 / 7);
 	report_free(a);
 	report_free(b);
+
+	struct report *c = report_new();
+	assert_int_equal(report_spill_open(c, err, sizeof err), 0);
+	for (uint64_t id = 1; id <= PH_SPILL_HINTS + 1; id++) {
+		struct report_flow f = mkflow(id);
+		f.app_hint_origin = 1;
+		snprintf(f.app_hint, sizeof f.app_hint, "com.example.p%llu", (unsigned long long)id);
+		report_spill_flow(c, &f);
+	}
+	assert_int_equal(report_spill_hints(c, &h, &n), -1);  /* one package too many: a walk says */
+	report_free(c);
 }
 
 /* A writer's re-ordering (EVE): every flow once, by (last_us, id), through many runs. */
@@ -177,7 +193,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_runs_merged_in_order),
 		cmocka_unit_test(test_order_by_time),
-		cmocka_unit_test(test_hints_listed),
+		cmocka_unit_test(test_hints_by_package),
 		cmocka_unit_test(test_events_keep_flows),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
