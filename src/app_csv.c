@@ -28,13 +28,6 @@ struct app_csv {
 	size_t n;
 };
 
-static uint64_t fnv(uint64_t h, const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ p[i]) * 0x100000001b3ull;
-	return h;
-}
-
 /* Protocol and both ends, the lower end first: the same key for either direction. */
 static uint64_t csv_key(uint8_t proto, uint8_t family, const uint8_t *a0, uint16_t p0, const uint8_t *a1, uint16_t p1)
 {
@@ -49,9 +42,9 @@ static uint64_t csv_key(uint8_t proto, uint8_t family, const uint8_t *a0, uint16
 		p1 = tp;
 	}
 	uint8_t pp[6] = { proto, family, (uint8_t)(p0 >> 8), (uint8_t)p0, (uint8_t)(p1 >> 8), (uint8_t)p1 };
-	uint64_t h = fnv(0xcbf29ce484222325ull, pp, sizeof pp);
-	h = fnv(h, a0, al);
-	return fnv(h, a1, al);
+	uint64_t h = util_fnv(UTIL_FNV_BASIS, pp, sizeof pp);
+	h = util_fnv(h, a0, al);
+	return util_fnv(h, a1, al);
 }
 
 static int cmp_csv(const void *x, const void *y)

@@ -75,8 +75,12 @@
 
 /* geolocation */
 #define PH_GEO_CACHE_SIZE 65536        /* address -> geo entries */
-#define PH_SPILL_HINTS 256              /* packages named by spilled flows' hints, kept apart (more: one more pass) */
-#define PH_MALLOC_MMAP_THRESHOLD (128 << 10)  /* glibc: blocks from here up are mmap'd, fixed (main.c) */
 #define PH_GEO_REC_CACHE 2048          /* a database's records read (per worker and database; a power of 2) */
+
+/* ended flows in temporary files (report_spill.c) */
+#define PH_SPILL_HINTS 256             /* packages named by spilled flows' hints, kept apart (more: one more pass) */
+
+/* memory */
+#define PH_MALLOC_MMAP_THRESHOLD (128 << 10)  /* glibc: blocks from here up are mmap'd, fixed (main.c) */
 
 #endif

@@ -254,6 +254,8 @@ static void write_batch(struct report_spill *s)
  * app's WebView names it in every request). */
 static void add_hint(struct report_spill *s, uint64_t first, uint64_t n, uint8_t origin, const char *hint)
 {
+	if (s->hints_over)
+		return;  /* the list is no longer used */
 	struct report_hint *h = s->hints;
 	for (size_t i = 0; i < s->nhints; i++, h++) {
 		if (strcmp(h->hint, hint))

@@ -67,18 +67,10 @@ struct rules_key_slot {
 	int rule;                  /* the first key rule that lists it */
 };
 
-static uint64_t key_hash(const char *k, size_t n)
-{
-	uint64_t h = 1469598103934665603ull;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (uint8_t)k[i]) * 1099511628211ull;
-	return h;
-}
-
 /* The slot of the n bytes at k: its entry, or the empty slot where it would go. */
 static struct rules_key_slot *key_slot(const struct rules *rs, const char *k, size_t n)
 {
-	size_t i = key_hash(k, n) & (rs->keycap - 1);
+	size_t i = util_fnv(UTIL_FNV_BASIS, k, n) & (rs->keycap - 1);
 	while (rs->keyidx[i].key && (strncmp(rs->keyidx[i].key, k, n) || rs->keyidx[i].key[n]))
 		i = (i + 1) & (rs->keycap - 1);
 	return &rs->keyidx[i];

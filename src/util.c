@@ -92,6 +92,14 @@ char *util_xstrdup(const char *s)
 	return d;
 }
 
+uint64_t util_fnv(uint64_t h, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 0x100000001b3ull;
+	return h;
+}
+
 void util_hex(const uint8_t *p, size_t len, char *out)
 {
 	static const char hx[] = "0123456789abcdef";

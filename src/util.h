@@ -38,6 +38,10 @@ void util_pool_put(struct util_pool *p, void *b);
 /* Frees every block the list holds. */
 void util_pool_drain(struct util_pool *p);
 
+/* FNV-1a of n bytes, continuing from h (start with UTIL_FNV_BASIS). */
+#define UTIL_FNV_BASIS 0xcbf29ce484222325ull
+uint64_t util_fnv(uint64_t h, const void *p, size_t n);
+
 /* Lower-case hex of len bytes into out (2*len+1 bytes). */
 void util_hex(const uint8_t *p, size_t len, char *out);
 /* Moves up to cap - headlen bytes from the front of (p, len) into head: a stream's first bytes,

@@ -361,16 +361,14 @@ static void add_recoded(struct variant_set *vs, const struct ctx *c, const char 
  * either case: &#x3A; and &#x3a;), or its named entity. */
 static void html_alt(char *t, size_t tlen, uint8_t ch, const char *named)
 {
-	static const char hd[] = "0123456789abcdef";
-	char hx[16];
+	char x[3], hx[9];
 	size_t k = 0;
-	for (int sh = ch >= 16 ? 4 : 0; sh >= 0; sh -= 4) {
-		char d = hd[ch >> sh & 15];
-		if (d >= 'a') {
-			hx[k++] = '[', hx[k++] = d, hx[k++] = (char)(d - 32), hx[k++] = ']';
-		} else {
-			hx[k++] = d;
-		}
+	snprintf(x, sizeof x, "%x", ch);
+	for (const char *d = x; *d; d++) {
+		if (*d >= 'a')
+			hx[k++] = '[', hx[k++] = *d, hx[k++] = (char)(*d - 32), hx[k++] = ']';
+		else
+			hx[k++] = *d;
 	}
 	hx[k] = '\0';
 	snprintf(t, tlen, "(?:\\x%02x|&#0{0,%d}%u;|&#[xX]0{0,%d}%s;%s%s)", ch, HTML_ZEROS, ch, HTML_ZEROS, hx,

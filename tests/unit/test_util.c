@@ -55,10 +55,21 @@ static void test_copy(void **state)
 	assert_string_equal(b, "");
 }
 
+/* FNV-1a's published 64-bit vectors, whole and in two pieces. */
+static void test_fnv(void **state)
+{
+	(void)state;
+	assert_true(util_fnv(UTIL_FNV_BASIS, "", 0) == 0xcbf29ce484222325ull);
+	assert_true(util_fnv(UTIL_FNV_BASIS, "a", 1) == 0xaf63dc4c8601ec8cull);
+	assert_true(util_fnv(UTIL_FNV_BASIS, "foobar", 6) == 0x85944171f73967e8ull);
+	assert_true(util_fnv(util_fnv(UTIL_FNV_BASIS, "foo", 3), "bar", 3) == 0x85944171f73967e8ull);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_copy),
+		cmocka_unit_test(test_fnv),
 		cmocka_unit_test(test_pool_reuse_zeroed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
