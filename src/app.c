@@ -301,8 +301,8 @@ void apps_begin_input(struct apps *a, const char *path)
 	a->frame_uid = NULL;
 	a->nframes = 0;
 	a->cur = 0;
-	if (!path)
-		return;
+	if (!path || util_special_file(path))
+		return;  /* a pipe is read once, by libpcap: its custom blocks are not looked for */
 	FILE *fp = fopen(path, "rb");
 	if (!fp)
 		return;  /* the capture reader names the file */

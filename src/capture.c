@@ -50,6 +50,14 @@ static pcap_t *open_file(const char *path, char *errbuf, size_t errlen)
 
 int capture_check_file(const char *path, char *errbuf, size_t errlen)
 {
+	if (util_special_file(path)) {
+		/* a pipe (-r -, -r <(zcat f.pcap.gz)) is read once: what a check read would be
+		 * lost, so its format is checked by the read itself (still before any report) */
+		if (access(path, R_OK) == 0)
+			return 0;
+		snprintf(errbuf, errlen, "%s: cannot read capture: %s", path, strerror(errno));
+		return -1;
+	}
 	pcap_t *pc = open_file(path, errbuf, errlen);
 	if (!pc)
 		return -1;
@@ -81,23 +89,25 @@ struct capture_hash {
 	int joined;                    /* the thread has ended */
 	int abandon;                   /* stop hashing: the file did not open as a capture (atomic) */
 	struct stat st;                /* at open: a file changed while read is said so */
+	volatile int *stop;            /* a signal's stop: a pipe's blocked read gives up */
 	char *path;                    /* for the warning */
 };
 
-static ssize_t read_some(int fd, char *buf, size_t size)
+/* A pipe's next bytes; 0 (its end, for libpcap) once a stop signal interrupted the wait. */
+static ssize_t read_some(struct capture_hash *h, char *buf, size_t size)
 {
 	ssize_t n;
 	do
-		n = read(fd, buf, size);
-	while (n < 0 && errno == EINTR);  /* the stop signal has no SA_RESTART */
-	return n;
+		n = read(h->fd, buf, size);
+	while (n < 0 && errno == EINTR && !(h->stop && *h->stop));  /* the stop signal has no SA_RESTART */
+	return n < 0 && errno == EINTR ? 0 : n;
 }
 
 /* fopencookie read: the file's bytes in order, each hashed once. */
 static ssize_t hashed_read(void *cookie, char *buf, size_t size)
 {
 	struct capture_hash *h = cookie;
-	ssize_t n = read_some(h->fd, buf, size);
+	ssize_t n = read_some(h, buf, size);
 	if (n > 0 && !h->async) {
 		EVP_DigestUpdate(h->md, buf, (size_t)n);
 	} else if (n > 0) {
@@ -237,7 +247,7 @@ static int hashed_finish(struct capture_hash *h, char out[65], int *changed)
 		h->joined = 1;
 		n = h->failed ? -1 : 0;
 		*changed = changed_while_read(h);
-	} else {
+	} else if (!(h->stop && *h->stop)) {  /* stopped: a pipe's writer may never close it */
 		while ((n = hashed_read(h, h->buf, READ_BUFFER)) > 0)
 			;
 	}
@@ -317,6 +327,7 @@ int capture_read_file_async(const char *path, capture_fn fn, void *arg, struct r
 		hashed_free(hs);
 		return -1;
 	}
+	hs->stop = stop;
 	char perr[PCAP_ERRBUF_SIZE] = "";
 	pcap_t *pc = pcap_fopen_offline_with_tstamp_precision(hs->fp, PCAP_TSTAMP_PRECISION_MICRO, perr);
 	if (!pc)

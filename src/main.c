@@ -232,6 +232,12 @@ static void parse_opt(struct options *o, int c, const char *arg)
 		}
 		if (o->ninputs == MAX_INPUTS)
 			die("-r: more than %s inputs%s", "256", "");
+		if (!strcmp(arg, "-")) {  /* standard input, as tcpdump's -r - (read once: one -r -) */
+			for (size_t i = 0; i < o->ninputs; i++)
+				if (!strcmp(o->inputs[i], "/dev/stdin"))
+					die("-r -: standard input can be read only once%s%s", "", "");
+			arg = "/dev/stdin";
+		}
 		o->inputs[o->ninputs++] = arg;
 		break;
 	case O_IDENTITY: o->ao.identity_path = arg; break;
@@ -507,7 +513,7 @@ static void on_signal(int sig)
 	}
 	if (g_stop && sig == SIGINT)  /* a second ^C: the user wants out now */
 		_exit(130);
-	g_stop = 1;
+	g_stop = sig;  /* which one, for the report's warning */
 }
 
 static void set_signals(void)
@@ -666,6 +672,25 @@ static void hash_done(struct audit *a, struct capture_hash *h, size_t i)
 		fprintf(stderr, "phonehome: warning: %s\n", a->rep->inputs[i].warning);
 }
 
+/* A file whose read a signal stopped: the report covers part of it, and says so. */
+static void stopped_warning(struct report_input *in, const char *path)
+{
+	char w[PATH_MAX + 256];
+	snprintf(w, sizeof w, "%s: read stopped by %s after %llu packets: the report covers only these; its SHA-256 "
+		 "is of %s", path, g_stop == SIGINT ? "SIGINT" : "SIGTERM", (unsigned long long)in->packets,
+		 util_special_file(path) ? "the bytes read (a pipe)" : "the whole file");
+	in->warning = util_xstrdup(w);
+}
+
+/* The inputs a signal left unread, named in the report and on stderr. */
+static void unread_warning(struct audit *a, const struct options *o)
+{
+	size_t from = a->rep->ninputs, n = o->ninputs - from;
+	report_warn(a->rep, "stopped by %s: %zu input%s not read: %s%s", g_stop == SIGINT ? "SIGINT" : "SIGTERM", n,
+		    n == 1 ? "" : "s", o->inputs[from], n > 1 ? " and the ones after it" : "");
+	fprintf(stderr, "phonehome: warning: %s\n", a->rep->warnings[a->rep->nwarnings - 1]);
+}
+
 /* Reads the inputs; the last one's hash may still be running: *last gets it, input *last_i.
  * *last may come in with the first input's hash, started before the set-up. */
 static void run_files(struct audit *a, const struct options *o, struct capture_hash **last, size_t *last_i)
@@ -682,12 +707,16 @@ static void run_files(struct audit *a, const struct options *o, struct capture_h
 		if (capture_read_file_async(o->inputs[i], ss ? shard_dispatch : on_packet, ss ? (void *)ss : a, in,
 					    &g_stop, &h, err, sizeof err) < 0)
 			die("%s%s", err, "");
+		if (g_stop && !in->warning)
+			stopped_warning(in, o->inputs[i]);
 		if (in->warning)
 			fprintf(stderr, "phonehome: warning: %s\n", in->warning);
 		hash_done(a, pending, pending_i);
 		pending = h;
 		pending_i = a->rep->ninputs - 1;
 	}
+	if (g_stop && a->rep->ninputs < o->ninputs)
+		unread_warning(a, o);
 	if (!a->rep->ninputs)  /* stopped before the first read */
 		capture_hash_abandon(early);
 	if (ss && shard_finish(ss, err, sizeof err) < 0)

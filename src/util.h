@@ -54,7 +54,8 @@ int util_parent_writable(const char *path, char *dir, size_t dirlen);
  * every exit path; its descriptor, or -1 with errbuf naming the directory. */
 int util_tmpfd(const char *prefix, char *errbuf, size_t errlen);
 /* 1 when path is there and neither a regular file nor a directory (/dev/null, a FIFO): a report
- * is written straight into it, never through a temporary file renamed over it. */
+ * is written straight into it, never through a temporary file renamed over it; an input so
+ * (-r -, a pipe) can be read only once. */
 int util_special_file(const char *path);
 /* SHA-256 of a file as lower hex into out[65]; -1 with errno on failure. */
 int util_sha256_file(const char *path, char out[65]);
