@@ -23,6 +23,7 @@
 #define PH_MAX_THREADS 8               /* workers by default at most (--threads); one per processor */
 #define PH_SHARD_BATCH (256 << 10)     /* bytes of frames handed to a worker at once */
 #define PH_HASH_LEAD (256 << 20)       /* bytes the custody hash may read ahead of libpcap */
+#define PH_TMP_NOTED 16                /* report files being written, removed on a second ^C */
 #define PH_SHARD_QUEUE 8               /* batches queued per worker: 2 MiB each, bounded */
 #define PH_NDPI_MAX_PACKETS 12         /* packets fed to nDPI before giving up (ndpiReader: 80 TCP, 24 UDP) */
 

@@ -100,7 +100,7 @@ static pcap_dumper_t *dumper(struct pass *ps, int dlt)
 	snprintf(ef->tmp, n, "%s/.%s.tmpXXXXXX", ps->dir, name);
 	ef->dlt = dlt;
 	ev->nfiles++;
-	int fd = mkstemp(ef->tmp);
+	int fd = util_mkstemp(ef->tmp);
 	FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
 	if (!f) {
 		snprintf(ps->err, ps->errlen, "%s: cannot write evidence: %s", ef->final, strerror(errno));
@@ -239,6 +239,7 @@ int evidence_commit(struct evidence *ev, char *errbuf, size_t errlen)
 			snprintf(errbuf, errlen, "%s: cannot write evidence: %s", ev->files[i].final, strerror(errno));
 			return -1;
 		}
+		util_tmp_done(ev->files[i].tmp);
 		free(ev->files[i].tmp);
 		ev->files[i].tmp = NULL;
 	}
@@ -250,6 +251,7 @@ void evidence_free(struct evidence *ev)
 	for (size_t i = 0; i < ev->nfiles; i++) {
 		if (ev->files[i].tmp) {
 			unlink(ev->files[i].tmp);
+			util_tmp_done(ev->files[i].tmp);
 			free(ev->files[i].tmp);
 		}
 		free(ev->files[i].final);

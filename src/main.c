@@ -511,8 +511,10 @@ static void on_signal(int sig)
 		g_hup = 1;
 		return;
 	}
-	if (g_stop && sig == SIGINT)  /* a second ^C: the user wants out now */
+	if (g_stop && sig == SIGINT) {  /* a second ^C: the user wants out now, leaving no half report */
+		util_tmp_remove_all();
 		_exit(130);
+	}
 	g_stop = sig;  /* which one, for the report's warning */
 }
 

@@ -56,13 +56,14 @@ static FILE *stage_open(struct staging *st, const char *final, char *errbuf, siz
 		snprintf(s->tmp, n, ".%s.tmpXXXXXX", copy);
 	}
 	free(copy);
-	int fd = mkstemp(s->tmp);
+	int fd = util_mkstemp(s->tmp);
 	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
 	if (!f) {
 		snprintf(errbuf, errlen, "%s: cannot write: %s", final, strerror(errno));
 		if (fd >= 0) {
 			close(fd);
 			unlink(s->tmp);
+			util_tmp_done(s->tmp);
 		}
 		free(s->tmp);
 		free(s->final);
@@ -98,6 +99,8 @@ static void staging_free(struct staging *st, int unlink_tmp)
 	for (size_t i = 0; i < st->n; i++) {
 		if (unlink_tmp && st->s[i].tmp)
 			unlink(st->s[i].tmp);
+		if (st->s[i].tmp)
+			util_tmp_done(st->s[i].tmp);
 		free(st->s[i].tmp);
 		free(st->s[i].final);
 	}
@@ -111,6 +114,7 @@ static int staging_commit(struct staging *st, char *errbuf, size_t errlen)
 			snprintf(errbuf, errlen, "%s: cannot write: %s", st->s[i].final, strerror(errno));
 			return -1;
 		}
+		util_tmp_done(st->s[i].tmp);
 		free(st->s[i].tmp);
 		st->s[i].tmp = NULL;
 	}
@@ -192,8 +196,9 @@ static int print_pdf(const char *dir, char *errbuf, size_t errlen)
 	pid_t pid;
 	int rc = posix_spawn(&pid, chromium, &fa, NULL, argv, environ), status = 0;
 	posix_spawn_file_actions_destroy(&fa);
-	if (rc == 0)
-		waitpid(pid, &status, 0);
+	util_tmp_note(tmp);
+	while (rc == 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;  /* a first ^C lets the reports end: Chromium is awaited, not left printing alone */
 	struct stat sb;
 	int ok = rc == 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0 && stat(tmp, &sb) == 0 && sb.st_size > 0 &&
 		 rename(tmp, final) == 0;
@@ -201,6 +206,7 @@ static int print_pdf(const char *dir, char *errbuf, size_t errlen)
 		unlink(tmp);
 		snprintf(errbuf, errlen, "--pdf: %s could not print %s/report.html", chromium, dir);
 	}
+	util_tmp_done(tmp);
 	nftw(profile, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 	free(abs);
 	free(url);

@@ -1,7 +1,11 @@
 /* util.c - byte readers, checked allocation, hex and hashing helpers.
  * Out of memory is the one fatal condition outside main.c. */
 #include "util.h"
+#include "config.h"
 #include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -158,6 +162,51 @@ size_t util_gather(uint8_t *head, uint8_t *headlen, size_t cap, const uint8_t **
 	*p += take;
 	*len -= take;
 	return take;
+}
+
+/* The noted temporary files: a slot is written before it is marked used, and the handler reads
+ * only marked slots. Past PH_TMP_NOTED files, a file is not noted (it is still renamed or
+ * removed as always). */
+static char tmp_path[PH_TMP_NOTED][PATH_MAX];
+static volatile sig_atomic_t tmp_used[PH_TMP_NOTED];
+static pthread_mutex_t tmp_mu = PTHREAD_MUTEX_INITIALIZER;
+
+void util_tmp_note(const char *path)
+{
+	if (strlen(path) >= PATH_MAX)
+		return;
+	pthread_mutex_lock(&tmp_mu);
+	for (size_t i = 0; i < PH_TMP_NOTED; i++)
+		if (!tmp_used[i]) {
+			memcpy(tmp_path[i], path, strlen(path) + 1);
+			__atomic_store_n(&tmp_used[i], 1, __ATOMIC_RELEASE);
+			break;
+		}
+	pthread_mutex_unlock(&tmp_mu);
+}
+
+int util_mkstemp(char *tmpl)
+{
+	int fd = mkstemp(tmpl);
+	if (fd >= 0)
+		util_tmp_note(tmpl);
+	return fd;
+}
+
+void util_tmp_done(const char *path)
+{
+	pthread_mutex_lock(&tmp_mu);
+	for (size_t i = 0; i < PH_TMP_NOTED; i++)
+		if (tmp_used[i] && !strcmp(tmp_path[i], path))
+			__atomic_store_n(&tmp_used[i], 0, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&tmp_mu);
+}
+
+void util_tmp_remove_all(void)
+{
+	for (size_t i = 0; i < PH_TMP_NOTED; i++)
+		if (__atomic_load_n(&tmp_used[i], __ATOMIC_ACQUIRE))
+			unlink(tmp_path[i]);
 }
 
 int util_special_file(const char *path)

@@ -53,6 +53,13 @@ int util_parent_writable(const char *path, char *dir, size_t dirlen);
 /* A new file in $TMPDIR (default /tmp) named prefix.XXXXXX, already unlinked so that it is gone on
  * every exit path; its descriptor, or -1 with errbuf naming the directory. */
 int util_tmpfd(const char *prefix, char *errbuf, size_t errlen);
+/* mkstemp(3), the file noted until util_tmp_done(path) (renamed or removed): a process stopped
+ * at once (a second ^C) removes what is noted with util_tmp_remove_all, from its handler. */
+int util_mkstemp(char *tmpl);
+void util_tmp_note(const char *path);
+void util_tmp_done(const char *path);
+/* Async-signal-safe. */
+void util_tmp_remove_all(void);
 /* 1 when path is there and neither a regular file nor a directory (/dev/null, a FIFO): a report
  * is written straight into it, never through a temporary file renamed over it; an input so
  * (-r -, a pipe) can be read only once. */

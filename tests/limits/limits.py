@@ -294,5 +294,42 @@ check("SIGINT: the inputs not read are named in the warnings",
 check("SIGINT: said on stderr too", err.count(b"stopped by SIGINT") == 2, err[-400:])
 os.unlink(fifo)
 
+# ^C while the PDF prints (a stand-in for Chromium: an empty PDF at once, its content after a
+# pause): one ^C lets the reports end; a second exits at once (130) and leaves no temporary file
+fake = os.path.join(W, "fakebin")
+os.makedirs(fake, exist_ok=True)
+with open(os.path.join(fake, "chromium"), "w") as f:
+    f.write('#!/bin/sh\nfor a; do case "$a" in --print-to-pdf=*) out="${a#--print-to-pdf=}";; esac; done\n'
+            ': > "$out"; sleep "${FAKE_PAUSE:-2}"; echo "%PDF-1.4" > "$out"\n')
+os.chmod(os.path.join(fake, "chromium"), 0o755)
+
+
+def pdf_run(signals, pause):
+    out = tempfile.mkdtemp(dir=W, prefix="pdf-")
+    env = dict(os.environ, PATH=fake + ":" + os.environ["PATH"], FAKE_PAUSE=str(pause))
+    p = subprocess.Popen(BASE + ["-r", small, "-o", out, "--pdf"], stdout=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE, env=env)
+    t0 = time.time()
+    while not os.path.exists(os.path.join(out, ".report.pdf.tmp")) and time.time() - t0 < 60 and p.poll() is None:
+        time.sleep(0.05)
+    for _ in range(signals):
+        p.send_signal(signal.SIGINT)
+        time.sleep(0.3)
+    try:
+        err = p.stderr.read()
+        rc = p.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        rc, err = -999, b"hung"
+    return rc, err, out
+
+
+rc, err, out = pdf_run(1, 2)
+check("one ^C while the PDF prints: the reports end, the PDF with them",
+      rc == 0 and os.path.getsize(os.path.join(out, "report.pdf")) > 0, (rc, err[-300:], os.listdir(out)))
+rc, err, out = pdf_run(2, 10)
+left = [n for n in os.listdir(out) if ".tmp" in n]
+check("a second ^C: exit 130 at once, no temporary file left", rc == 130 and not left, (rc, err[-300:], left))
+
 print(f"limits: {passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)
