@@ -250,8 +250,7 @@ void evidence_free(struct evidence *ev)
 {
 	for (size_t i = 0; i < ev->nfiles; i++) {
 		if (ev->files[i].tmp) {
-			unlink(ev->files[i].tmp);
-			util_tmp_done(ev->files[i].tmp);
+			util_tmp_remove(ev->files[i].tmp);
 			free(ev->files[i].tmp);
 		}
 		free(ev->files[i].final);

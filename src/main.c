@@ -674,12 +674,17 @@ static void hash_done(struct audit *a, struct capture_hash *h, size_t i)
 		fprintf(stderr, "phonehome: warning: %s\n", a->rep->inputs[i].warning);
 }
 
+static const char *stop_name(void)
+{
+	return g_stop == SIGINT ? "SIGINT" : "SIGTERM";
+}
+
 /* A file whose read a signal stopped: the report covers part of it, and says so. */
 static void stopped_warning(struct report_input *in, const char *path)
 {
 	char w[PATH_MAX + 256];
 	snprintf(w, sizeof w, "%s: read stopped by %s after %llu packets: the report covers only these; its SHA-256 "
-		 "is of %s", path, g_stop == SIGINT ? "SIGINT" : "SIGTERM", (unsigned long long)in->packets,
+		 "is of %s", path, stop_name(), (unsigned long long)in->packets,
 		 util_special_file(path) ? "the bytes read (a pipe)" : "the whole file");
 	in->warning = util_xstrdup(w);
 }
@@ -688,7 +693,7 @@ static void stopped_warning(struct report_input *in, const char *path)
 static void unread_warning(struct audit *a, const struct options *o)
 {
 	size_t from = a->rep->ninputs, n = o->ninputs - from;
-	report_warn(a->rep, "stopped by %s: %zu input%s not read: %s%s", g_stop == SIGINT ? "SIGINT" : "SIGTERM", n,
+	report_warn(a->rep, "stopped by %s: %zu input%s not read: %s%s", stop_name(), n,
 		    n == 1 ? "" : "s", o->inputs[from], n > 1 ? " and the ones after it" : "");
 	fprintf(stderr, "phonehome: warning: %s\n", a->rep->warnings[a->rep->nwarnings - 1]);
 }

@@ -62,8 +62,7 @@ static FILE *stage_open(struct staging *st, const char *final, char *errbuf, siz
 		snprintf(errbuf, errlen, "%s: cannot write: %s", final, strerror(errno));
 		if (fd >= 0) {
 			close(fd);
-			unlink(s->tmp);
-			util_tmp_done(s->tmp);
+			util_tmp_remove(s->tmp);
 		}
 		free(s->tmp);
 		free(s->final);
@@ -98,8 +97,8 @@ static void staging_free(struct staging *st, int unlink_tmp)
 {
 	for (size_t i = 0; i < st->n; i++) {
 		if (unlink_tmp && st->s[i].tmp)
-			unlink(st->s[i].tmp);
-		if (st->s[i].tmp)
+			util_tmp_remove(st->s[i].tmp);
+		else if (st->s[i].tmp)
 			util_tmp_done(st->s[i].tmp);
 		free(st->s[i].tmp);
 		free(st->s[i].final);
@@ -194,19 +193,20 @@ static int print_pdf(const char *dir, char *errbuf, size_t errlen)
 	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
 	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
 	pid_t pid;
+	util_tmp_note(tmp);  /* before Chromium can make it */
 	int rc = posix_spawn(&pid, chromium, &fa, NULL, argv, environ), status = 0;
 	posix_spawn_file_actions_destroy(&fa);
-	util_tmp_note(tmp);
 	while (rc == 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;  /* a first ^C lets the reports end: Chromium is awaited, not left printing alone */
 	struct stat sb;
 	int ok = rc == 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0 && stat(tmp, &sb) == 0 && sb.st_size > 0 &&
 		 rename(tmp, final) == 0;
 	if (!ok) {
-		unlink(tmp);
+		util_tmp_remove(tmp);
 		snprintf(errbuf, errlen, "--pdf: %s could not print %s/report.html", chromium, dir);
+	} else {
+		util_tmp_done(tmp);
 	}
-	util_tmp_done(tmp);
 	nftw(profile, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 	free(abs);
 	free(url);

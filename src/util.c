@@ -202,6 +202,12 @@ void util_tmp_done(const char *path)
 	pthread_mutex_unlock(&tmp_mu);
 }
 
+void util_tmp_remove(const char *path)
+{
+	unlink(path);
+	util_tmp_done(path);
+}
+
 void util_tmp_remove_all(void)
 {
 	for (size_t i = 0; i < PH_TMP_NOTED; i++)

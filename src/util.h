@@ -58,6 +58,8 @@ int util_tmpfd(const char *prefix, char *errbuf, size_t errlen);
 int util_mkstemp(char *tmpl);
 void util_tmp_note(const char *path);
 void util_tmp_done(const char *path);
+/* unlink(2) and util_tmp_done. */
+void util_tmp_remove(const char *path);
 /* Async-signal-safe. */
 void util_tmp_remove_all(void);
 /* 1 when path is there and neither a regular file nor a directory (/dev/null, a FIFO): a report

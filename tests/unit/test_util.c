@@ -6,6 +6,7 @@
 #include <cmocka.h>
 #include <stdint.h>
 #include <string.h>
+#include <unistd.h>
 #include "util.h"
 
 static int all_zero(const uint8_t *b, size_t n)
@@ -56,6 +57,22 @@ static void test_copy(void **state)
 }
 
 /* FNV-1a's published 64-bit vectors, whole and in two pieces. */
+/* A second ^C removes the files still noted, and only them. */
+static void test_tmp_noted(void **state)
+{
+	(void)state;
+	char kept[] = "/tmp/ph-test-kept.XXXXXX", dropped[] = "/tmp/ph-test-dropped.XXXXXX";
+	int a = util_mkstemp(kept), b = util_mkstemp(dropped);
+	assert_true(a >= 0 && b >= 0);
+	close(a);
+	close(b);
+	util_tmp_done(kept);  /* renamed into place, say */
+	util_tmp_remove_all();
+	assert_int_equal(access(dropped, F_OK), -1);
+	assert_int_equal(access(kept, F_OK), 0);
+	unlink(kept);
+}
+
 static void test_fnv(void **state)
 {
 	(void)state;
@@ -70,6 +87,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_copy),
 		cmocka_unit_test(test_fnv),
+		cmocka_unit_test(test_tmp_noted),
 		cmocka_unit_test(test_pool_reuse_zeroed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
