@@ -3,6 +3,7 @@
  * export (ConnectionsAdapter.dumpConnectionsCsv), hints; names of Android's fixed uids. */
 #include "app.h"
 #include "app_csv.h"
+#include "capture_z.h"
 #include "decode.h"
 #include "escape.h"
 #include "util.h"
@@ -303,7 +304,8 @@ void apps_begin_input(struct apps *a, const char *path)
 	a->cur = 0;
 	if (!path || util_special_file(path))
 		return;  /* a pipe is read once, by libpcap: its custom blocks are not looked for */
-	FILE *fp = fopen(path, "rb");
+	char err[256];
+	FILE *fp = capture_z_fopen(path, err, sizeof err);
 	if (!fp)
 		return;  /* the capture reader names the file */
 	read_pcapng(a, fp);

@@ -1,6 +1,7 @@
 /* capture.c - offline capture input through libpcap: pcap, pcapng, any link type
  * decode.c knows; timestamps kept in microseconds, the custody SHA-256 of every byte read. */
 #include "capture.h"
+#include "capture_z.h"
 #include "config.h"
 #include "decode.h"
 #include "rotate.h"
@@ -44,14 +45,17 @@ static pcap_t *check_opened(pcap_t *pc, const char *perr, const char *path, char
 static pcap_t *open_file(const char *path, char *errbuf, size_t errlen)
 {
 	char perr[PCAP_ERRBUF_SIZE] = "";
-	pcap_t *pc = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_MICRO, perr);
+	FILE *fp = capture_z_fopen(path, perr, sizeof perr);
+	pcap_t *pc = fp ? pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_MICRO, perr) : NULL;
+	if (fp && !pc)
+		fclose(fp);  /* libpcap closes it only once it has opened it */
 	return check_opened(pc, perr, path, errbuf, errlen);
 }
 
 int capture_check_file(const char *path, char *errbuf, size_t errlen)
 {
 	if (util_special_file(path)) {
-		/* a pipe (-r -, -r <(zcat f.pcap.gz)) is read once: what a check read would be
+		/* a pipe (-r -, -r <(xzcat f.pcap.xz)) is read once: what a check read would be
 		 * lost, so its format is checked by the read itself (still before any report) */
 		if (access(path, R_OK) == 0)
 			return 0;
@@ -79,6 +83,7 @@ struct capture_hash {
 	EVP_MD_CTX *md;
 	char *buf;                     /* the stream's buffer, then the drain's */
 	FILE *fp;                      /* what libpcap reads; closed by pcap_close */
+	struct capture_z *z;           /* between the two: decompresses a compressed file */
 	int async;                     /* a regular file: the thread hashes */
 	pthread_t th;
 	pthread_mutex_t mu;
@@ -103,8 +108,8 @@ static ssize_t read_some(struct capture_hash *h, char *buf, size_t size)
 	return n < 0 && errno == EINTR ? 0 : n;
 }
 
-/* fopencookie read: the file's bytes in order, each hashed once. */
-static ssize_t hashed_read(void *cookie, char *buf, size_t size)
+/* The file's bytes in order, each hashed once. */
+static ssize_t raw_read(void *cookie, char *buf, size_t size)
 {
 	struct capture_hash *h = cookie;
 	ssize_t n = read_some(h, buf, size);
@@ -117,6 +122,13 @@ static ssize_t hashed_read(void *cookie, char *buf, size_t size)
 		pthread_mutex_unlock(&h->mu);
 	}
 	return n;
+}
+
+/* fopencookie read: what libpcap is given, the file's bytes or their decompression. */
+static ssize_t hashed_read(void *cookie, char *buf, size_t size)
+{
+	struct capture_hash *h = cookie;
+	return capture_z_read(h->z, buf, size);
 }
 
 /* The hashing thread: the file from its start, ahead of libpcap (by PH_HASH_LEAD at most, so
@@ -174,6 +186,7 @@ static void hashed_free(struct capture_hash *h)
 		pthread_mutex_unlock(&h->mu);
 		pthread_join(h->th, NULL);
 	}
+	capture_z_free(h->z);
 	if (h->fd >= 0)
 		close(h->fd);
 	EVP_MD_CTX_free(h->md);
@@ -186,18 +199,20 @@ static void hashed_free(struct capture_hash *h)
 	free(h);
 }
 
-/* -1 with errno if path cannot be opened. */
-static int hashed_open(struct capture_hash *h, const char *path)
+/* -1 with errbuf if path cannot be opened, or is compressed in a way that is not read. */
+static int hashed_open(struct capture_hash *h, const char *path, char *errbuf, size_t errlen)
 {
 	static const cookie_io_functions_t io = { .read = hashed_read, .close = hashed_close };
 	memset(h, 0, sizeof *h);
 	h->fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (h->fd < 0)
+	if (h->fd < 0) {
+		snprintf(errbuf, errlen, "%s", strerror(errno));
 		return -1;
+	}
 	h->md = EVP_MD_CTX_new();
 	h->buf = util_xmalloc(READ_BUFFER);
 	if (!h->md || !EVP_DigestInit_ex(h->md, EVP_sha256(), NULL) || !(h->fp = fopencookie(h, "r", io))) {
-		errno = ENOMEM;
+		snprintf(errbuf, errlen, "%s", strerror(ENOMEM));
 		return -1;
 	}
 	setvbuf(h->fp, h->buf, _IOFBF, READ_BUFFER);
@@ -212,7 +227,8 @@ static int hashed_open(struct capture_hash *h, const char *path)
 			h->async = 0;
 		}
 	}
-	return 0;
+	h->z = capture_z_open(raw_read, h, errbuf, errlen);  /* its first bytes say whether it is compressed */
+	return h->z ? 0 : -1;
 }
 
 /* 1 when the file's size or times moved while it was read. */
@@ -248,7 +264,7 @@ static int hashed_finish(struct capture_hash *h, char out[65], int *changed)
 		n = h->failed ? -1 : 0;
 		*changed = changed_while_read(h);
 	} else if (!(h->stop && *h->stop)) {  /* stopped: a pipe's writer may never close it */
-		while ((n = hashed_read(h, h->buf, READ_BUFFER)) > 0)
+		while ((n = raw_read(h, h->buf, READ_BUFFER)) > 0)
 			;
 	}
 	uint8_t md[32];
@@ -275,8 +291,8 @@ int capture_hash_finish(struct capture_hash *h, struct report_input *in)
 }
 
 /* The packet loop: records into fn until the end, a stop or an error (kept as a warning). */
-static void read_records(pcap_t *pc, const char *path, capture_fn fn, void *arg, struct report_input *in,
-			 volatile int *stop)
+static void read_records(pcap_t *pc, const struct capture_z *z, const char *path, capture_fn fn, void *arg,
+			 struct report_input *in, volatile int *stop)
 {
 	int dlt = pcap_datalink(pc);
 	struct pcap_pkthdr *h;
@@ -292,10 +308,11 @@ static void read_records(pcap_t *pc, const char *path, capture_fn fn, void *arg,
 		in->bytes += h->caplen;
 		fn(arg, dlt, ts, data, h->caplen);
 	}
-	if (!(stop && *stop) && rc == PCAP_ERROR) {
+	const char *zerr = capture_z_error(z);  /* the cause, where libpcap sees only its effect */
+	if (!(stop && *stop) && (rc == PCAP_ERROR || zerr)) {
 		char w[PCAP_ERRBUF_SIZE + 128];
 		snprintf(w, sizeof w, "%s: read stopped after %llu packets: %s", path,
-			 (unsigned long long)in->packets, pcap_geterr(pc));
+			 (unsigned long long)in->packets, zerr ? zerr : pcap_geterr(pc));
 		in->warning = util_xstrdup(w);
 	}
 }
@@ -303,7 +320,8 @@ static void read_records(pcap_t *pc, const char *path, capture_fn fn, void *arg,
 struct capture_hash *capture_hash_start(const char *path)
 {
 	struct capture_hash *hs = util_xcalloc(1, sizeof *hs);
-	if (hashed_open(hs, path) < 0) {
+	char err[256];
+	if (hashed_open(hs, path, err, sizeof err) < 0) {
 		hashed_free(hs);
 		return NULL;
 	}
@@ -322,8 +340,9 @@ int capture_read_file_async(const char *path, capture_fn fn, void *arg, struct r
 	struct capture_hash *hs = pending && *pending ? *pending : util_xcalloc(1, sizeof *hs);
 	if (pending)
 		*pending = NULL;
-	if (!hs->md && hashed_open(hs, path) < 0) {
-		snprintf(errbuf, errlen, "%s: cannot read capture: %s", path, strerror(errno));
+	char err[256];
+	if (!hs->md && hashed_open(hs, path, err, sizeof err) < 0) {
+		snprintf(errbuf, errlen, "%s: cannot read capture: %s", path, err);
 		hashed_free(hs);
 		return -1;
 	}
@@ -337,7 +356,8 @@ int capture_read_file_async(const char *path, capture_fn fn, void *arg, struct r
 		return -1;
 	}
 	in->link_type = decode_dlt_name(pcap_datalink(pc));
-	read_records(pc, path, fn, arg, in, stop);
+	in->compression = capture_z_name(hs->z);
+	read_records(pc, hs->z, path, fn, arg, in, stop);
 	pcap_close(pc);
 	hashed_reads_over(hs);
 	hs->path = util_xstrdup(path);

@@ -23,6 +23,10 @@
 #define PH_MAX_THREADS 8               /* workers by default at most (--threads); one per processor */
 #define PH_SHARD_BATCH (256 << 10)     /* bytes of frames handed to a worker at once */
 #define PH_HASH_LEAD (256 << 20)       /* bytes the custody hash may read ahead of libpcap */
+#define PH_CAPZ_IN (256 << 10)         /* compressed capture: bytes read at once */
+#define PH_CAPZ_WINDOW (1 << 20)       /* compressed capture: decompressed bytes at once */
+#define PH_CAPZ_KEEP (64 << 10)        /* of which kept for stdio's seeks back over its buffer */
+#define PH_CAPZ_ZSTD_WINDOW_LOG 27     /* zstd frames needing a window above 128 MiB are refused */
 #define PH_TMP_NOTED 16                /* report files being written, removed on a second ^C */
 #define PH_SHARD_QUEUE 8               /* batches queued per worker: 2 MiB each, bounded */
 #define PH_NDPI_MAX_PACKETS 12         /* packets fed to nDPI before giving up (ndpiReader: 80 TCP, 24 UDP) */

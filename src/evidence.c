@@ -2,6 +2,7 @@
  * flow's first..last time), re-read from the inputs and written with pcap_dump. */
 #include "evidence.h"
 #include "capture.h"
+#include "capture_z.h"
 #include "decode.h"
 #include "util.h"
 #include <errno.h>
@@ -146,11 +147,14 @@ static int first_dlt(const struct report *r)
 {
 	int dlt = DLT_EN10MB;
 	char perr[PCAP_ERRBUF_SIZE];
-	pcap_t *pc = r->ninputs ? pcap_open_offline(r->inputs[0].path, perr) : NULL;
-	if (pc) {
+	FILE *fp = r->ninputs ? capture_z_fopen(r->inputs[0].path, perr, sizeof perr) : NULL;
+	pcap_t *pc = fp ? pcap_fopen_offline(fp, perr) : NULL;
+	if (pc)
 		dlt = pcap_datalink(pc);
+	if (pc)
 		pcap_close(pc);
-	}
+	else if (fp)
+		fclose(fp);
 	return dlt;
 }
 

@@ -1,6 +1,7 @@
 /* keylog.c - NSS key log reader (the SSLKEYLOGFILE format of NSS, OpenSSL and curl):
  * "LABEL <client random hex> <secret hex>" lines, indexed by client random. */
 #include "keylog.h"
+#include "capture_z.h"
 #include "util.h"
 #include <errno.h>
 #include <stdio.h>
@@ -370,7 +371,8 @@ int keylog_add_pcapng(struct keylog *k, const char *path, struct keylog_input *i
 	memset(in, 0, sizeof *in);
 	if (util_special_file(path))
 		return 0;  /* a pipe is read once, by libpcap: what this walk read would be lost to it */
-	FILE *fp = fopen(path, "rb");
+	char err[256];
+	FILE *fp = capture_z_fopen(path, err, sizeof err);  /* a .pcapng.gz's keys too */
 	if (!fp)
 		return -1;
 	uint8_t h[12];

@@ -25,6 +25,7 @@ struct report_input {
 	char *path;
 	char sha256[65];
 	const char *link_type;
+	const char *compression;       /* "gzip", "zstd", NULL: the file as it is */
 	uint64_t packets, bytes, first_us, last_us;
 	char *warning;                 /* e.g. truncated in the middle of a record */
 	struct report_file *files;     /* live input: the -w files, in capture order; re-read */

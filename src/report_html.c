@@ -355,7 +355,8 @@ static void section_header(FILE *f, const struct audit *a, const struct html_flo
 		const struct report_input *in = &r->inputs[i];
 		fputs(i ? "<br>" : "", f);
 		esc(f, in->path);
-		fprintf(f, " (%s, %llu packets", in->link_type ? in->link_type : "?", (unsigned long long)in->packets);
+		fprintf(f, " (%s%s%s, %llu packets", in->compression ? in->compression : "", in->compression ? ", " : "",
+			in->link_type ? in->link_type : "?", (unsigned long long)in->packets);
 		if (in->nfiles)  /* live -w: where the raw copy went */
 			fprintf(f, "; written to %zu file%s from ", in->nfiles, in->nfiles > 1 ? "s" : ""), esc(f, in->files[0].path);
 		fputs(")", f);

@@ -368,6 +368,7 @@ static json_t *inputs_json(const struct report *r)
 		json_object_set_new(o, "path", json_string(in->path));
 		json_object_set_new(o, "sha256", json_string(in->sha256));
 		json_object_set_new(o, "link_type", jstr_or_null(in->link_type));
+		json_object_set_new(o, "compression", jstr_or_null(in->compression));
 		json_object_set_new(o, "packets", json_integer((json_int_t)in->packets));
 		json_object_set_new(o, "bytes", json_integer((json_int_t)in->bytes));
 		json_object_set_new(o, "first_seen", in->packets ? jtime(in->first_us) : json_null());

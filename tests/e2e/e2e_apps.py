@@ -325,6 +325,34 @@ def t_tls_pcap_keylog_beside():
     check(plain["custody"]["keylogs"] == [], "plain pcap took a key log")
 
 
+def t_compressed():
+    """tcpdump -z gzip's and zstd's files: the app blocks, the pcapng's key log and the key log
+    beside a PCAPdroid pcap are found through the decompression, as in the files themselves."""
+    import gzip
+    def packed(name, how):
+        out = fx(name + (".gz" if how == "gzip" else ".zst"))
+        if how == "gzip":
+            open(out, "wb").write(gzip.compress(open(fx(name), "rb").read()))
+        else:
+            subprocess.run(["zstd", "-qf", fx(name), "-o", out], check=True)
+        return os.path.relpath(out, FIX)
+    for name, how in (("pcapdroid-le.pcapng", "gzip"), ("pcapdroid-be.pcapng", "zstd")):
+        p, rep = run(packed(name, how))
+        check(p.returncode == 0, p.stderr)
+        check(rep["inputs"][0]["compression"] == how, "inputs %r" % rep["inputs"])
+        expect_pcapdroid(rep, True)
+    p, rep = run(packed("pdtls-ng/pdtls.pcapng", "gzip"))
+    check(p.returncode == 0, p.stderr)
+    tls_expect(rep, True)
+    kl = rep["custody"]["keylogs"]
+    check(len(kl) == 1 and kl[0]["decryption_secrets_blocks"] == 1 and kl[0]["secrets"] == 4, "custody %r" % kl)
+    p, rep = run(packed("pdtls-pcap/pdtls.pcap", "zstd"))
+    check(p.returncode == 0, p.stderr)
+    tls_expect(rep, False)
+    check([k["source"] for k in rep["custody"]["keylogs"]] == ["beside input (PCAPdroid)"],
+          "custody %r" % rep["custody"]["keylogs"])
+
+
 def t_tls_no_key():
     uid, pkg, name = G.TLS_APP
     p, rep = run("pdtls-nokey/pdtls.pcap")

@@ -294,6 +294,47 @@ check("SIGINT: the inputs not read are named in the warnings",
 check("SIGINT: said on stderr too", err.count(b"stopped by SIGINT") == 2, err[-400:])
 os.unlink(fifo)
 
+# Compressed captures (tcpdump -z gzip, Wireshark's .gz, zstd): read as they are, the custody
+# SHA-256 of the file on disk; cut short, the report says so; the others named, exit 2
+import gzip as gz_mod
+cz = {}
+for name, data in (("gz", gz_mod.compress(small_bytes)),
+                   ("zst", subprocess.run(["zstd", "-qc", small], capture_output=True, check=True).stdout)):
+    cz[name] = os.path.join(W, "small.pcap." + name)
+    open(cz[name], "wb").write(data)
+    rep_z = os.path.join(W, "z-%s.json" % name)
+    rc, so, se, _ = run(BASE + ["-r", cz[name], "--json", rep_z])
+    d = json.load(open(rep_z)) if rc == 0 else {"inputs": [{}]}
+    check(".pcap.%s: the same flows as the file" % name, rc == 0 and d["flows"] == ref["flows"], (rc, se[-300:]))
+    check(".pcap.%s: its SHA-256 is the compressed file's, its compression named" % name,
+          d["inputs"][0].get("sha256") == hashlib.sha256(data).hexdigest()
+          and d["inputs"][0].get("compression") == {"gz": "gzip", "zst": "zstd"}[name], d["inputs"][0])
+rc, so, se, _ = run(BASE + ["-r", "-", "--json", pipe_rep], input=open(cz["gz"], "rb").read())
+d = json.load(open(pipe_rep)) if rc == 0 else {}
+check("-r - with a .pcap.gz piped: the same flows", rc == 0 and d["flows"] == ref["flows"], (rc, se[-300:]))
+cut = os.path.join(W, "small-cut.pcap.gz")
+gzdata = open(cz["gz"], "rb").read()
+open(cut, "wb").write(gzdata[:len(gzdata) // 2])
+rc, so, se, _ = run(BASE + ["-r", cut, "--json", pipe_rep])
+d = json.load(open(pipe_rep)) if rc == 0 else {"inputs": [{}]}
+inp = d["inputs"][0]
+check("a .gz cut short: exit 0, the packets before the cut, the input says it was cut short",
+      rc == 0 and 0 < inp.get("packets", 0) < ref["inputs"][0]["packets"]
+      and "gzip: the file ends inside its compressed data (cut short)" in (inp.get("warning") or ""), (rc, inp))
+rot = [os.path.join(W, "rot.pcap%s.gz" % k) for k in ("", "1", "2")]
+for i, f in enumerate(rot):  # tcpdump -C 1 -z gzip: the set in order is the capture
+    open(f, "wb").write(gz_mod.compress(small_bytes))
+rc, so, se, _ = run(BASE + ["-r", os.path.join(W, "rot.pcap*.gz"), "--json", pipe_rep])
+d = json.load(open(pipe_rep)) if rc == 0 else {"inputs": []}
+check("-r 'rot.pcap*.gz': a gzipped rotated set, each file read in order",
+      [i["path"] for i in d["inputs"]] == rot and all(i["compression"] == "gzip" for i in d["inputs"]), (rc, se[-300:]))
+xz = os.path.join(W, "small.pcap.xz")
+open(xz, "wb").write(bytes.fromhex("fd377a585a00") + b"\0" * 32)
+rc, so, se, _ = run(BASE + ["-r", xz, "--json", bad_rep])
+check("-r FILE.xz: exit 2, one line naming the file, the compression and the way to read it, no report",
+      rc == 2 and se.count(b"\n") == 1 and xz.encode() in se and b"xz-compressed" in se and b"xzcat" in se
+      and not os.path.exists(bad_rep), (rc, se))
+
 # ^C while the PDF prints (a stand-in for Chromium: an empty PDF at once, its content after a
 # pause): one ^C lets the reports end; a second exits at once (130) and leaves no temporary file
 fake = os.path.join(W, "fakebin")
