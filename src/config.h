@@ -28,6 +28,7 @@
 #define PH_CAPZ_KEEP (64 << 10)        /* of which kept for stdio's seeks back over its buffer */
 #define PH_CAPZ_ZSTD_WINDOW_LOG 27     /* zstd frames needing a window above 128 MiB are refused */
 #define PH_TMP_NOTED 16                /* report files being written, removed on a second ^C */
+#define PH_TMP_TREE_DEPTH 16           /* a noted directory (Chromium's profile) removed this deep */
 #define PH_SHARD_QUEUE 8               /* batches queued per worker: 2 MiB each, bounded */
 #define PH_NDPI_MAX_PACKETS 12         /* packets fed to nDPI before giving up (ndpiReader: 80 TCP, 24 UDP) */
 

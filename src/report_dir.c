@@ -177,6 +177,7 @@ static int print_pdf(const char *dir, char *errbuf, size_t errlen)
 		free(abs);
 		return -1;
 	}
+	util_tmp_note_tree(profile);
 	size_t n = strlen(abs) + 64;
 	char *url = util_xmalloc(n), *tmp = util_xmalloc(n), *final = util_xmalloc(n), *pdfarg = util_xmalloc(n + 32);
 	char udd[sizeof profile + 32];
@@ -192,12 +193,22 @@ static int print_pdf(const char *dir, char *errbuf, size_t errlen)
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
 	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	/* a process group of its own: a ^C at the terminal is phonehome's to act on (the first lets
+	 * the PDF end, a second kills the group: Chromium and the processes it started) */
+	posix_spawnattr_t sa;
+	posix_spawnattr_init(&sa);
+	posix_spawnattr_setflags(&sa, POSIX_SPAWN_SETPGROUP);
+	posix_spawnattr_setpgroup(&sa, 0);
 	pid_t pid;
 	util_tmp_note(tmp);  /* before Chromium can make it */
-	int rc = posix_spawn(&pid, chromium, &fa, NULL, argv, environ), status = 0;
+	int rc = posix_spawn(&pid, chromium, &fa, &sa, argv, environ), status = 0;
 	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&sa);
+	if (rc == 0)
+		util_tmp_child(pid);
 	while (rc == 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;  /* a first ^C lets the reports end: Chromium is awaited, not left printing alone */
+	util_tmp_child(0);
 	struct stat sb;
 	int ok = rc == 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0 && stat(tmp, &sb) == 0 && sb.st_size > 0 &&
 		 rename(tmp, final) == 0;
@@ -208,6 +219,7 @@ static int print_pdf(const char *dir, char *errbuf, size_t errlen)
 		util_tmp_done(tmp);
 	}
 	nftw(profile, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	util_tmp_done(profile);
 	free(abs);
 	free(url);
 	free(tmp);

@@ -2,7 +2,9 @@
  * Out of memory is the one fatal condition outside main.c. */
 #include "util.h"
 #include "config.h"
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
@@ -13,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 
 static void util_oom(size_t n)
@@ -168,10 +171,11 @@ size_t util_gather(uint8_t *head, uint8_t *headlen, size_t cap, const uint8_t **
  * only marked slots. Past PH_TMP_NOTED files, a file is not noted (it is still renamed or
  * removed as always). */
 static char tmp_path[PH_TMP_NOTED][PATH_MAX];
-static volatile sig_atomic_t tmp_used[PH_TMP_NOTED];
+static volatile sig_atomic_t tmp_used[PH_TMP_NOTED];  /* 1 a file, 2 a directory tree */
+static volatile pid_t tmp_child;                       /* a child's process group, killed first */
 static pthread_mutex_t tmp_mu = PTHREAD_MUTEX_INITIALIZER;
 
-void util_tmp_note(const char *path)
+static void tmp_note(const char *path, int kind)
 {
 	if (strlen(path) >= PATH_MAX)
 		return;
@@ -179,10 +183,25 @@ void util_tmp_note(const char *path)
 	for (size_t i = 0; i < PH_TMP_NOTED; i++)
 		if (!tmp_used[i]) {
 			memcpy(tmp_path[i], path, strlen(path) + 1);
-			__atomic_store_n(&tmp_used[i], 1, __ATOMIC_RELEASE);
+			__atomic_store_n(&tmp_used[i], kind, __ATOMIC_RELEASE);
 			break;
 		}
 	pthread_mutex_unlock(&tmp_mu);
+}
+
+void util_tmp_note(const char *path)
+{
+	tmp_note(path, 1);
+}
+
+void util_tmp_note_tree(const char *path)
+{
+	tmp_note(path, 2);
+}
+
+void util_tmp_child(pid_t pgid)
+{
+	__atomic_store_n(&tmp_child, pgid, __ATOMIC_RELEASE);
 }
 
 int util_mkstemp(char *tmpl)
@@ -208,11 +227,40 @@ void util_tmp_remove(const char *path)
 	util_tmp_done(path);
 }
 
+/* name in dirfd and everything under it, with system calls only (a signal handler's); not
+ * deeper than PH_TMP_TREE_DEPTH, nor through a symbolic link. */
+static void rmtree_at(int dirfd, const char *name, int depth)
+{
+	if (unlinkat(dirfd, name, 0) == 0 || errno != EISDIR || depth > PH_TMP_TREE_DEPTH)
+		return;
+	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	char buf[2048];
+	ssize_t n;
+	while ((n = getdents64(fd, buf, sizeof buf)) > 0)
+		for (ssize_t off = 0; off < n;) {
+			const struct dirent64 *d = (const void *)(buf + off);
+			off += d->d_reclen;
+			if (strcmp(d->d_name, ".") && strcmp(d->d_name, ".."))
+				rmtree_at(fd, d->d_name, depth + 1);
+		}
+	close(fd);
+	unlinkat(dirfd, name, AT_REMOVEDIR);
+}
+
 void util_tmp_remove_all(void)
 {
-	for (size_t i = 0; i < PH_TMP_NOTED; i++)
-		if (__atomic_load_n(&tmp_used[i], __ATOMIC_ACQUIRE))
+	pid_t child = __atomic_load_n(&tmp_child, __ATOMIC_ACQUIRE);
+	if (child > 0 && kill(-child, SIGKILL) == 0)  /* first, so that it writes no more */
+		waitpid(child, NULL, 0);
+	for (size_t i = 0; i < PH_TMP_NOTED; i++) {
+		int kind = __atomic_load_n(&tmp_used[i], __ATOMIC_ACQUIRE);
+		if (kind == 1)
 			unlink(tmp_path[i]);
+		else if (kind == 2)
+			rmtree_at(AT_FDCWD, tmp_path[i], 0);
+	}
 }
 
 int util_special_file(const char *path)

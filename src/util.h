@@ -4,6 +4,7 @@
 #define PH_UTIL_H
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /* Big-endian readers: the caller has checked the length first. */
 static inline uint16_t rd_be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
@@ -57,6 +58,11 @@ int util_tmpfd(const char *prefix, char *errbuf, size_t errlen);
  * at once (a second ^C) removes what is noted with util_tmp_remove_all, from its handler. */
 int util_mkstemp(char *tmpl);
 void util_tmp_note(const char *path);
+/* A directory noted likewise: util_tmp_remove_all removes it and all it holds. */
+void util_tmp_note_tree(const char *path);
+/* A child running in a process group of its own (pgid = its pid), 0 none: util_tmp_remove_all
+ * kills the group and waits for the child before it removes what is noted. */
+void util_tmp_child(pid_t pgid);
 void util_tmp_done(const char *path);
 /* unlink(2) and util_tmp_done. */
 void util_tmp_remove(const char *path);

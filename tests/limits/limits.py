@@ -336,25 +336,35 @@ check("-r FILE.xz: exit 2, one line naming the file, the compression and the way
       and not os.path.exists(bad_rep), (rc, se))
 
 # ^C while the PDF prints (a stand-in for Chromium: an empty PDF at once, its content after a
-# pause): one ^C lets the reports end; a second exits at once (130) and leaves no temporary file
+# pause; a profile with a tree in it, its pid and profile noted): one ^C lets the reports end,
+# also when it is the terminal's (sent to phonehome's process group); a second exits at once
+# (130), kills Chromium and leaves no temporary file and no profile behind
 fake = os.path.join(W, "fakebin")
 os.makedirs(fake, exist_ok=True)
 with open(os.path.join(fake, "chromium"), "w") as f:
-    f.write('#!/bin/sh\nfor a; do case "$a" in --print-to-pdf=*) out="${a#--print-to-pdf=}";; esac; done\n'
+    f.write('#!/bin/sh\nfor a; do case "$a" in --print-to-pdf=*) out="${a#--print-to-pdf=}";;\n'
+            '  --user-data-dir=*) udd="${a#--user-data-dir=}";; esac; done\n'
+            'mkdir -p "$udd/Default/Cache/x" && echo x > "$udd/Default/Cache/x/f"\n'
+            'echo "$$ $udd" > "$FAKE_NOTE"\n'
             ': > "$out"; sleep "${FAKE_PAUSE:-2}"; echo "%PDF-1.4" > "$out"\n')
 os.chmod(os.path.join(fake, "chromium"), 0o755)
 
 
-def pdf_run(signals, pause):
+def pdf_run(signals, pause, group=False):
     out = tempfile.mkdtemp(dir=W, prefix="pdf-")
-    env = dict(os.environ, PATH=fake + ":" + os.environ["PATH"], FAKE_PAUSE=str(pause))
+    note = os.path.join(out + ".note")
+    env = dict(os.environ, PATH=fake + ":" + os.environ["PATH"], FAKE_PAUSE=str(pause), FAKE_NOTE=note)
     p = subprocess.Popen(BASE + ["-r", small, "-o", out, "--pdf"], stdout=subprocess.DEVNULL,
-                         stderr=subprocess.PIPE, env=env)
+                         stderr=subprocess.PIPE, env=env, start_new_session=True)
     t0 = time.time()
-    while not os.path.exists(os.path.join(out, ".report.pdf.tmp")) and time.time() - t0 < 60 and p.poll() is None:
+    while not os.path.exists(note) and time.time() - t0 < 60 and p.poll() is None:
         time.sleep(0.05)
+    time.sleep(0.2)
     for _ in range(signals):
-        p.send_signal(signal.SIGINT)
+        if group:
+            os.killpg(p.pid, signal.SIGINT)
+        else:
+            p.send_signal(signal.SIGINT)
         time.sleep(0.3)
     try:
         err = p.stderr.read()
@@ -362,15 +372,31 @@ def pdf_run(signals, pause):
     except subprocess.TimeoutExpired:
         p.kill()
         rc, err = -999, b"hung"
-    return rc, err, out
+    pid, udd = (open(note).read().split() + ["0", ""])[:2] if os.path.exists(note) else ("0", "")
+    return rc, err, out, int(pid), udd
 
 
-rc, err, out = pdf_run(1, 2)
+def alive(pid):
+    try:
+        os.kill(pid, 0)
+        return open("/proc/%d/stat" % pid).read().split()[2] != "Z"
+    except OSError:
+        return False
+
+
+rc, err, out, pid, udd = pdf_run(1, 2)
 check("one ^C while the PDF prints: the reports end, the PDF with them",
       rc == 0 and os.path.getsize(os.path.join(out, "report.pdf")) > 0, (rc, err[-300:], os.listdir(out)))
-rc, err, out = pdf_run(2, 10)
+rc, err, out, pid, udd = pdf_run(1, 2, group=True)
+check("one ^C at the terminal (phonehome's process group) while the PDF prints: the PDF still prints",
+      rc == 0 and os.path.getsize(os.path.join(out, "report.pdf")) > 0 and udd and not os.path.exists(udd),
+      (rc, err[-300:], os.listdir(out), udd))
+rc, err, out, pid, udd = pdf_run(2, 30)
 left = [n for n in os.listdir(out) if ".tmp" in n]
 check("a second ^C: exit 130 at once, no temporary file left", rc == 130 and not left, (rc, err[-300:], left))
+check("a second ^C: Chromium is killed and its profile removed",
+      pid > 0 and not alive(pid) and udd.startswith("/tmp/phonehome-chromium.") and not os.path.exists(udd),
+      (pid, alive(pid), udd, os.path.exists(udd)))
 
 print(f"limits: {passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)

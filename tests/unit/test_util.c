@@ -5,7 +5,13 @@
 #include <stddef.h>
 #include <cmocka.h>
 #include <stdint.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "util.h"
 
@@ -73,6 +79,47 @@ static void test_tmp_noted(void **state)
 	unlink(kept);
 }
 
+/* A noted tree goes with all it holds, not what a link in it points to; a noted child's group
+ * is killed first. */
+static void test_tmp_tree_and_child(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/ph-test-tree.XXXXXX", outside[] = "/tmp/ph-test-outside.XXXXXX", p[256];
+	assert_non_null(mkdtemp(dir));
+	assert_non_null(mkdtemp(outside));
+	static const char *sub[] = { "a", "a/b", "a/b/c" };
+	for (int i = 0; i < 3; i++) {
+		snprintf(p, sizeof p, "%s/%s", dir, sub[i]);
+		assert_int_equal(mkdir(p, 0700), 0);
+	}
+	for (int i = 0; i < 300; i++) {  /* more entries than one getdents64 buffer */
+		snprintf(p, sizeof p, "%s/a/b/c/file-with-a-long-name-%03d", dir, i);
+		close(open(p, O_CREAT | O_WRONLY, 0600));
+	}
+	snprintf(p, sizeof p, "%s/keep", outside);
+	close(open(p, O_CREAT | O_WRONLY, 0600));
+	snprintf(p, sizeof p, "%s/a/link", dir);
+	assert_int_equal(symlink(outside, p), 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		setpgid(0, 0);
+		pause();
+		_exit(0);
+	}
+	setpgid(pid, pid);
+	util_tmp_note_tree(dir);
+	util_tmp_child(pid);
+	util_tmp_remove_all();
+	assert_int_equal(access(dir, F_OK), -1);
+	snprintf(p, sizeof p, "%s/keep", outside);
+	assert_int_equal(access(p, F_OK), 0);
+	assert_int_equal(waitpid(pid, NULL, WNOHANG), -1);  /* already reaped: killed and awaited */
+	util_tmp_child(0);
+	util_tmp_done(dir);
+	unlink(p);
+	rmdir(outside);
+}
+
 static void test_fnv(void **state)
 {
 	(void)state;
@@ -88,6 +135,7 @@ int main(void)
 		cmocka_unit_test(test_copy),
 		cmocka_unit_test(test_fnv),
 		cmocka_unit_test(test_tmp_noted),
+		cmocka_unit_test(test_tmp_tree_and_child),
 		cmocka_unit_test(test_pool_reuse_zeroed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
