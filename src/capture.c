@@ -317,6 +317,20 @@ static void read_records(pcap_t *pc, const struct capture_z *z, const char *path
 	}
 }
 
+int capture_first_time(const char *path, uint64_t *ts_us)
+{
+	char err[PCAP_ERRBUF_SIZE + 256];
+	pcap_t *pc = util_special_file(path) ? NULL : open_file(path, err, sizeof err);
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	int rc = pc ? pcap_next_ex(pc, &h, &data) : 0;
+	if (rc == 1)
+		*ts_us = (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec;
+	if (pc)
+		pcap_close(pc);
+	return rc == 1 ? 0 : -1;
+}
+
 struct capture_hash *capture_hash_start(const char *path)
 {
 	struct capture_hash *hs = util_xcalloc(1, sizeof *hs);

@@ -11,6 +11,8 @@ typedef void (*capture_fn)(void *arg, int dlt, uint64_t ts_us, const uint8_t *p,
 
 /* Opens path, checks that its link type is supported; -1 with errbuf naming the file. */
 int capture_check_file(const char *path, char *errbuf, size_t errlen);
+/* The time of path's first packet; -1 when it has none or cannot be read (or is a pipe). */
+int capture_first_time(const char *path, uint64_t *ts_us);
 /* Reads every record of path into fn and fills in (link type, counts, times, warning, and the
  * SHA-256 of the whole file, taken from the same read). A record cut short ends the file with
  * a warning, not an error. -1 only if it cannot be opened. */

@@ -58,8 +58,8 @@ static void usage(FILE *out)
 		"       phonehome diff OLD NEW [--json FILE] [-o DIR] [--fail-on-new]\n"
 		"Audits what a phone sends: flows, app protocols (nDPI), destination countries\n"
 		"(MaxMind DB) and the phone's identifiers leaving it.\n\n"
-		"  -r, --read FILE        capture file (pcap or pcapng); repeatable; a quoted pattern\n"
-		"                         ('raw.pcap*') reads every match in version order\n"
+		"  -r, --read FILE        capture file (pcap or pcapng, gzip or zstd too); repeatable;\n"
+		"                         a quoted pattern ('raw.pcap*') reads every match in capture order\n"
 		"  -i, --interface IFACE  capture live on IFACE (e.g. the hotspot's wlan0)\n"
 		"      --list-interfaces  list the interfaces that can be captured\n"
 		"      --filter BPF       capture filter (live); narrowed to --device traffic\n"
@@ -196,13 +196,23 @@ static void app_arg(struct options *o, const char *arg)
 	o->ao.apps[o->ao.napps++] = arg;
 }
 
-static int cmp_version(const void *a, const void *b)
+struct match {
+	char *path;
+	uint64_t first_us;             /* its first packet's time; UINT64_MAX none */
+};
+
+/* By first packet, then by version (raw.pcap, raw.pcap1, ..., raw.pcap10). */
+static int cmp_capture_order(const void *a, const void *b)
 {
-	return strverscmp(*(char *const *)a, *(char *const *)b);
+	const struct match *x = a, *y = b;
+	if (x->first_us != y->first_us)
+		return x->first_us < y->first_us ? -1 : 1;
+	return strverscmp(x->path, y->path);
 }
 
-/* -r PATTERN (quoted, so the shell leaves it): every match, in version order so that a
- * rotated set (raw.pcap, raw.pcap1, ..., raw.pcap10) is read as it was captured. */
+/* -r PATTERN (quoted, so the shell leaves it): every match, in capture order by each file's first
+ * packet, so that a ring tcpdump -W wrapped (raw.pcap3 older than raw.pcap0) is read as it
+ * was captured; in version order where the times tie or are unknown (files without packets last). */
 static void add_glob(struct options *o, const char *pat)
 {
 	glob_t g;
@@ -211,12 +221,18 @@ static void add_glob(struct options *o, const char *pat)
 		die("-r %s: no file matches%s", pat, "");
 	if (rc != 0)
 		die("-r %s: cannot expand the pattern%s", pat, "");
-	qsort(g.gl_pathv, g.gl_pathc, sizeof *g.gl_pathv, cmp_version);
+	if (o->ninputs + g.gl_pathc > MAX_INPUTS)
+		die("-r: more than %s inputs%s", "256", "");
+	struct match *m = util_xcalloc(g.gl_pathc, sizeof *m);
 	for (size_t i = 0; i < g.gl_pathc; i++) {
-		if (o->ninputs == MAX_INPUTS)
-			die("-r: more than %s inputs%s", "256", "");
-		o->inputs[o->ninputs++] = o->globbed[o->nglobbed++] = util_xstrdup(g.gl_pathv[i]);
+		m[i].path = g.gl_pathv[i];
+		if (capture_first_time(m[i].path, &m[i].first_us) < 0)
+			m[i].first_us = UINT64_MAX;
 	}
+	qsort(m, g.gl_pathc, sizeof *m, cmp_capture_order);
+	for (size_t i = 0; i < g.gl_pathc; i++)
+		o->inputs[o->ninputs++] = o->globbed[o->nglobbed++] = util_xstrdup(m[i].path);
+	free(m);
 	globfree(&g);
 }
 
@@ -698,6 +714,20 @@ static void unread_warning(struct audit *a, const struct options *o)
 	fprintf(stderr, "phonehome: warning: %s\n", a->rep->warnings[a->rep->nwarnings - 1]);
 }
 
+/* An input that begins before one read earlier ends: named once, in the report and on stderr. */
+static void order_warning(struct audit *a, const struct options *o, size_t i, size_t before, uint64_t begins,
+			  uint64_t ends)
+{
+	char t0[40], t1[40];
+	util_iso8601(begins, t0, sizeof t0);
+	util_iso8601(ends, t1, sizeof t1);
+	report_warn(a->rep, "inputs out of capture order: %s begins at %s, before the end of %s (%s), read "
+		    "before it; flows that span them are split and leaks in them may be missed: give the files "
+		    "in capture order (a -r pattern is sorted so), or merge them (mergecap -w merged.pcap ...)",
+		    o->inputs[i], t0, o->inputs[before], t1);
+	fprintf(stderr, "phonehome: warning: %s\n", a->rep->warnings[a->rep->nwarnings - 1]);
+}
+
 /* Reads the inputs; the last one's hash may still be running: *last gets it, input *last_i.
  * *last may come in with the first input's hash, started before the set-up. */
 static void run_files(struct audit *a, const struct options *o, struct capture_hash **last, size_t *last_i)
@@ -707,7 +737,9 @@ static void run_files(struct audit *a, const struct options *o, struct capture_h
 	size_t n = a->o.workers;
 	struct shard_set *ss = n > 1 ? shard_start(a, n) : NULL;
 	struct capture_hash *pending = NULL;  /* the previous input's */
-	size_t pending_i = 0;
+	size_t pending_i = 0, until_i = 0;
+	uint64_t until = 0;                    /* the latest packet of the inputs read so far */
+	int disorder = 0;
 	for (size_t i = 0; i < o->ninputs && !g_stop; i++) {
 		struct report_input *in = report_add_input(a->rep, o->inputs[i]);
 		struct capture_hash *h = i == 0 ? early : NULL;
@@ -718,6 +750,10 @@ static void run_files(struct audit *a, const struct options *o, struct capture_h
 			stopped_warning(in, o->inputs[i]);
 		if (in->warning)
 			fprintf(stderr, "phonehome: warning: %s\n", in->warning);
+		if (in->packets && i && in->first_us < until && !disorder++)
+			order_warning(a, o, i, until_i, in->first_us, until);
+		if (in->packets && in->last_us >= until)
+			until = in->last_us, until_i = i;
 		hash_done(a, pending, pending_i);
 		pending = h;
 		pending_i = a->rep->ninputs - 1;

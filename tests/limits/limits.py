@@ -328,6 +328,29 @@ rc, so, se, _ = run(BASE + ["-r", os.path.join(W, "rot.pcap*.gz"), "--json", pip
 d = json.load(open(pipe_rep)) if rc == 0 else {"inputs": []}
 check("-r 'rot.pcap*.gz': a gzipped rotated set, each file read in order",
       [i["path"] for i in d["inputs"]] == rot and all(i["compression"] == "gzip" for i in d["inputs"]), (rc, se[-300:]))
+# A ring tcpdump -W wrapped (ring.pcap0 holds the newest packets): a -r pattern reads it in
+# capture order, by each file's first packet; the files given in another order are warned
+recs, pos = [], 24
+while pos + 16 <= len(small_bytes):
+    incl = struct.unpack("<I", small_bytes[pos + 8:pos + 12])[0]
+    recs.append(small_bytes[pos:pos + 16 + incl])
+    pos += 16 + incl
+third = len(recs) // 3
+parts = [recs[:third], recs[third:2 * third], recs[2 * third:]]
+ring = [os.path.join(W, "ring.pcap%d" % k) for k in range(3)]
+for k, part in zip((1, 2, 0), parts):  # oldest in ring.pcap1, newest in ring.pcap0
+    open(ring[k], "wb").write(small_bytes[:24] + b"".join(part))
+rc, so, se, _ = run(BASE + ["-r", os.path.join(W, "ring.pcap*"), "--json", pipe_rep])
+d = json.load(open(pipe_rep)) if rc == 0 else {"inputs": [], "flows": None, "warnings": []}
+check("-r 'ring.pcap*' of a wrapped ring: read in capture order, the same flows as the whole capture",
+      [i["path"] for i in d["inputs"]] == [ring[1], ring[2], ring[0]] and d["flows"] == ref["flows"]
+      and not any("out of capture order" in w for w in d["warnings"]), (rc, [i["path"] for i in d["inputs"]]))
+rc, so, se, _ = run(BASE + ["-r", ring[0], "-r", ring[1], "-r", ring[2], "--json", pipe_rep])
+d = json.load(open(pipe_rep)) if rc == 0 else {"warnings": []}
+w = [x for x in d["warnings"] if "out of capture order" in x]
+check("the ring's files given newest first: one warning naming the file that begins before the one read ends",
+      len(w) == 1 and w[0].startswith("inputs out of capture order: %s begins at " % ring[1]) and ring[0] in w[0]
+      and b"out of capture order" in se, (rc, d["warnings"]))
 xz = os.path.join(W, "small.pcap.xz")
 open(xz, "wb").write(bytes.fromhex("fd377a585a00") + b"\0" * 32)
 rc, so, se, _ = run(BASE + ["-r", xz, "--json", bad_rep])
