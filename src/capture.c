@@ -52,6 +52,15 @@ static pcap_t *open_file(const char *path, char *errbuf, size_t errlen)
 	return check_opened(pc, perr, path, errbuf, errlen);
 }
 
+/* What to do about a libpcap read error that is the file's layout, not damage; "" otherwise. */
+static const char *read_hint(const char *err)
+{
+	if (strstr(err, "different from the type of the first interface"))  /* dumpcap -i wlan0 -i wwan0 */
+		return " (libpcap reads a pcapng file only when its interfaces share one link type: capture each "
+		       "interface to a file of its own, dumpcap -i wlan0 -w a.pcapng and dumpcap -i wwan0 -w b.pcapng)";
+	return "";
+}
+
 int capture_check_file(const char *path, char *errbuf, size_t errlen)
 {
 	if (util_special_file(path)) {
@@ -65,8 +74,14 @@ int capture_check_file(const char *path, char *errbuf, size_t errlen)
 	pcap_t *pc = open_file(path, errbuf, errlen);
 	if (!pc)
 		return -1;
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	int rc = pcap_next_ex(pc, &h, &data);  /* a file libpcap cannot read from its start is an error */
+	int bad = rc == PCAP_ERROR && *read_hint(pcap_geterr(pc));
+	if (bad)
+		snprintf(errbuf, errlen, "%s: cannot read capture: %s%s", path, pcap_geterr(pc), read_hint(pcap_geterr(pc)));
 	pcap_close(pc);
-	return 0;
+	return bad ? -1 : 0;
 }
 
 #define READ_BUFFER (1 << 20)  /* stdio buffer under libpcap: one read(2) per MiB */
@@ -310,9 +325,9 @@ static void read_records(pcap_t *pc, const struct capture_z *z, const char *path
 	}
 	const char *zerr = capture_z_error(z);  /* the cause, where libpcap sees only its effect */
 	if (!(stop && *stop) && (rc == PCAP_ERROR || zerr)) {
-		char w[PCAP_ERRBUF_SIZE + 128];
-		snprintf(w, sizeof w, "%s: read stopped after %llu packets: %s", path,
-			 (unsigned long long)in->packets, zerr ? zerr : pcap_geterr(pc));
+		char w[PCAP_ERRBUF_SIZE + PATH_MAX + 512];
+		snprintf(w, sizeof w, "%s: read stopped after %llu packets: %s%s", path,
+			 (unsigned long long)in->packets, zerr ? zerr : pcap_geterr(pc), zerr ? "" : read_hint(pcap_geterr(pc)));
 		in->warning = util_xstrdup(w);
 	}
 }

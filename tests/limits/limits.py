@@ -351,6 +351,21 @@ w = [x for x in d["warnings"] if "out of capture order" in x]
 check("the ring's files given newest first: one warning naming the file that begins before the one read ends",
       len(w) == 1 and w[0].startswith("inputs out of capture order: %s begins at " % ring[1]) and ring[0] in w[0]
       and b"out of capture order" in se, (rc, d["warnings"]))
+# A pcapng whose interfaces have different link types (dumpcap -i wlan0 -i wwan0), which
+# libpcap cannot read: one line naming the file, why and what to do, exit 2, no report
+def ng_block(btype, body):
+    body += b"\0" * (-len(body) % 4)
+    return struct.pack("<II", btype, len(body) + 12) + body + struct.pack("<I", len(body) + 12)
+mixed = os.path.join(W, "mixed.pcapng")
+frame = small_bytes[24 + 16:24 + 16 + struct.unpack("<I", small_bytes[32:36])[0]]
+open(mixed, "wb").write(ng_block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1))
+                        + ng_block(1, struct.pack("<HHI", 1, 0, 0)) + ng_block(1, struct.pack("<HHI", 101, 0, 0))
+                        + ng_block(6, struct.pack("<IIIII", 0, 0, 1, len(frame), len(frame)) + frame)
+                        + ng_block(6, struct.pack("<IIIII", 1, 0, 2, len(frame) - 14, len(frame) - 14) + frame[14:]))
+rc, so, se, _ = run(BASE + ["-r", mixed, "--json", bad_rep])
+check("a pcapng with interfaces of two link types: exit 2, one line naming the file and what to do, no report",
+      rc == 2 and se.count(b"\n") == 1 and mixed.encode() in se and b"capture each interface to a file of its own" in se
+      and not os.path.exists(bad_rep), (rc, se))
 xz = os.path.join(W, "small.pcap.xz")
 open(xz, "wb").write(bytes.fromhex("fd377a585a00") + b"\0" * 32)
 rc, so, se, _ = run(BASE + ["-r", xz, "--json", bad_rep])
