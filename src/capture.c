@@ -1,6 +1,7 @@
 /* capture.c - offline capture input through libpcap: pcap, pcapng, any link type
  * decode.c knows; timestamps kept in microseconds, the custody SHA-256 of every byte read. */
 #include "capture.h"
+#include "capture_ng.h"
 #include "capture_z.h"
 #include "config.h"
 #include "decode.h"
@@ -52,13 +53,29 @@ static pcap_t *open_file(const char *path, char *errbuf, size_t errlen)
 	return check_opened(pc, perr, path, errbuf, errlen);
 }
 
-/* What to do about a libpcap read error that is the file's layout, not damage; "" otherwise. */
-static const char *read_hint(const char *err)
+/* What to do about a libpcap read error that is the file's layout, not damage; "" otherwise.
+ * Interfaces of different link types (dumpcap -i wlan0 -i wwan0) are read by capture_ng.c when
+ * they are declared before the first packet, in a file, not a pipe. */
+static const char *read_hint(const char *err, const char *path)
 {
-	if (strstr(err, "different from the type of the first interface"))  /* dumpcap -i wlan0 -i wwan0 */
-		return " (libpcap reads a pcapng file only when its interfaces share one link type: capture each "
-		       "interface to a file of its own, dumpcap -i wlan0 -w a.pcapng and dumpcap -i wwan0 -w b.pcapng)";
-	return "";
+	if (!strstr(err, "different from the type of the first interface"))
+		return "";
+	if (util_special_file(path))
+		return " (a pcapng whose interfaces have different link types is read from a file, not through a pipe)";
+	return " (libpcap cannot read a pcapng whose interfaces have different link types; phonehome can when "
+	       "they are declared before the first packet, but this file declares one after it)";
+}
+
+/* A pcapng of interfaces of several link types, which capture_ng.c reads where libpcap cannot
+ * (a pipe is not looked into: what this read would be lost to the real one). */
+static int mixed_file(const char *path)
+{
+	char err[256];
+	FILE *fp = util_special_file(path) ? NULL : capture_z_fopen(path, err, sizeof err);
+	int mixed = fp && capture_ng_mixed(fp);
+	if (fp)
+		fclose(fp);
+	return mixed;
 }
 
 int capture_check_file(const char *path, char *errbuf, size_t errlen)
@@ -77,9 +94,10 @@ int capture_check_file(const char *path, char *errbuf, size_t errlen)
 	struct pcap_pkthdr *h;
 	const u_char *data;
 	int rc = pcap_next_ex(pc, &h, &data);  /* a file libpcap cannot read from its start is an error */
-	int bad = rc == PCAP_ERROR && *read_hint(pcap_geterr(pc));
+	int bad = rc == PCAP_ERROR && *read_hint(pcap_geterr(pc), path) && !mixed_file(path);
 	if (bad)
-		snprintf(errbuf, errlen, "%s: cannot read capture: %s%s", path, pcap_geterr(pc), read_hint(pcap_geterr(pc)));
+		snprintf(errbuf, errlen, "%s: cannot read capture: %s%s", path, pcap_geterr(pc),
+			 read_hint(pcap_geterr(pc), path));
 	pcap_close(pc);
 	return bad ? -1 : 0;
 }
@@ -327,9 +345,22 @@ static void read_records(pcap_t *pc, const struct capture_z *z, const char *path
 	if (!(stop && *stop) && (rc == PCAP_ERROR || zerr)) {
 		char w[PCAP_ERRBUF_SIZE + PATH_MAX + 512];
 		snprintf(w, sizeof w, "%s: read stopped after %llu packets: %s%s", path,
-			 (unsigned long long)in->packets, zerr ? zerr : pcap_geterr(pc), zerr ? "" : read_hint(pcap_geterr(pc)));
+			 (unsigned long long)in->packets, zerr ? zerr : pcap_geterr(pc), zerr ? "" : read_hint(pcap_geterr(pc), path));
 		in->warning = util_xstrdup(w);
 	}
+}
+
+struct first {
+	volatile int stop;
+	uint64_t ts_us;
+};
+
+static void on_first(void *arg, int dlt, uint64_t ts_us, const uint8_t *p, size_t caplen)
+{
+	struct first *f = arg;
+	(void)dlt, (void)p, (void)caplen;
+	f->ts_us = ts_us;
+	f->stop = 1;
 }
 
 int capture_first_time(const char *path, uint64_t *ts_us)
@@ -343,7 +374,28 @@ int capture_first_time(const char *path, uint64_t *ts_us)
 		*ts_us = (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec;
 	if (pc)
 		pcap_close(pc);
+	FILE *fp = rc == PCAP_ERROR && mixed_file(path) ? capture_z_fopen(path, err, sizeof err) : NULL;
+	if (fp) {
+		struct first f = { 0 };
+		struct report_input in = { 0 };
+		capture_ng_read(fp, path, on_first, &f, &in, &f.stop);
+		free(in.warning);
+		fclose(fp);
+		*ts_us = f.ts_us;
+		rc = f.stop ? 1 : 0;
+	}
 	return rc == 1 ? 0 : -1;
+}
+
+/* Decompression that ended the read early, when nothing else did: said as libpcap's would be. */
+static void z_warning(const struct capture_z *z, const char *path, struct report_input *in, volatile int *stop)
+{
+	const char *zerr = capture_z_error(z);
+	if (!zerr || in->warning || (stop && *stop))
+		return;
+	char w[PATH_MAX + 512];
+	snprintf(w, sizeof w, "%s: read stopped after %llu packets: %s", path, (unsigned long long)in->packets, zerr);
+	in->warning = util_xstrdup(w);
 }
 
 struct capture_hash *capture_hash_start(const char *path)
@@ -376,18 +428,34 @@ int capture_read_file_async(const char *path, capture_fn fn, void *arg, struct r
 		return -1;
 	}
 	hs->stop = stop;
-	char perr[PCAP_ERRBUF_SIZE] = "";
-	pcap_t *pc = pcap_fopen_offline_with_tstamp_precision(hs->fp, PCAP_TSTAMP_PRECISION_MICRO, perr);
-	if (!pc)
-		fclose(hs->fp);  /* libpcap closes it only once it has opened it */
-	if (!(pc = check_opened(pc, perr, path, errbuf, errlen))) {
-		hashed_free(hs);
-		return -1;
-	}
-	in->link_type = decode_dlt_name(pcap_datalink(pc));
 	in->compression = capture_z_name(hs->z);
-	read_records(pc, hs->z, path, fn, arg, in, stop);
-	pcap_close(pc);
+	if (mixed_file(path)) {
+		capture_ng_read(hs->fp, path, fn, arg, in, stop);
+		z_warning(hs->z, path, in, stop);
+		fclose(hs->fp);
+	} else {
+		char perr[PCAP_ERRBUF_SIZE] = "";
+		pcap_t *pc = pcap_fopen_offline_with_tstamp_precision(hs->fp, PCAP_TSTAMP_PRECISION_MICRO, perr);
+		if (!pc)
+			fclose(hs->fp);  /* libpcap closes it only once it has opened it */
+		if (!(pc = check_opened(pc, perr, path, errbuf, errlen))) {
+			hashed_free(hs);
+			return -1;
+		}
+		in->link_type = decode_dlt_name(pcap_datalink(pc));
+		read_records(pc, hs->z, path, fn, arg, in, stop);
+		int unread = !in->packets && *read_hint(pcap_geterr(pc), path);  /* a pipe the check did not see */
+		if (unread)
+			snprintf(errbuf, errlen, "%s: cannot read capture: %s%s", path, pcap_geterr(pc),
+				 read_hint(pcap_geterr(pc), path));
+		pcap_close(pc);
+		if (unread) {
+			free(in->warning);
+			in->warning = NULL;
+			hashed_free(hs);
+			return -1;
+		}
+	}
 	hashed_reads_over(hs);
 	hs->path = util_xstrdup(path);
 	if (pending)

@@ -352,20 +352,34 @@ check("the ring's files given newest first: one warning naming the file that beg
       len(w) == 1 and w[0].startswith("inputs out of capture order: %s begins at " % ring[1]) and ring[0] in w[0]
       and b"out of capture order" in se, (rc, d["warnings"]))
 # A pcapng whose interfaces have different link types (dumpcap -i wlan0 -i wwan0), which
-# libpcap cannot read: one line naming the file, why and what to do, exit 2, no report
+# libpcap refuses: each packet read with its interface's link type (every frame of the capture
+# on the Ethernet interface, one raw IP packet on the other); through a pipe, one line, exit 2
 def ng_block(btype, body):
     body += b"\0" * (-len(body) % 4)
     return struct.pack("<II", btype, len(body) + 12) + body + struct.pack("<I", len(body) + 12)
 mixed = os.path.join(W, "mixed.pcapng")
-frame = small_bytes[24 + 16:24 + 16 + struct.unpack("<I", small_bytes[32:36])[0]]
-open(mixed, "wb").write(ng_block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1))
-                        + ng_block(1, struct.pack("<HHI", 1, 0, 0)) + ng_block(1, struct.pack("<HHI", 101, 0, 0))
-                        + ng_block(6, struct.pack("<IIIII", 0, 0, 1, len(frame), len(frame)) + frame)
-                        + ng_block(6, struct.pack("<IIIII", 1, 0, 2, len(frame) - 14, len(frame) - 14) + frame[14:]))
-rc, so, se, _ = run(BASE + ["-r", mixed, "--json", bad_rep])
-check("a pcapng with interfaces of two link types: exit 2, one line naming the file and what to do, no report",
-      rc == 2 and se.count(b"\n") == 1 and mixed.encode() in se and b"capture each interface to a file of its own" in se
-      and not os.path.exists(bad_rep), (rc, se))
+ng = [ng_block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1)),
+      ng_block(1, struct.pack("<HHI", 1, 0, 0)), ng_block(1, struct.pack("<HHI", 101, 0, 0))]
+for r in recs:
+    sec, usec, incl, orig = struct.unpack("<IIII", r[:16])
+    ts = sec * 1000000 + usec
+    ng.append(ng_block(6, struct.pack("<IIIII", 0, ts >> 32, ts & 0xffffffff, incl, orig) + r[16:]))
+udp = struct.pack("!HHHH", 40000, 9999, 12, 0) + b"wwan"
+ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 1, 0, 64, 17, 0, bytes([192, 0, 2, 1]), bytes([198, 51, 100, 1]))
+ts = sec * 1000000 + usec + 1
+ng.append(ng_block(6, struct.pack("<IIIII", 1, ts >> 32, ts & 0xffffffff, len(ip + udp), len(ip + udp)) + ip + udp))
+open(mixed, "wb").write(b"".join(ng))
+rep_m = os.path.join(W, "mixed.json")
+rc, so, se, _ = run(BASE + ["-r", mixed, "--json", rep_m])
+d = json.load(open(rep_m)) if rc == 0 else {"inputs": [{}], "flows": []}
+extra = [f for f in d["flows"] if f.get("dest_ip") == "198.51.100.1" or "198.51.100.1" in json.dumps(f)]
+check("a pcapng with interfaces of two link types: read, each packet with its own",
+      rc == 0 and d["inputs"][0].get("link_type") == "EN10MB+RAW" and d["inputs"][0].get("packets") == len(recs) + 1
+      and len(extra) == 1 and [f for f in d["flows"] if f not in extra] == ref["flows"], (rc, se[-300:], d["inputs"]))
+rc, so, se, _ = run(BASE + ["-r", "-", "--json", bad_rep], input=open(mixed, "rb").read())
+check("the same through a pipe: exit 2, one line saying to give the file itself, no report",
+      rc == 2 and se.count(b"\n") == 1 and b"read from a file, not through a pipe" in se and not os.path.exists(bad_rep),
+      (rc, se))
 xz = os.path.join(W, "small.pcap.xz")
 open(xz, "wb").write(bytes.fromhex("fd377a585a00") + b"\0" * 32)
 rc, so, se, _ = run(BASE + ["-r", xz, "--json", bad_rep])
