@@ -29,6 +29,8 @@
 #define PH_CAPZ_ZSTD_WINDOW_LOG 27     /* zstd frames needing a window above 128 MiB are refused */
 #define PH_NG_MAX_BLOCK (16u << 20)    /* pcapng of mixed link types: a larger block is damage (libpcap's cap) */
 #define PH_NG_MAX_IFS 64               /* its interfaces kept; packets of later ones are counted, not read */
+#define PH_MAX_INPUTS 100000          /* -r files: a week rotated every minute is 10,080 */
+#define PH_MAX_INPUTS_TEXT "100000"
 #define PH_TMP_NOTED 16                /* report files being written, removed on a second ^C */
 #define PH_TMP_TREE_DEPTH 16           /* a noted directory (Chromium's profile) removed this deep */
 #define PH_SHARD_QUEUE 8               /* batches queued per worker: 2 MiB each, bounded */

@@ -26,12 +26,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#define MAX_INPUTS 256
-
 struct options {
-	const char *inputs[MAX_INPUTS];
-	size_t ninputs;
-	char *globbed[MAX_INPUTS];     /* -r PATTERN's matches, freed at the end */
+	const char **inputs;           /* -r, in order; at most PH_MAX_INPUTS */
+	size_t ninputs, capinputs;
+	char **globbed;                /* -r PATTERN's matches, freed at the end */
 	size_t nglobbed;
 	const char *json_path;
 	const char *report_dir, *eve_path, *format;  /* -o DIR, --eve FILE, --format text|json|md */
@@ -196,6 +194,29 @@ static void app_arg(struct options *o, const char *arg)
 	o->ao.apps[o->ao.napps++] = arg;
 }
 
+/* One more -r input; owned: a pattern's match, freed at the end. */
+static void add_input(struct options *o, const char *path, char *owned)
+{
+	if (o->ninputs == PH_MAX_INPUTS)
+		die("-r: more than %s inputs%s", PH_MAX_INPUTS_TEXT, "");
+	if (o->ninputs == o->capinputs) {
+		o->capinputs = o->capinputs ? 2 * o->capinputs : 64;
+		o->inputs = util_xrealloc(o->inputs, o->capinputs * sizeof *o->inputs);
+		o->globbed = util_xrealloc(o->globbed, o->capinputs * sizeof *o->globbed);
+	}
+	o->inputs[o->ninputs++] = path;
+	if (owned)
+		o->globbed[o->nglobbed++] = owned;
+}
+
+static void free_inputs(struct options *o)
+{
+	for (size_t i = 0; i < o->nglobbed; i++)
+		free(o->globbed[i]);
+	free(o->globbed);
+	free(o->inputs);
+}
+
 struct match {
 	char *path;
 	uint64_t first_us;             /* its first packet's time; UINT64_MAX none */
@@ -221,8 +242,6 @@ static void add_glob(struct options *o, const char *pat)
 		die("-r %s: no file matches%s", pat, "");
 	if (rc != 0)
 		die("-r %s: cannot expand the pattern%s", pat, "");
-	if (o->ninputs + g.gl_pathc > MAX_INPUTS)
-		die("-r: more than %s inputs%s", "256", "");
 	struct match *m = util_xcalloc(g.gl_pathc, sizeof *m);
 	for (size_t i = 0; i < g.gl_pathc; i++) {
 		m[i].path = g.gl_pathv[i];
@@ -230,8 +249,10 @@ static void add_glob(struct options *o, const char *pat)
 			m[i].first_us = UINT64_MAX;
 	}
 	qsort(m, g.gl_pathc, sizeof *m, cmp_capture_order);
-	for (size_t i = 0; i < g.gl_pathc; i++)
-		o->inputs[o->ninputs++] = o->globbed[o->nglobbed++] = util_xstrdup(m[i].path);
+	for (size_t i = 0; i < g.gl_pathc; i++) {
+		char *path = util_xstrdup(m[i].path);
+		add_input(o, path, path);
+	}
 	free(m);
 	globfree(&g);
 }
@@ -246,15 +267,13 @@ static void parse_opt(struct options *o, int c, const char *arg)
 			add_glob(o, arg);
 			break;
 		}
-		if (o->ninputs == MAX_INPUTS)
-			die("-r: more than %s inputs%s", "256", "");
 		if (!strcmp(arg, "-")) {  /* standard input, as tcpdump's -r - (read once: one -r -) */
 			for (size_t i = 0; i < o->ninputs; i++)
 				if (!strcmp(o->inputs[i], "/dev/stdin"))
 					die("-r -: standard input can be read only once%s%s", "", "");
 			arg = "/dev/stdin";
 		}
-		o->inputs[o->ninputs++] = arg;
+		add_input(o, arg, NULL);
 		break;
 	case O_IDENTITY: o->ao.identity_path = arg; break;
 	case O_GEOIP: o->ao.geoip_path = arg; break;
@@ -826,6 +845,7 @@ int main(int argc, char **argv)
 	if (o.list_ifaces) {
 		if (capture_list_interfaces(stdout, err, sizeof err) < 0)
 			die("%s%s", err, "");
+		free_inputs(&o);
 		return 0;
 	}
 	resolve_defaults(&o);
@@ -874,7 +894,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "phonehome: warning: %s\n", a.rep->warnings[a.unscanned_warning - 1]);
 	int rc = finish_outputs(&a, &o);
 	audit_close(&a);
-	for (size_t i = 0; i < o.nglobbed; i++)
-		free(o.globbed[i]);
+	free_inputs(&o);
 	return rc;
 }

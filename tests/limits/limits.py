@@ -380,6 +380,15 @@ rc, so, se, _ = run(BASE + ["-r", "-", "--json", bad_rep], input=open(mixed, "rb
 check("the same through a pipe: exit 2, one line saying to give the file itself, no report",
       rc == 2 and se.count(b"\n") == 1 and b"read from a file, not through a pipe" in se and not os.path.exists(bad_rep),
       (rc, se))
+# A week rotated every few minutes is thousands of files: 3,000 read by one pattern, in order
+many = os.path.join(W, "many")
+os.makedirs(many, exist_ok=True)
+for k in range(3000):
+    open(os.path.join(many, "raw.pcap%d" % k if k else "raw.pcap"), "wb").write(small_bytes[:24] + recs[k % len(recs)])
+rc, so, se, _ = run(BASE + ["-r", os.path.join(many, "raw.pcap*"), "--json", pipe_rep])
+d = json.load(open(pipe_rep)) if rc == 0 else {"inputs": []}
+check("-r 'raw.pcap*' of 3,000 files: every one read, in capture order",
+      rc == 0 and len(d["inputs"]) == 3000 and d["inputs"][10]["path"].endswith("raw.pcap10"), (rc, se[-300:]))
 xz = os.path.join(W, "small.pcap.xz")
 open(xz, "wb").write(bytes.fromhex("fd377a585a00") + b"\0" * 32)
 rc, so, se, _ = run(BASE + ["-r", xz, "--json", bad_rep])
