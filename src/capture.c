@@ -323,6 +323,17 @@ int capture_hash_finish(struct capture_hash *h, struct report_input *in)
 	return warned;
 }
 
+/* Decompression that ended the read early, when nothing else did: said as libpcap's would be. */
+static void z_warning(const struct capture_z *z, const char *path, struct report_input *in, volatile int *stop)
+{
+	const char *zerr = capture_z_error(z);
+	if (!zerr || in->warning || (stop && *stop))
+		return;
+	char w[PATH_MAX + 512];
+	snprintf(w, sizeof w, "%s: read stopped after %llu packets: %s", path, (unsigned long long)in->packets, zerr);
+	in->warning = util_xstrdup(w);
+}
+
 /* The packet loop: records into fn until the end, a stop or an error (kept as a warning). */
 static void read_records(pcap_t *pc, const struct capture_z *z, const char *path, capture_fn fn, void *arg,
 			 struct report_input *in, volatile int *stop)
@@ -341,11 +352,11 @@ static void read_records(pcap_t *pc, const struct capture_z *z, const char *path
 		in->bytes += h->caplen;
 		fn(arg, dlt, ts, data, h->caplen);
 	}
-	const char *zerr = capture_z_error(z);  /* the cause, where libpcap sees only its effect */
-	if (!(stop && *stop) && (rc == PCAP_ERROR || zerr)) {
+	z_warning(z, path, in, stop);  /* the cause, where libpcap sees only its effect */
+	if (!(stop && *stop) && rc == PCAP_ERROR && !in->warning) {
 		char w[PCAP_ERRBUF_SIZE + PATH_MAX + 512];
 		snprintf(w, sizeof w, "%s: read stopped after %llu packets: %s%s", path,
-			 (unsigned long long)in->packets, zerr ? zerr : pcap_geterr(pc), zerr ? "" : read_hint(pcap_geterr(pc), path));
+			 (unsigned long long)in->packets, pcap_geterr(pc), read_hint(pcap_geterr(pc), path));
 		in->warning = util_xstrdup(w);
 	}
 }
@@ -385,17 +396,6 @@ int capture_first_time(const char *path, uint64_t *ts_us)
 		rc = f.stop ? 1 : 0;
 	}
 	return rc == 1 ? 0 : -1;
-}
-
-/* Decompression that ended the read early, when nothing else did: said as libpcap's would be. */
-static void z_warning(const struct capture_z *z, const char *path, struct report_input *in, volatile int *stop)
-{
-	const char *zerr = capture_z_error(z);
-	if (!zerr || in->warning || (stop && *stop))
-		return;
-	char w[PATH_MAX + 512];
-	snprintf(w, sizeof w, "%s: read stopped after %llu packets: %s", path, (unsigned long long)in->packets, zerr);
-	in->warning = util_xstrdup(w);
 }
 
 struct capture_hash *capture_hash_start(const char *path)
