@@ -194,8 +194,10 @@ int capture_ng_mixed(FILE *fp)
 	struct ng g = { .fp = fp };
 	uint32_t type;
 	size_t blen;
-	int first = -1, mixed = 0, r;
-	while (!mixed && (r = next_block(&g, &type, &blen)) > 0) {
+	int first = -1, mixed = 0, nblocks = 0;
+	while (!mixed && next_block(&g, &type, &blen) > 0) {
+		if (!nblocks++ && type != NG_SHB)
+			break;  /* not pcapng (a classic pcap's header is no block) */
 		if (type == NG_EPB || type == NG_SPB || type == NG_PB)
 			break;
 		if (type == NG_IDB && blen >= 8) {
