@@ -135,7 +135,7 @@ static void test_mixed_detected(void **state)
 	assert_int_equal(mixed(&f), 1);
 	struct file pcap = { .b = { 0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0 }, .n = 24 };
 	assert_int_equal(mixed(&pcap), 0);
-	f.n = 0;  /* blocks that would be mixed, but no section header first: not pcapng */
+	f.n = 0, f.big = 0;  /* blocks that would be mixed, but no section header first: not pcapng */
 	idb(&f, 1, 0xff, 0), idb(&f, 101, 0xff, 0), epb(&f, 0, 0, 1);
 	assert_int_equal(mixed(&f), 0);
 }
