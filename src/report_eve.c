@@ -406,6 +406,22 @@ static int ev_before(uint64_t ts, int type, uint64_t ts2, int type2)
 	return ts != ts2 ? ts < ts2 : type < type2;
 }
 
+/* One event as one line, in one write: jansson's own dump to a FILE writes each token apart. */
+static int dump_line(const json_t *o, FILE *f, char **line, size_t *cap)
+{
+	const size_t flags = JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII;
+	size_t n = json_dumpb(o, *line, *cap, flags);
+	if (n + 1 > *cap) {
+		*cap = 2 * (n + 1) > 4096 ? 2 * (n + 1) : 4096;
+		*line = util_xrealloc(*line, *cap);
+		n = json_dumpb(o, *line, *cap, flags);
+	}
+	if (!n)
+		return -1;
+	(*line)[n] = '\n';
+	return fwrite(*line, 1, n + 1, f) == n + 1 ? 0 : -1;
+}
+
 int report_eve_write(FILE *f, const struct audit *a)
 {
 	const struct report *r = a->rep;
@@ -421,6 +437,8 @@ int report_eve_write(FILE *f, const struct audit *a)
 	}
 	const struct report_flow *fe = report_flows_next(by_end), *ft = report_flows_next(by_start);
 	int rc = 0;
+	char *line = NULL;
+	size_t cap = 0;
 	for (size_t i = 0; rc == 0;) {  /* the three streams merged: each is in order */
 		json_t *o;
 		if (ft && (i == k || ev_before(ft->first_us, EV_TLS, ev[i].ts, ev[i].type)) &&
@@ -435,10 +453,11 @@ int report_eve_write(FILE *f, const struct audit *a)
 		} else {
 			break;
 		}
-		if (json_dumpf(o, f, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII) < 0 || fputc('\n', f) == EOF)
+		if (dump_line(o, f, &line, &cap) < 0)
 			rc = -1;
 		json_decref(o);
 	}
+	free(line);
 	report_flows_end(by_end);
 	report_flows_end(by_start);
 	free(ev);

@@ -65,16 +65,32 @@ static int same_dest(const struct report_flow *a, const struct report_flow *b)
 	return a->family == b->family && !memcmp(a->addr[a->remote], b->addr[b->remote], 16) && !strcmp(a->host, b->host);
 }
 
+/* The hash of what same_dest compares (and of the app protocol, with_proto); 0 for no flow. */
+static uint64_t dest_hash(const struct report_flow *f, int with_proto)
+{
+	if (!f)
+		return 0;
+	uint64_t h = util_fnv(UTIL_FNV_BASIS, &f->family, 1);
+	h = util_fnv(h, f->addr[f->remote], 16);
+	h = util_fnv(h, f->host, strlen(f->host) + 1);
+	return with_proto ? util_fnv(h, f->app_proto, strlen(f->app_proto)) : h;
+}
+
 size_t report_html_dests(const struct report *r, struct report_dest **out, size_t **idx)
 {
 	struct report_dest *d = util_xcalloc(r->nleaks + 1, sizeof *d);
 	size_t *gi = util_xcalloc(r->nleaks + 1, sizeof *gi), nd = 0;
+	struct util_index ix = { 0 };
 	for (size_t i = 0; i < r->nleaks; i++) {  /* group of each leak, groups in first-leak order */
 		const struct report_flow *f = report_flow_by_id(r, r->leaks[i].flow_id);
-		size_t g = 0;
-		while (g < nd && !(f && d[g].flow && same_dest(d[g].flow, f)) && !(!f && !d[g].flow))
-			g++;
-		if (g == nd) {
+		uint64_t h = dest_hash(f, 0);
+		size_t g, pos = 0;
+		while ((g = util_index_next(&ix, h, &pos)) != SIZE_MAX &&
+		       !(f && d[g].flow && same_dest(d[g].flow, f)) && !(!f && !d[g].flow))
+			;
+		if (g == SIZE_MAX) {
+			g = nd;
+			util_index_add(&ix, h, g);
 			d[nd].flow = f;
 			d[nd].first = i;  /* provisional: first leak index, for ordering */
 			nd++;
@@ -103,6 +119,7 @@ size_t report_html_dests(const struct report *r, struct report_dest **out, size_
 	free(fill);
 	free(rank);
 	free(gi);
+	util_index_free(&ix);
 	*out = d;
 	*idx = order;
 	return nd;
@@ -193,6 +210,7 @@ struct html_flows {
 	size_t ndev, more;              /* more: device addresses seen past the first HTML_MAX_DEVICES */
 	struct cc_row *cc; size_t ncc, capcc;       /* per destination country */
 	struct dest_row *dest; size_t ndest, capdest;  /* foreign destinations (every one without --home) */
+	struct util_index dest_ix;      /* dest by destination and app protocol */
 };
 
 static void *grow(void *v, size_t n, size_t *cap, size_t size)
@@ -243,10 +261,14 @@ static void flows_dest(struct html_flows *h, const struct report_flow *fl, int a
 {
 	if (!(fl->foreign || (all && fl->geo.country[0])))
 		return;
-	size_t j = 0;
-	while (j < h->ndest && !(same_dest(&h->dest[j].f, fl) && !strcmp(h->dest[j].f.app_proto, fl->app_proto)))
-		j++;
-	if (j == h->ndest) {
+	uint64_t k = dest_hash(fl, 1);
+	size_t j, pos = 0;
+	while ((j = util_index_next(&h->dest_ix, k, &pos)) != SIZE_MAX &&
+	       !(same_dest(&h->dest[j].f, fl) && !strcmp(h->dest[j].f.app_proto, fl->app_proto)))
+		;
+	if (j == SIZE_MAX) {
+		j = h->ndest;
+		util_index_add(&h->dest_ix, k, j);
 		h->dest = grow(h->dest, h->ndest, &h->capdest, sizeof *h->dest);
 		memset(&h->dest[j], 0, sizeof h->dest[j]);
 		h->dest[h->ndest++].f = *fl;
@@ -945,5 +967,6 @@ int report_html_write(FILE *f, const struct audit *a, const struct custody *c)
 	      "</main>\n</body>\n</html>\n", f);
 	free(h.cc);
 	free(h.dest);
+	util_index_free(&h.dest_ix);
 	return ferror(f) ? -1 : 0;
 }

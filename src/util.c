@@ -107,6 +107,54 @@ uint64_t util_fnv(uint64_t h, const void *p, size_t n)
 	return h;
 }
 
+size_t util_index_next(const struct util_index *x, uint64_t h, size_t *pos)
+{
+	for (; x->cap && *pos < x->cap; ++*pos) {  /* linear probing from the hash's slot */
+		size_t i = (size_t)(h + *pos) & (x->cap - 1);
+		if (!x->row[i])
+			break;
+		if (x->hash[i] == h) {
+			++*pos;
+			return x->row[i] - 1;
+		}
+	}
+	return SIZE_MAX;
+}
+
+static void index_put(struct util_index *x, uint64_t h, size_t row)
+{
+	size_t i = (size_t)h & (x->cap - 1);
+	while (x->row[i])
+		i = (i + 1) & (x->cap - 1);
+	x->hash[i] = h;
+	x->row[i] = row + 1;
+	x->n++;
+}
+
+void util_index_add(struct util_index *x, uint64_t h, size_t row)
+{
+	if (2 * (x->n + 1) > x->cap) {  /* at most half full: probes stay short */
+		struct util_index old = *x;
+		x->cap = old.cap ? 2 * old.cap : 64;
+		x->hash = util_xcalloc(x->cap, sizeof *x->hash);
+		x->row = util_xcalloc(x->cap, sizeof *x->row);
+		x->n = 0;
+		for (size_t i = 0; i < old.cap; i++)
+			if (old.row[i])
+				index_put(x, old.hash[i], old.row[i] - 1);
+		free(old.hash);
+		free(old.row);
+	}
+	index_put(x, h, row);
+}
+
+void util_index_free(struct util_index *x)
+{
+	free(x->hash);
+	free(x->row);
+	memset(x, 0, sizeof *x);
+}
+
 void util_hex(const uint8_t *p, size_t len, char *out)
 {
 	static const char hx[] = "0123456789abcdef";

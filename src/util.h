@@ -43,6 +43,18 @@ void util_pool_drain(struct util_pool *p);
 #define UTIL_FNV_BASIS 0xcbf29ce484222325ull
 uint64_t util_fnv(uint64_t h, const void *p, size_t n);
 
+/* Rows (numbers) indexed by a 64-bit hash of their key; rows whose hashes are equal are told
+ * apart by the caller, who compares the keys. Zero it to start. */
+struct util_index {
+	uint64_t *hash;
+	size_t *row;                   /* row + 1; 0 an empty slot */
+	size_t cap, n;
+};
+/* The next row under hash h (start with *pos = 0); SIZE_MAX when there is no other. */
+size_t util_index_next(const struct util_index *x, uint64_t h, size_t *pos);
+void util_index_add(struct util_index *x, uint64_t h, size_t row);
+void util_index_free(struct util_index *x);
+
 /* Lower-case hex of len bytes into out (2*len+1 bytes). */
 void util_hex(const uint8_t *p, size_t len, char *out);
 /* Moves up to cap - headlen bytes from the front of (p, len) into head: a stream's first bytes,

@@ -120,6 +120,29 @@ static void test_tmp_tree_and_child(void **state)
 	rmdir(outside);
 }
 
+/* Rows found again under their hash, however many share it, across the index's growth. */
+static void test_index(void **state)
+{
+	(void)state;
+	struct util_index x = { 0 };
+	for (size_t r = 0; r < 1000; r++)
+		util_index_add(&x, r % 7 * 0x1000000000ull, r);  /* 7 hashes, on the same low bits */
+	for (uint64_t h = 0; h < 7; h++) {
+		size_t pos = 0, row, n = 0, sum = 0;
+		while ((row = util_index_next(&x, h * 0x1000000000ull, &pos)) != SIZE_MAX) {
+			assert_int_equal(row % 7, h);
+			n++, sum += row;
+		}
+		assert_int_equal(n, h < 1000 % 7 ? 143 : 142);
+		assert_int_equal(sum, n * h + 7 * n * (n - 1) / 2);
+	}
+	size_t pos = 0;
+	assert_true(util_index_next(&x, 12345, &pos) == SIZE_MAX);
+	util_index_free(&x);
+	pos = 0;
+	assert_true(util_index_next(&x, 0, &pos) == SIZE_MAX);  /* empty: nothing */
+}
+
 static void test_fnv(void **state)
 {
 	(void)state;
@@ -134,6 +157,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_copy),
 		cmocka_unit_test(test_fnv),
+		cmocka_unit_test(test_index),
 		cmocka_unit_test(test_tmp_noted),
 		cmocka_unit_test(test_tmp_tree_and_child),
 		cmocka_unit_test(test_pool_reuse_zeroed),
