@@ -586,7 +586,7 @@ static void on_flow_end(void *arg, struct flow *f)
 		return;
 	}
 	if (!f->nleaks && !a->rep->spill && a->max_report_flows && a->rep->nflows >= a->max_report_flows) {
-		a->unlisted_flows++;  /* no spill (live): counted in stats.flows, not listed */
+		a->unlisted_flows++;  /* no spill (an embedding without one): counted in stats.flows, not listed */
 		return;
 	}
 	struct report_flow *rf = report_add_flow(a->rep);
@@ -848,8 +848,7 @@ static void snap_flow(void *arg, struct flow *f)
 
 int audit_snapshot(struct audit *a, struct report *snap)
 {
-	*snap = *a->rep;  /* inputs, warnings and evidence strings are shared, not copied */
-	snap->leaks_out = NULL;  /* the run's own (report_offload.c): the snapshot must not read it back */
+	*snap = *a->rep;  /* inputs and warnings are shared, not copied */
 	snap->flows = util_xmalloc((a->rep->nflows + 1) * sizeof *snap->flows);
 	if (a->rep->nflows)  /* memcpy from NULL is undefined even for 0 bytes */
 		memcpy(snap->flows, a->rep->flows, a->rep->nflows * sizeof *snap->flows);
@@ -857,7 +856,11 @@ int audit_snapshot(struct audit *a, struct report *snap)
 	snap->leaks = util_xmalloc((a->rep->nleaks + 1) * sizeof *snap->leaks);
 	if (a->rep->nleaks)
 		memcpy(snap->leaks, a->rep->leaks, a->rep->nleaks * sizeof *snap->leaks);
+	for (size_t i = 0; i < snap->nleaks; i++)  /* its own: the findings mask them in place */
+		if (snap->leaks[i].evidence)
+			snap->leaks[i].evidence = util_xstrdup(snap->leaks[i].evidence);
 	snap->capleaks = a->rep->nleaks + 1;
+	report_offload_copy(a->rep, snap);  /* the leaks of ended flows that went to disk */
 	flow_foreach(a->ft, snap_flow, snap);
 	fill_stats(a, snap);
 	report_sort(snap);
@@ -870,6 +873,8 @@ int audit_snapshot(struct audit *a, struct report *snap)
 
 void audit_snapshot_free(struct report *snap)
 {
+	for (size_t i = 0; i < snap->nleaks; i++)
+		free(snap->leaks[i].evidence);
 	free(snap->flows);
 	free(snap->leaks);
 	free(snap->findings);

@@ -18,7 +18,7 @@ struct audit_opts {
 	size_t max_flows;
 	size_t max_reassembly;         /* out-of-order bytes per TCP direction; 0: PH_REASM_MAX_OOO_BYTES */
 	size_t max_report_flows;       /* flows without leaks listed; 0: all */
-	int spill;                     /* ended flows to temporary files (report_spill.c): capture files */
+	int spill;                     /* ended flows to temporary files (report_spill.c): phonehome always */
 	int no_events;                 /* HTTP and DNS events not kept: no output wants them */
 	const char *keylog_paths[16];  /* --keylog: NSS key log files, to decrypt TLS */
 	const char *accept_paths[16];  /* --accept: accepted findings (accept.c) */

@@ -11,7 +11,6 @@
 #define PH_FLOW_IDLE_TCP_S 600         /* idle TCP flow expiry, seconds (Suricata: 600 established) */
 #define PH_FLOW_IDLE_UDP_S 120         /* idle UDP flow expiry, seconds */
 #define PH_FLOW_EXPIRE_EVERY_S 10      /* how often (capture time) to sweep idle flows */
-#define PH_MAX_REPORT_FLOWS_LIVE 262144 /* live capture (nothing spilled): flows without leaks listed by default */
 #define PH_MAX_ACCEPT 4096             /* --accept entries, all files together */
 
 /* TCP reassembly, per flow direction */

@@ -36,7 +36,6 @@ struct options {
 	int pdf;
 	int no_geoip;
 	int no_rules;                  /* --no-rules */
-	int max_report_given;          /* --max-report-flows given (else all, or a cap for live capture) */
 	const char *geo_missing;       /* no default GeoIP database: how to get one */
 	struct audit_opts ao;
 	const char *iface, *user;      /* -i, -Z */
@@ -365,7 +364,6 @@ static void parse_opt(struct options *o, int c, const char *arg)
 	case O_MAXREASM: o->ao.max_reassembly = count_arg("--max-reassembly", arg, 1ull << 31); break;
 	case O_MAXREPORT:
 		o->ao.max_report_flows = strcmp(arg, "0") ? count_arg("--max-report-flows", arg, 100000000ull) : 0;
-		o->max_report_given = 1;
 		break;
 	case O_THREADS: o->threads = count_arg("--threads", arg, 64); break;
 	}
@@ -859,14 +857,12 @@ int main(int argc, char **argv)
 	o.ao.inputs = o.inputs;
 	o.ao.ninputs = o.ninputs;
 	o.ao.workers = o.iface ? 1 : o.threads ? o.threads : shard_default_count();
-	/* capture files: ended flows wait on disk, not in memory (their --apps row, hint and --app
-	 * filter are applied as they are read back) */
-	o.ao.spill = !o.iface;
+	/* ended flows wait on disk, not in memory (their --apps row, hint and --app filter are
+	 * applied as they are read back): a week's live capture lists every flow too */
+	o.ao.spill = 1;
 	/* HTTP requests and DNS answers are kept for the EVE and HTML outputs only: without them a
 	 * flow's events would hold it and them in memory for nothing */
 	o.ao.no_events = !o.report_dir && !o.eve_path;
-	if (o.iface && !o.max_report_given)  /* live: nothing spilled, so memory stays bounded */
-		o.ao.max_report_flows = PH_MAX_REPORT_FLOWS_LIVE;
 	/* the first file's custody hash starts now: it fills the core the set-up (Hyperscan's
 	 * compile, nDPI) leaves idle. With -Z the file is opened once root is dropped, as before. */
 	struct capture_hash *hash = o.iface || o.user ? NULL : capture_hash_start(o.inputs[0]);
@@ -879,6 +875,7 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < a.rep->nwarnings; i++)  /* identity warnings, before the long read */
 		fprintf(stderr, "phonehome: warning: %s\n", a.rep->warnings[i]);
 	set_signals();
+	a.rep->keep_on_error = o.iface != NULL;  /* a week's capture is not lost to a full $TMPDIR */
 	if (o.iface)
 		run_live(&a, &o);
 	else {
@@ -890,6 +887,10 @@ int main(int argc, char **argv)
 	hash_done(&a, hash, hash_i);  /* the workers' ends and the findings ran beside it */
 	if (report_spill_error(a.rep))  /* before any report: nothing half-written */
 		die("%s%s", report_spill_error(a.rep), "");
+	if (a.rep->disk_note[0]) {
+		report_warn(a.rep, "%s", a.rep->disk_note);
+		fprintf(stderr, "phonehome: warning: %s\n", a.rep->disk_note);
+	}
 	if (a.unscanned_warning)  /* traffic nobody looked at: said before any report */
 		fprintf(stderr, "phonehome: warning: %s\n", a.rep->warnings[a.unscanned_warning - 1]);
 	int rc = finish_outputs(&a, &o);

@@ -150,6 +150,9 @@ struct report {
 	uint64_t nleaks_out;            /* leaks in leaks_out */
 	size_t offload_mark, offload_every;  /* nleaks after the last offload; leaks between two */
 	char offload_err[128];          /* a write or read error there, "" none */
+	int keep_on_error;              /* live: a temporary file that cannot be written leaves its
+					 * flows and leaks in memory, said in disk_note, not an error */
+	char disk_note[320];            /* that, "" none */
 	uint64_t max_quiet;             /* flows without leaks listed (--max-report-flows), 0 all */
 	uint64_t quiet_cut;             /* spilled: flows without leaks after this id are not listed, 0 none cut */
 	uint8_t apps_late;              /* apps learnt (audit_app_late): flows read back get their CSV row or hint, --app */
@@ -163,6 +166,9 @@ struct report *report_new(void);
  * leaks (those in r->flows) and their leaks to a temporary file; report_sort reloads them. */
 void report_offload(struct report *r);
 void report_offload_reload(struct report *r);
+/* For a snapshot of a run still going (SIGHUP's interim report): the run's offloaded flows and
+ * leaks added to snap, a copy of it whose leaks_out this clears; the run writes on as before. */
+void report_offload_copy(const struct report *live, struct report *snap);
 void report_free(struct report *r);
 struct report_input *report_add_input(struct report *r, const char *path);
 /* A live input's -w files (copied), replacing those it had; and freeing them. */
@@ -222,7 +228,8 @@ struct report_hint {
 /* The hints' packages in order of their first flow: 0, or -1 when there were more than
  * PH_SPILL_HINTS packages (then only a walk of every flow says). */
 int report_spill_hints(struct report *r, const struct report_hint **out, size_t *n);
-/* The first write error ("...: No space left on device"), or NULL. */
+/* The first write error ("...: No space left on device"), or NULL; with keep_on_error, NULL:
+ * the flows and leaks stayed in memory and disk_note says so. */
 const char *report_spill_error(const struct report *r);
 uint64_t report_spill_count(const struct report *r);
 uint64_t report_spill_quiet(const struct report *r);

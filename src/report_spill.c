@@ -5,6 +5,7 @@
 #include "util.h"
 #include <errno.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -33,6 +34,7 @@ struct report_spill {
 	uint64_t nspilled;              /* flows in runs and batch */
 	uint64_t quiet;                 /* of which without leaks (all: the kept ones stay in flows) */
 	char err[256];                  /* the first write error, "" none */
+	int to_memory;                  /* keep_on_error and a write failed: runs stay in memory */
 	int by;                         /* BY_ID, or a writer's order (report_order_new) */
 	uint64_t *ev; size_t nev, capev;  /* flow ids with HTTP/DNS events (hash set, 0 empty) */
 	struct report_hint *hints; size_t nhints;  /* the packages of spilled flows' hints */
@@ -220,11 +222,27 @@ static struct spill_run *add_run(struct report_spill *s)
 }
 
 /* The batch, sorted, as a run in the file; on a write error the run is lost and err says why. */
-static void write_batch(struct report_spill *s)
+/* The batch, sorted, as a run in memory. */
+static void memory_run(struct report_spill *s)
+{
+	struct spill_run *run = add_run(s);
+	run->mem = util_xmalloc((s->nbatch + 1) * sizeof *run->mem);
+	for (size_t i = 0; i < s->nbatch; i++)
+		decode(s->arena + s->batch[i].off, &run->mem[i]);
+	run->n = s->nbatch;
+	s->nbatch = 0;
+	s->alen = 0;
+}
+
+static void write_batch(struct report *r, struct report_spill *s)
 {
 	if (!s->nbatch)
 		return;
 	sort_batch(s);
+	if (s->to_memory) {
+		memory_run(s);
+		return;
+	}
 	if (s->out && !s->err[0]) {
 		uint64_t len = 0;
 		for (size_t i = 0; i < s->nbatch; i++) {
@@ -237,6 +255,16 @@ static void write_batch(struct report_spill *s)
 		}
 		if (fflush(s->out) != 0 || ferror(s->out)) {
 			snprintf(s->err, sizeof s->err, "temporary file for the report's flows: %s", strerror(errno));
+			if (r->keep_on_error) {  /* what is written stays readable; the rest stays in memory */
+				snprintf(r->disk_note, sizeof r->disk_note, "%s: ended flows kept in memory from then on",
+					 s->err);
+				s->err[0] = 0;
+				s->to_memory = 1;
+				__fpurge(s->out);  /* the runs written are read with pread; nothing more is written */
+				clearerr(s->out);
+				memory_run(s);
+				return;
+			}
 		} else {
 			struct spill_run *run = add_run(s);
 			run->fd = fileno(s->out);
@@ -317,7 +345,7 @@ void report_spill_flow(struct report *r, const struct report_flow *f)
 	s->nspilled++;
 	s->quiet += !f->nleaks;
 	if (s->nbatch == s->capbatch)
-		write_batch(s);
+		write_batch(r, s);
 	r->st.spill_bytes = s->out_off;
 }
 
@@ -328,15 +356,9 @@ void report_spill_seal(struct report *r)
 		return;
 	if (!s->nruns) {  /* nothing on disk: the batch stays, as a run in memory */
 		sort_batch(s);
-		struct spill_run *run = add_run(s);
-		run->mem = util_xmalloc(s->nbatch * sizeof *run->mem);
-		for (size_t i = 0; i < s->nbatch; i++)
-			decode(s->arena + s->batch[i].off, &run->mem[i]);
-		run->n = s->nbatch;
-		s->nbatch = 0;
-		s->alen = 0;
+		memory_run(s);
 	} else {
-		write_batch(s);
+		write_batch(r, s);
 	}
 	r->st.spill_bytes = s->out_off;
 }

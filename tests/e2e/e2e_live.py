@@ -98,13 +98,14 @@ def phone_requests(host=SERVER_IP):
 class Live:
     """phonehome running live in the server namespace."""
 
-    def __init__(self, outdir, *extra, user=None):
+    def __init__(self, outdir, *extra, user=None, env=None):
         self.json = os.path.join(outdir, "live.json")
         args = ["ip", "netns", "exec", SERVER, PH, "-i", VS, "--identity", IDENTITY, "--no-geoip",
                 "--device", PHONE_IP, "--device", PHONE_IP6, "--json", self.json] + list(extra)
         if user:
             args += ["-Z", user]
-        self.p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                  env=dict(os.environ, **(env or {})))
         self.early_err = ""
         deadline = time.time() + 30  # the sanitizer build on a loaded machine starts slowly
         while time.time() < deadline:  # traffic only once the capture is open
@@ -259,6 +260,78 @@ def sighup_writes_interim_report():
     check(ph.p.poll() is None, "phonehome stopped on SIGHUP")
     rc, _, _ = ph.stop()
     check(rc == 0, "exit %d" % rc)
+
+
+def plain_requests(n):
+    """n HTTP requests from the phone, one connection each, closed: n flows that end."""
+    code = ("import urllib.request\nfor i in range(%d):\n"
+            "  urllib.request.urlopen('http://%s:%d/x%%d' %% i, timeout=5).read()\n" % (n, SERVER_IP, PORT))
+    ns(PHONE, "/usr/bin/python3", "-c", code)
+
+
+def flows_to_port(rep):
+    return [f for f in rep["flows"] if f["dest_port"] == PORT]
+
+
+@case
+def every_flow_listed_live_through_the_spill():
+    # ended flows leave memory for the spill file in runs of 7, their leaks for the offload file
+    # at each one; SIGHUP's interim report and the final one list every flow and leak all the
+    # same, each once
+    d = outdir()
+    ph = Live(d, "--max-flows", "8", env={"PHONEHOME_SPILL_BATCH": "7", "PHONEHOME_LEAKS_OFFLOAD": "1"})
+    phone_requests()
+    plain_requests(41)  # through a table of 8: the closed flows end as new ones come
+    time.sleep(0.5)
+    ph.p.send_signal(signal.SIGHUP)
+    for _ in range(100):
+        if os.path.exists(ph.json):
+            break
+        time.sleep(0.1)
+    time.sleep(0.5)
+    interim = json.load(open(ph.json))
+    check(len(flows_to_port(interim)) == 43, "interim: %d flows, want 43" % len(flows_to_port(interim)))
+    check(len(leaks_of(interim, "imei")) == 1 and len(leaks_of(interim, "phone_number")) == 1,
+          "interim leaks: %s" % [l["kind"] for l in interim["leaks"]])
+    plain_requests(25)
+    time.sleep(0.5)
+    rc, _, err = ph.stop()
+    check(rc == 0, "exit %d: %s" % (rc, err[-300:]))
+    rep = ph.report()
+    ids = [f["flow_id"] for f in rep["flows"]]
+    check(len(leaks_of(rep, "imei")) == 1 and len(leaks_of(rep, "phone_number")) == 1,
+          "final leaks: %s" % [l["kind"] for l in rep["leaks"]])
+    check(len(flows_to_port(rep)) == 68 and len(ids) == len(set(ids)) and ids == sorted(ids),
+          "final: %d flows to the port, ids unique and in order: %s" % (len(flows_to_port(rep)), ids == sorted(ids)))
+    check(rep["stats"].get("spill_bytes", 0) > 0, "nothing spilled: %s" % rep["stats"].get("spill_bytes"))
+
+
+@case
+def full_tmpdir_keeps_flows_and_leaks_in_memory():
+    # $TMPDIR fills while the capture runs (an 8 KiB tmpfs): what could not go to disk stays in
+    # memory, the reports list every flow and leak, and say so; the run is not lost
+    d = outdir()
+    tmp = os.path.join(d, "tmp")
+    os.mkdir(tmp)
+    sh("mount", "-t", "tmpfs", "-o", "size=8k,mode=1777", "tmpfs", tmp)
+    try:
+        ph = Live(d, "--max-flows", "8", env={"PHONEHOME_SPILL_BATCH": "7", "PHONEHOME_LEAKS_OFFLOAD": "1",
+                                              "TMPDIR": tmp})
+        phone_requests()
+        plain_requests(80)
+        phone_requests()
+        plain_requests(20)
+        time.sleep(0.5)
+        rc, _, err = ph.stop()
+        check(rc == 0, "exit %d: %s" % (rc, err[-300:]))
+        rep = ph.report()
+        check(len(flows_to_port(rep)) == 104, "%d flows to the port, want 104" % len(flows_to_port(rep)))
+        check(len(leaks_of(rep, "imei")) == 2 and len(leaks_of(rep, "phone_number")) == 2,
+              "leaks: %s" % [l["kind"] for l in rep["leaks"]])
+        check(any("kept in memory from then on" in w for w in rep["warnings"]), "warnings: %s" % rep["warnings"])
+        check("kept in memory from then on" in err, "stderr: %s" % err[-300:])
+    finally:
+        sh("umount", tmp, check=False)
 
 
 @case
