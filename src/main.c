@@ -2,6 +2,7 @@
  * The only file that exits; every error here is one line on stderr and status 2. */
 #include "audit.h"
 #include "capture.h"
+#include "capture_set.h"
 #include "config.h"
 #include "decode.h"
 #include "live.h"
@@ -14,7 +15,6 @@
 #include "util.h"
 #include <errno.h>
 #include <getopt.h>
-#include <glob.h>
 #include <grp.h>
 #include <limits.h>
 #include <malloc.h>
@@ -27,10 +27,7 @@
 #include <unistd.h>
 
 struct options {
-	const char **inputs;           /* -r, in order; at most PH_MAX_INPUTS */
-	size_t ninputs, capinputs;
-	char **globbed;                /* -r PATTERN's matches, freed at the end */
-	size_t nglobbed;
+	struct capture_set in;        /* -r */
 	const char *json_path;
 	const char *report_dir, *eve_path, *format;  /* -o DIR, --eve FILE, --format text|json|md */
 	int pdf;
@@ -193,69 +190,6 @@ static void app_arg(struct options *o, const char *arg)
 	o->ao.apps[o->ao.napps++] = arg;
 }
 
-/* One more -r input; owned: a pattern's match, freed at the end. */
-static void add_input(struct options *o, const char *path, char *owned)
-{
-	if (o->ninputs == PH_MAX_INPUTS)
-		die("-r: more than %s inputs%s", PH_MAX_INPUTS_TEXT, "");
-	if (o->ninputs == o->capinputs) {
-		o->capinputs = o->capinputs ? 2 * o->capinputs : 64;
-		o->inputs = util_xrealloc(o->inputs, o->capinputs * sizeof *o->inputs);
-		o->globbed = util_xrealloc(o->globbed, o->capinputs * sizeof *o->globbed);
-	}
-	o->inputs[o->ninputs++] = path;
-	if (owned)
-		o->globbed[o->nglobbed++] = owned;
-}
-
-static void free_inputs(struct options *o)
-{
-	for (size_t i = 0; i < o->nglobbed; i++)
-		free(o->globbed[i]);
-	free(o->globbed);
-	free(o->inputs);
-}
-
-struct match {
-	char *path;
-	uint64_t first_us;             /* its first packet's time; UINT64_MAX none */
-};
-
-/* By first packet, then by version (raw.pcap, raw.pcap1, ..., raw.pcap10). */
-static int cmp_capture_order(const void *a, const void *b)
-{
-	const struct match *x = a, *y = b;
-	if (x->first_us != y->first_us)
-		return x->first_us < y->first_us ? -1 : 1;
-	return strverscmp(x->path, y->path);
-}
-
-/* -r PATTERN (quoted, so the shell leaves it): every match, in capture order by each file's first
- * packet, so that a ring tcpdump -W wrapped (raw.pcap3 older than raw.pcap0) is read as it
- * was captured; in version order where the times tie or are unknown (files without packets last). */
-static void add_glob(struct options *o, const char *pat)
-{
-	glob_t g;
-	int rc = glob(pat, GLOB_ERR, NULL, &g);
-	if (rc == GLOB_NOMATCH)
-		die("-r %s: no file matches%s", pat, "");
-	if (rc != 0)
-		die("-r %s: cannot expand the pattern%s", pat, "");
-	struct match *m = util_xcalloc(g.gl_pathc, sizeof *m);
-	for (size_t i = 0; i < g.gl_pathc; i++) {
-		m[i].path = g.gl_pathv[i];
-		if (capture_first_time(m[i].path, &m[i].first_us) < 0)
-			m[i].first_us = UINT64_MAX;
-	}
-	qsort(m, g.gl_pathc, sizeof *m, cmp_capture_order);
-	for (size_t i = 0; i < g.gl_pathc; i++) {
-		char *path = util_xstrdup(m[i].path);
-		add_input(o, path, path);
-	}
-	free(m);
-	globfree(&g);
-}
-
 static void parse_opt(struct options *o, int c, const char *arg)
 {
 	char err[256];
@@ -263,16 +197,18 @@ static void parse_opt(struct options *o, int c, const char *arg)
 	switch (c) {
 	case 'r':
 		if (strpbrk(arg, "*?[") && access(arg, F_OK) != 0) {  /* a file so named is read as it is */
-			add_glob(o, arg);
+			if (capture_set_glob(&o->in, arg, err, sizeof err) < 0)
+				die("%s%s", err, "");
 			break;
 		}
 		if (!strcmp(arg, "-")) {  /* standard input, as tcpdump's -r - (read once: one -r -) */
-			for (size_t i = 0; i < o->ninputs; i++)
-				if (!strcmp(o->inputs[i], "/dev/stdin"))
+			for (size_t i = 0; i < o->in.n; i++)
+				if (!strcmp(o->in.paths[i], "/dev/stdin"))
 					die("-r -: standard input can be read only once%s%s", "", "");
 			arg = "/dev/stdin";
 		}
-		add_input(o, arg, NULL);
+		if (capture_set_add(&o->in, arg, err, sizeof err) < 0)
+			die("%s%s", err, "");
 		break;
 	case O_IDENTITY: o->ao.identity_path = arg; break;
 	case O_GEOIP: o->ao.geoip_path = arg; break;
@@ -414,9 +350,9 @@ static void parse_args(struct options *o, int argc, char **argv)
 		die("unexpected argument '%s' (capture files go after -r)%s", argv[optind], "");
 	if (o->list_ifaces)
 		return;
-	if (o->ninputs && o->iface)
+	if (o->in.n && o->iface)
 		die("-r and -i exclude each other: audit a file or an interface%s%s", "", "");
-	if (!o->ninputs && !o->iface)
+	if (!o->in.n && !o->iface)
 		die("no input: give a capture file with -r FILE or an interface with -i IFACE (see --help)%s%s", "", "");
 	if (!o->iface && (o->lo.write_path || o->lo.filter || o->live.duration_s > 0 || o->live.count))
 		die("-w, --filter, --duration and --count need a live capture (-i IFACE)%s%s", "", "");
@@ -725,9 +661,9 @@ static void stopped_warning(struct report_input *in, const char *path)
 /* The inputs a signal left unread, named in the report and on stderr. */
 static void unread_warning(struct audit *a, const struct options *o)
 {
-	size_t from = a->rep->ninputs, n = o->ninputs - from;
+	size_t from = a->rep->ninputs, n = o->in.n - from;
 	report_warn(a->rep, "stopped by %s: %zu input%s not read: %s%s", stop_name(), n,
-		    n == 1 ? "" : "s", o->inputs[from], n > 1 ? " and the ones after it" : "");
+		    n == 1 ? "" : "s", o->in.paths[from], n > 1 ? " and the ones after it" : "");
 	fprintf(stderr, "phonehome: warning: %s\n", a->rep->warnings[a->rep->nwarnings - 1]);
 }
 
@@ -741,7 +677,7 @@ static void order_warning(struct audit *a, const struct options *o, size_t i, si
 	report_warn(a->rep, "inputs out of capture order: %s begins at %s, before the end of %s (%s), read "
 		    "before it; flows that span them are split and leaks in them may be missed: give the files "
 		    "in capture order (a -r pattern is sorted so), or merge them (mergecap -w merged.pcap ...)",
-		    o->inputs[i], t0, o->inputs[before], t1);
+		    o->in.paths[i], t0, o->in.paths[before], t1);
 	fprintf(stderr, "phonehome: warning: %s\n", a->rep->warnings[a->rep->nwarnings - 1]);
 }
 
@@ -757,14 +693,14 @@ static void run_files(struct audit *a, const struct options *o, struct capture_h
 	size_t pending_i = 0, until_i = 0;
 	uint64_t until = 0;                    /* the latest packet of the inputs read so far */
 	int disorder = 0;
-	for (size_t i = 0; i < o->ninputs && !g_stop; i++) {
-		struct report_input *in = report_add_input(a->rep, o->inputs[i]);
+	for (size_t i = 0; i < o->in.n && !g_stop; i++) {
+		struct report_input *in = report_add_input(a->rep, o->in.paths[i]);
 		struct capture_hash *h = i == 0 ? early : NULL;
-		if (capture_read_file_async(o->inputs[i], ss ? shard_dispatch : on_packet, ss ? (void *)ss : a, in,
+		if (capture_read_file_async(o->in.paths[i], ss ? shard_dispatch : on_packet, ss ? (void *)ss : a, in,
 					    &g_stop, &h, err, sizeof err) < 0)
 			die("%s%s", err, "");
 		if (g_stop && !in->warning)
-			stopped_warning(in, o->inputs[i]);
+			stopped_warning(in, o->in.paths[i]);
 		if (in->warning)
 			fprintf(stderr, "phonehome: warning: %s\n", in->warning);
 		if (in->packets && i && in->first_us < until && !disorder++)
@@ -775,7 +711,7 @@ static void run_files(struct audit *a, const struct options *o, struct capture_h
 		pending = h;
 		pending_i = a->rep->ninputs - 1;
 	}
-	if (g_stop && a->rep->ninputs < o->ninputs)
+	if (g_stop && a->rep->ninputs < o->in.n)
 		unread_warning(a, o);
 	if (!a->rep->ninputs)  /* stopped before the first read */
 		capture_hash_abandon(early);
@@ -843,19 +779,19 @@ int main(int argc, char **argv)
 	if (o.list_ifaces) {
 		if (capture_list_interfaces(stdout, err, sizeof err) < 0)
 			die("%s%s", err, "");
-		free_inputs(&o);
+		capture_set_free(&o.in);
 		return 0;
 	}
 	resolve_defaults(&o);
-	for (size_t i = 0; i < o.ninputs; i++)
-		if (capture_check_file(o.inputs[i], err, sizeof err) < 0)
+	for (size_t i = 0; i < o.in.n; i++)
+		if (capture_check_file(o.in.paths[i], err, sizeof err) < 0)
 			die("%s%s", err, "");
 	if (o.json_path && report_json_check_path(o.json_path, err, sizeof err) < 0)
 		die("%s%s", err, "");
 	check_report_opts(&o, argc, argv);
 	struct audit a;
-	o.ao.inputs = o.inputs;
-	o.ao.ninputs = o.ninputs;
+	o.ao.inputs = o.in.paths;
+	o.ao.ninputs = o.in.n;
 	o.ao.workers = o.iface ? 1 : o.threads ? o.threads : shard_default_count();
 	/* ended flows wait on disk, not in memory (their --apps row, hint and --app filter are
 	 * applied as they are read back): a week's live capture lists every flow too */
@@ -865,7 +801,7 @@ int main(int argc, char **argv)
 	o.ao.no_events = !o.report_dir && !o.eve_path;
 	/* the first file's custody hash starts now: it fills the core the set-up (Hyperscan's
 	 * compile, nDPI) leaves idle. With -Z the file is opened once root is dropped, as before. */
-	struct capture_hash *hash = o.iface || o.user ? NULL : capture_hash_start(o.inputs[0]);
+	struct capture_hash *hash = o.iface || o.user ? NULL : capture_hash_start(o.in.paths[0]);
 	size_t hash_i = 0;
 	if (audit_open(&a, &o.ao, err, sizeof err) < 0)
 		die("%s%s", err, "");
@@ -895,6 +831,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "phonehome: warning: %s\n", a.rep->warnings[a.unscanned_warning - 1]);
 	int rc = finish_outputs(&a, &o);
 	audit_close(&a);
-	free_inputs(&o);
+	capture_set_free(&o.in);
 	return rc;
 }
