@@ -55,23 +55,30 @@ static pcap_t *open_file(const char *path, char *errbuf, size_t errlen)
 
 /* What to do about a libpcap read error that is the file's layout, not damage; "" otherwise.
  * Interfaces of different link types (dumpcap -i wlan0 -i wwan0) are read by capture_ng.c when
- * they are declared before the first packet, in a file, not a pipe. */
+ * they are declared before the first packet (in a pipe's first bytes). */
 static const char *read_hint(const char *err, const char *path)
 {
 	if (!strstr(err, "different from the type of the first interface"))
 		return "";
 	if (util_special_file(path))
-		return " (a pcapng whose interfaces have different link types is read from a file, not through a pipe)";
+		return " (phonehome reads a pcapng whose interfaces have different link types when its first bytes "
+		       "declare them all; through this pipe they did not: give the file itself)";
 	return " (libpcap cannot read a pcapng whose interfaces have different link types; phonehome can when "
 	       "they are declared before the first packet, but this file declares one after it)";
 }
 
-/* A pcapng of interfaces of several link types, which capture_ng.c reads where libpcap cannot
- * (a pipe is not looked into: what this read would be lost to the real one). */
-static int mixed_file(const char *path)
+/* A pcapng of interfaces of several link types, which capture_ng.c reads where libpcap cannot.
+ * A pipe is not read ahead (what that read took would be lost to the real one): z, when
+ * given, shows the bytes its start already holds (dumpcap writes its interfaces first). */
+static int mixed_file(const char *path, const struct capture_z *z)
 {
 	char err[256];
-	FILE *fp = util_special_file(path) ? NULL : capture_z_fopen(path, err, sizeof err);
+	const uint8_t *p;
+	size_t len = 0;
+	if (z && util_special_file(path))
+		capture_z_peek(z, &p, &len);
+	FILE *fp = len ? fmemopen((void *)p, len, "rb") : util_special_file(path) ? NULL
+						     : capture_z_fopen(path, err, sizeof err);
 	int mixed = fp && capture_ng_mixed(fp);
 	if (fp)
 		fclose(fp);
@@ -94,7 +101,7 @@ int capture_check_file(const char *path, char *errbuf, size_t errlen)
 	struct pcap_pkthdr *h;
 	const u_char *data;
 	int rc = pcap_next_ex(pc, &h, &data);  /* a file libpcap cannot read from its start is an error */
-	int bad = rc == PCAP_ERROR && *read_hint(pcap_geterr(pc), path) && !mixed_file(path);
+	int bad = rc == PCAP_ERROR && *read_hint(pcap_geterr(pc), path) && !mixed_file(path, NULL);
 	if (bad)
 		snprintf(errbuf, errlen, "%s: cannot read capture: %s%s", path, pcap_geterr(pc),
 			 read_hint(pcap_geterr(pc), path));
@@ -385,7 +392,7 @@ int capture_first_time(const char *path, uint64_t *ts_us)
 		*ts_us = (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec;
 	if (pc)
 		pcap_close(pc);
-	FILE *fp = rc == PCAP_ERROR && mixed_file(path) ? capture_z_fopen(path, err, sizeof err) : NULL;
+	FILE *fp = rc == PCAP_ERROR && mixed_file(path, NULL) ? capture_z_fopen(path, err, sizeof err) : NULL;
 	if (fp) {
 		struct first f = { 0 };
 		struct report_input in = { 0 };
@@ -429,7 +436,7 @@ int capture_read_file_async(const char *path, capture_fn fn, void *arg, struct r
 	}
 	hs->stop = stop;
 	in->compression = capture_z_name(hs->z);
-	if (mixed_file(path)) {
+	if (mixed_file(path, hs->z)) {
 		capture_ng_read(hs->fp, path, fn, arg, in, stop);
 		z_warning(hs->z, path, in, stop);
 		fclose(hs->fp);

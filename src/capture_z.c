@@ -199,6 +199,12 @@ const char *capture_z_name(const struct capture_z *z)
 	return z->name;
 }
 
+void capture_z_peek(const struct capture_z *z, const uint8_t **p, size_t *len)
+{
+	*p = (const uint8_t *)z->in + z->in_pos;
+	*len = z->kind == CAPTURE_Z_NONE ? z->in_len - z->in_pos : 0;
+}
+
 const char *capture_z_error(const struct capture_z *z)
 {
 	return z->err[0] ? z->err : NULL;

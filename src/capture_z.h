@@ -29,6 +29,9 @@ ssize_t capture_z_read(struct capture_z *z, char *buf, size_t size);
 /* fopencookie's seek on the decompressed bytes: anywhere ahead, or back within the last
  * PH_CAPZ_KEEP bytes (stdio seeks back over its own buffer); -1 (ESPIPE) further back. */
 int capture_z_seek(struct capture_z *z, int64_t *off, int whence);
+/* The bytes read to learn the compression and not yet given (a stream not compressed): what
+ * a pipe's start says before it is read (*len 0 for a compressed one). */
+void capture_z_peek(const struct capture_z *z, const uint8_t **p, size_t *len);
 /* Why the decompressed bytes ended early ("gzip: the file ends inside its compressed data"), or NULL. */
 const char *capture_z_error(const struct capture_z *z);
 void capture_z_free(struct capture_z *z);

@@ -128,6 +128,11 @@ static void test_plain_passes(void **state)
 	assert_non_null(z);
 	assert_int_equal(capture_z_kind(z), CAPTURE_Z_NONE);
 	assert_null(capture_z_name(z));
+	const uint8_t *peek;
+	size_t npeek;
+	capture_z_peek(z, &peek, &npeek);  /* what was read to sniff, not yet given */
+	assert_int_equal(npeek, 6);
+	assert_memory_equal(peek, p, 6);
 	size_t n;
 	ssize_t last;
 	uint8_t *out = drain(z, &n, &last);
