@@ -82,22 +82,20 @@ enum app_parse app_trailer_parse(const uint8_t *p, size_t len, size_t ip_end, in
 	return APP_FOUND;
 }
 
-static uint32_t rd32(const uint8_t *p, int big) { return big ? rd_be32(p) : rd_le32(p); }
-static uint16_t rd16(const uint8_t *p, int big) { return big ? rd_be16(p) : rd_le16(p); }
 
 enum app_parse app_custom_block_parse(const uint8_t *p, size_t len, int big, int32_t *uid,
 				      char pkg[APP_PACKAGE_MAX], char name[APP_NAME_MAX])
 {
 	if (len < 4)
 		return APP_TRUNCATED;
-	if (rd16(p, big) != 1 || p[2] != 1)
+	if (rd_bo16(p, big) != 1 || p[2] != 1)
 		return APP_ABSENT;  /* another version or block type: not ours to read */
 	if (len < 10)
 		return APP_TRUNCATED;
 	size_t plen = p[8], nlen = p[9];
 	if (10 + plen + nlen > len)
 		return APP_TRUNCATED;  /* names run past the block */
-	*uid = (int32_t)rd32(p + 4, big);
+	*uid = (int32_t)rd_bo32(p + 4, big);
 	copy_name(pkg, APP_PACKAGE_MAX, p + 10, plen);
 	copy_name(name, APP_NAME_MAX, p + 10 + plen, nlen);
 	return APP_FOUND;
@@ -235,8 +233,8 @@ static void read_pcapng(struct apps *a, FILE *fp)
 		} else if (!a->nframes && ftell(fp) == 8) {
 			break;  /* not pcapng */
 		}
-		type = rd32(h, big);
-		uint32_t len = rd32(h + 4, big);
+		type = rd_bo32(h, big);
+		uint32_t len = rd_bo32(h + 4, big);
 		if (len < 12 || len % 4)
 			break;  /* a corrupt block: libpcap reports it */
 		size_t body = len - 12;
@@ -258,7 +256,7 @@ static void read_pcapng(struct apps *a, FILE *fp)
 		if (custom) {
 			int32_t uid;
 			char pkg[APP_PACKAGE_MAX], name[APP_NAME_MAX];
-			if (body < 4 || rd32(buf, big) != APP_PEN_PCAPDROID)
+			if (body < 4 || rd_bo32(buf, big) != APP_PEN_PCAPDROID)
 				continue;  /* another vendor's block */
 			enum app_parse r = app_custom_block_parse(buf + 4, body - 4, big, &uid, pkg, name);
 			if (r == APP_FOUND) {
@@ -272,9 +270,9 @@ static void read_pcapng(struct apps *a, FILE *fp)
 		}
 		int32_t uid = INT32_MIN;
 		if (type == 6 && body >= 20) {  /* Enhanced Packet Block: options after the padded data */
-			size_t off = 20 + (((size_t)rd32(buf + 12, big) + 3) & ~(size_t)3);
+			size_t off = 20 + (((size_t)rd_bo32(buf + 12, big) + 3) & ~(size_t)3);
 			while (off + 4 <= body) {
-				uint16_t code = rd16(buf + off, big), ol = rd16(buf + off + 2, big);
+				uint16_t code = rd_bo16(buf + off, big), ol = rd_bo16(buf + off + 2, big);
 				if (code == 0 || off + 4 + ol > body)
 					break;  /* end of options, or one that runs off the block */
 				int32_t u;

@@ -37,17 +37,6 @@ struct ng {
 	const char *why;               /* damage that ended the read */
 };
 
-static uint32_t rd32(const uint8_t *p, int big)
-{
-	return big ? (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]
-		   : (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
-}
-
-static uint16_t rd16(const uint8_t *p, int big)
-{
-	return (uint16_t)(big ? p[0] << 8 | p[1] : p[1] << 8 | p[0]);
-}
-
 /* The next block: its type and body (g->buf, blen bytes, the trailer after it); 1, 0 at the end
  * of the file, -1 damaged (g->why). A Section Header Block sets the byte order. */
 static int next_block(struct ng *g, uint32_t *type, size_t *blen)
@@ -59,7 +48,7 @@ static int next_block(struct ng *g, uint32_t *type, size_t *blen)
 	if (n < 8)
 		return g->why = "the file ends inside a block header", -1;
 	size_t have = 0;
-	*type = rd32(h, g->big);
+	*type = rd_bo32(h, g->big);
 	if (*type == NG_SHB) {  /* the same in either order; its magic says which */
 		if (fread(h + 8, 1, 4, g->fp) != 4)
 			return g->why = "the file ends inside a section header", -1;
@@ -68,7 +57,7 @@ static int next_block(struct ng *g, uint32_t *type, size_t *blen)
 			return g->why = "a section header with an unknown byte-order magic", -1;
 		have = 4;
 	}
-	uint32_t len = rd32(h + 4, g->big);
+	uint32_t len = rd_bo32(h + 4, g->big);
 	if (len < 12 + have || len % 4 || len > PH_NG_MAX_BLOCK)
 		return g->why = "a block with an impossible length", -1;
 	if (g->cap < len) {
@@ -90,12 +79,12 @@ static int add_if(struct ng *g, const uint8_t *b, size_t blen)
 	if (g->nifs++ >= PH_NG_MAX_IFS)
 		return 0;  /* its packets are counted as not read */
 	struct ng_if *f = &g->ifs[g->nifs - 1];
-	uint16_t lt = rd16(b, g->big);
-	*f = (struct ng_if){ .dlt = lt == LINKTYPE_RAW ? DLT_RAW : lt, .snaplen = rd32(b + 4, g->big),
+	uint16_t lt = rd_bo16(b, g->big);
+	*f = (struct ng_if){ .dlt = lt == LINKTYPE_RAW ? DLT_RAW : lt, .snaplen = rd_bo32(b + 4, g->big),
 			     .units = 1000000 };
 	f->ok = decode_dlt_supported(f->dlt);
 	for (size_t off = 8; off + 4 <= blen;) {
-		uint16_t code = rd16(b + off, g->big), ol = rd16(b + off + 2, g->big);
+		uint16_t code = rd_bo16(b + off, g->big), ol = rd_bo16(b + off + 2, g->big);
 		if (code == 0 || off + 4 + ol > blen)
 			break;  /* the end of the options, or one running off the block */
 		const uint8_t *v = b + off + 4;
@@ -106,7 +95,7 @@ static int add_if(struct ng *g, const uint8_t *b, size_t blen)
 				u *= v[0] & 0x80 ? 2 : 10;
 			f->units = u;
 		} else if (code == 14 && ol >= 8) {  /* if_tsoffset: seconds added */
-			uint64_t hi = rd32(g->big ? v : v + 4, g->big), lo = rd32(g->big ? v + 4 : v, g->big);
+			uint64_t hi = rd_bo32(g->big ? v : v + 4, g->big), lo = rd_bo32(g->big ? v + 4 : v, g->big);
 			f->offset_s = (int64_t)(hi << 32 | lo);
 		}
 		off += 4 + (((size_t)ol + 3) & ~(size_t)3);
@@ -148,7 +137,7 @@ static int packet_block(struct ng *g, uint32_t type, size_t blen, capture_fn fn,
 	if (type == NG_SPB) {
 		if (blen < 4)
 			return g->why = "a simple packet block too short for its fields", -1;
-		size_t cap = rd32(b, g->big);
+		size_t cap = rd_bo32(b, g->big);
 		if (cap > blen - 4)
 			cap = blen - 4;
 		if (g->nifs && g->ifs[0].snaplen && cap > g->ifs[0].snaplen)
@@ -158,11 +147,11 @@ static int packet_block(struct ng *g, uint32_t type, size_t blen, capture_fn fn,
 	}
 	if (blen < 20)
 		return g->why = "a packet block too short for its fields", -1;
-	uint32_t ifid = type == NG_EPB ? rd32(b, g->big) : rd16(b, g->big);
-	uint32_t cap = rd32(b + 12, g->big);
+	uint32_t ifid = type == NG_EPB ? rd_bo32(b, g->big) : rd_bo16(b, g->big);
+	uint32_t cap = rd_bo32(b + 12, g->big);
 	if (cap > blen - 20)
 		return g->why = "a packet block whose captured length runs past it", -1;
-	deliver(g, ifid, 1, rd32(b + 4, g->big), rd32(b + 8, g->big), b + 20, cap, fn, arg, in);
+	deliver(g, ifid, 1, rd_bo32(b + 4, g->big), rd_bo32(b + 8, g->big), b + 20, cap, fn, arg, in);
 	return 0;
 }
 
@@ -201,7 +190,7 @@ int capture_ng_mixed(FILE *fp)
 		if (type == NG_EPB || type == NG_SPB || type == NG_PB)
 			break;
 		if (type == NG_IDB && blen >= 8) {
-			int lt = rd16(g.buf, g.big);
+			int lt = rd_bo16(g.buf, g.big);
 			mixed = first >= 0 && lt != first;
 			first = lt;
 		}

@@ -149,12 +149,12 @@ static int first_dlt(const struct report *r)
 	char perr[PCAP_ERRBUF_SIZE];
 	FILE *fp = r->ninputs ? capture_z_fopen(r->inputs[0].path, perr, sizeof perr) : NULL;
 	pcap_t *pc = fp ? pcap_fopen_offline(fp, perr) : NULL;
-	if (pc)
+	if (pc) {
 		dlt = pcap_datalink(pc);
-	if (pc)
-		pcap_close(pc);
-	else if (fp)
+		pcap_close(pc);  /* and fp with it */
+	} else if (fp) {
 		fclose(fp);
+	}
 	return dlt;
 }
 

@@ -330,12 +330,6 @@ size_t keylog_refresh(struct keylog *k, int now_anyway)
 	return (size_t)added;
 }
 
-static uint32_t rd32(const uint8_t *b, int big)
-{
-	return big ? (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3]
-		   : (uint32_t)b[3] << 24 | (uint32_t)b[2] << 16 | (uint32_t)b[1] << 8 | b[0];
-}
-
 /* A classic pcap whose first frame is Ethernet and ends in PCAPdroid's trailer magic (app.c checks
  * the CRC of every frame later; this only says whether to look for the key log beside it). */
 static int pcap_first_trailer(FILE *fp)
@@ -343,7 +337,7 @@ static int pcap_first_trailer(FILE *fp)
 	uint8_t g[24], r[16], t[4];
 	if (fseek(fp, 0, SEEK_SET) < 0 || fread(g, 1, 24, fp) != 24)
 		return 0;
-	uint32_t m = rd32(g, 1);
+	uint32_t m = rd_bo32(g, 1);
 	int big;
 	if (m == 0xa1b2c3d4 || m == 0xa1b23c4d)
 		big = 1;
@@ -351,9 +345,9 @@ static int pcap_first_trailer(FILE *fp)
 		big = 0;
 	else
 		return 0;
-	if ((rd32(g + 20, big) & 0x0fffffff) != 1 || fread(r, 1, 16, fp) != 16)  /* LINKTYPE_ETHERNET */
+	if ((rd_bo32(g + 20, big) & 0x0fffffff) != 1 || fread(r, 1, 16, fp) != 16)  /* LINKTYPE_ETHERNET */
 		return 0;
-	uint32_t incl = rd32(r + 8, big);
+	uint32_t incl = rd_bo32(r + 8, big);
 	if (incl < 14 + 20 + 32 || incl > (1u << 18) || fseek(fp, (long)incl - 32, SEEK_CUR) < 0 ||
 	    fread(t, 1, 4, fp) != 4)
 		return 0;
@@ -381,14 +375,14 @@ int keylog_add_pcapng(struct keylog *k, const char *path, struct keylog_input *i
 	size_t cap = 0;
 	long off = 0;
 	while (fread(h, 1, 12, fp) == 12) {
-		uint32_t type = rd32(h, 1);
+		uint32_t type = rd_bo32(h, 1);
 		if (type == 0x0A0D0D0A)  /* Section Header Block: its byte-order magic sets the order */
 			big = h[8] == 0x1A && h[9] == 0x2B;
 		else if (off == 0)
 			break;  /* the first block is not a section header: not pcapng */
-		uint32_t len = rd32(h + 4, big);
+		uint32_t len = rd_bo32(h + 4, big);
 		if (!big)
-			type = rd32(h, 0);
+			type = rd_bo32(h, 0);
 		if (len < 12 || len % 4)
 			break;  /* a corrupt block: stop, the capture reader reports it */
 		if (type == 0x0000000A) {  /* Decryption Secrets Block */
@@ -409,7 +403,7 @@ int keylog_add_pcapng(struct keylog *k, const char *path, struct keylog_input *i
 				break;
 			}
 			const uint8_t *b = (const uint8_t *)buf;
-			uint32_t st = rd32(b, big), sl = rd32(b + 4, big);
+			uint32_t st = rd_bo32(b, big), sl = rd_bo32(b + 4, big);
 			if (st == 0x544c534b) {  /* "TLSK": NSS key log text */
 				in->dsbs++;
 				if (sl > len - 20) {
@@ -426,7 +420,7 @@ int keylog_add_pcapng(struct keylog *k, const char *path, struct keylog_input *i
 			off += len;
 			continue;
 		}
-		if ((type == 0x00000BAD || type == 0x40000BAD) && len >= 16 && rd32(h + 8, big) == 62652u)
+		if ((type == 0x00000BAD || type == 0x40000BAD) && len >= 16 && rd_bo32(h + 8, big) == 62652u)
 			in->pcapdroid = 1;  /* a Custom Block with PCAPdroid's PEN (the first word read with the header) */
 		if (fseek(fp, (long)len - 12, SEEK_CUR) < 0)
 			break;

@@ -658,13 +658,19 @@ static void stopped_warning(struct report_input *in, const char *path)
 	in->warning = util_xstrdup(w);
 }
 
+/* The report's last warning, on stderr too: what the user should know before the run ends. */
+static void warned_now(const struct audit *a)
+{
+	fprintf(stderr, "phonehome: warning: %s\n", a->rep->warnings[a->rep->nwarnings - 1]);
+}
+
 /* The inputs a signal left unread, named in the report and on stderr. */
 static void unread_warning(struct audit *a, const struct options *o)
 {
 	size_t from = a->rep->ninputs, n = o->in.n - from;
 	report_warn(a->rep, "stopped by %s: %zu input%s not read: %s%s", stop_name(), n,
 		    n == 1 ? "" : "s", o->in.paths[from], n > 1 ? " and the ones after it" : "");
-	fprintf(stderr, "phonehome: warning: %s\n", a->rep->warnings[a->rep->nwarnings - 1]);
+	warned_now(a);
 }
 
 /* An input that begins before one read earlier ends: named once, in the report and on stderr. */
@@ -678,7 +684,7 @@ static void order_warning(struct audit *a, const struct options *o, size_t i, si
 		    "before it; flows that span them are split and leaks in them may be missed: give the files "
 		    "in capture order (a -r pattern is sorted so), or merge them (mergecap -w merged.pcap ...)",
 		    o->in.paths[i], t0, o->in.paths[before], t1);
-	fprintf(stderr, "phonehome: warning: %s\n", a->rep->warnings[a->rep->nwarnings - 1]);
+	warned_now(a);
 }
 
 /* Reads the inputs; the last one's hash may still be running: *last gets it, input *last_i.
@@ -825,7 +831,7 @@ int main(int argc, char **argv)
 		die("%s%s", report_spill_error(a.rep), "");
 	if (a.rep->disk_note[0]) {
 		report_warn(a.rep, "%s", a.rep->disk_note);
-		fprintf(stderr, "phonehome: warning: %s\n", a.rep->disk_note);
+		warned_now(&a);
 	}
 	if (a.unscanned_warning)  /* traffic nobody looked at: said before any report */
 		fprintf(stderr, "phonehome: warning: %s\n", a.rep->warnings[a.unscanned_warning - 1]);

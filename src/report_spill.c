@@ -221,7 +221,6 @@ static struct spill_run *add_run(struct report_spill *s)
 	return run;
 }
 
-/* The batch, sorted, as a run in the file; on a write error the run is lost and err says why. */
 /* The batch, sorted, as a run in memory. */
 static void memory_run(struct report_spill *s)
 {
@@ -234,6 +233,8 @@ static void memory_run(struct report_spill *s)
 	s->alen = 0;
 }
 
+/* The batch, sorted, as a run in the file; on a write error the run is lost and err says why,
+ * unless r keeps on error (live): then it, and every later one, is a run in memory. */
 static void write_batch(struct report *r, struct report_spill *s)
 {
 	if (!s->nbatch)

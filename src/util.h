@@ -17,6 +17,9 @@ static inline uint32_t rd_le32(const uint8_t *p)
 {
 	return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
 }
+/* In a byte order a file sets (a pcapng section): big-endian when big. */
+static inline uint16_t rd_bo16(const uint8_t *p, int big) { return big ? rd_be16(p) : rd_le16(p); }
+static inline uint32_t rd_bo32(const uint8_t *p, int big) { return big ? rd_be32(p) : rd_le32(p); }
 
 void *util_xmalloc(size_t n);
 void *util_xcalloc(size_t n, size_t m);
