@@ -130,10 +130,11 @@ build/limits/mkflood: tests/limits/mkflood.c | build/limits
 valgrind: phonehome
 	@bash tests/valgrind.sh ./phonehome
 
-# Benchmark (not part of check): builds build/bench/bench.pcap from the real captures
+# Benchmark (not part of check; fetches the GeoIP databases, which its leak count needs:
+# the injected leaks are counted where they go abroad): builds build/bench/bench.pcap from the real captures
 # when missing, times phonehome and the reference tools, prints the table.
 BENCH_TOOLS := build/bench/mkcap build/bench/pcapread build/bench/flowtable build/bench/hsscan
-bench: phonehome $(BENCH_TOOLS) bench-deps
+bench: phonehome $(BENCH_TOOLS) bench-deps geoip
 	@bash bench/run.sh ./phonehome build/bench
 
 bench-deps:
@@ -141,7 +142,7 @@ bench-deps:
 
 # Memory flat in the capture's size (not part of check; a 10 GB corpus on disk): peak RSS at
 # 1 GB and 10 GB of the bench's corpus, and ndpiReader's at 1 GB.
-bench-memory: phonehome build/bench/mkcap bench-deps
+bench-memory: phonehome build/bench/mkcap bench-deps geoip
 	@bash bench/memory.sh ./phonehome build/bench-memory
 
 # What decrypting QUIC costs (not part of check; root, gtlsclient/gtlsserver, tcpdump): HTTP/3
@@ -151,7 +152,7 @@ bench-quic: phonehome
 
 # Live rate (not part of check; root): tcpreplay at rising rates into a veth pair in network
 # namespaces of its own, phonehome -i on the other end; kernel drops and leaks found per rate.
-bench-live: phonehome build/bench/mkcap build/bench/pcapread bench-deps
+bench-live: phonehome build/bench/mkcap build/bench/pcapread bench-deps geoip
 	@bash bench/live.sh ./phonehome build/bench-live
 
 build/bench/mkcap build/bench/pcapread: build/bench/%: bench/%.c | build/bench

@@ -1,5 +1,9 @@
 /* dnscache.c - bounded address -> DNS name cache, filled from A/AAAA answers (RFC 1035, 3596).
- * Sets of DNSCACHE_WAYS entries picked by a seeded hash; names inline; no allocation after new. */
+ * Sets of DNSCACHE_WAYS entries picked by a seeded hash; names inline; no allocation after new.
+ * Every new flow asks, and most addresses were never answered: a set's 32-bit tags sit together
+ * in one compact array (256 KiB for 65536 entries), so a miss reads one cache line, not four
+ * 288-byte entries spread over 18 MiB (which cost 10% of the audit's samples in TLB and cache
+ * misses). An entry is read only when its tag matches. */
 #include "dnscache.h"
 #include "config.h"
 #include "util.h"
@@ -18,6 +22,7 @@ struct dc_entry {
 
 struct dnscache {
 	struct dc_entry *e;
+	uint32_t *tag;                  /* per entry: 0 = empty, else the key's hash, low bit set */
 	size_t nsets, ways;             /* nsets is a power of two */
 	uint64_t seq, seed;
 };
@@ -35,6 +40,7 @@ struct dnscache *dnscache_new(size_t cap)
 		c->nsets *= 2;
 	c->seed = DNSCACHE_SEED;
 	c->e = util_xcalloc(c->nsets * c->ways, sizeof(*c->e));
+	c->tag = util_xcalloc(c->nsets * c->ways, sizeof(*c->tag));
 	return c;
 }
 
@@ -44,6 +50,7 @@ void dnscache_free(struct dnscache *c)
 	if (!c)
 		return;
 	free(c->e);
+	free(c->tag);
 	free(c);
 }
 
@@ -59,8 +66,9 @@ static size_t addr_len(int family)
 	return family == 4 ? 4 : family == 6 ? 16 : 0;
 }
 
-/* First entry of the set for an address: FNV-1a over the seeded key, then a 64-bit finalizer. */
-static struct dc_entry *set_of(const struct dnscache *c, int family, const uint8_t *addr, size_t n)
+/* Index of the first entry of the set for an address, and the address's tag: FNV-1a over the
+ * seeded key, then a 64-bit finalizer; the set from the low bits, the tag from the high ones. */
+static size_t set_of(const struct dnscache *c, int family, const uint8_t *addr, size_t n, uint32_t *tag)
 {
 	uint64_t h = 0xcbf29ce484222325ull ^ c->seed;
 
@@ -70,28 +78,31 @@ static struct dc_entry *set_of(const struct dnscache *c, int family, const uint8
 	h ^= h >> 33;
 	h *= 0xff51afd7ed558ccdull;
 	h ^= h >> 33;
-	return c->e + (h & (c->nsets - 1)) * c->ways;
+	*tag = (uint32_t)(h >> 32) | 1;
+	return (size_t)(h & (c->nsets - 1)) * c->ways;
 }
 
 /* Map addr to name: the newest answer wins; a full set loses its oldest entry. */
 void dnscache_put(struct dnscache *c, int family, const uint8_t *addr, const char *name)
 {
-	size_t n = addr_len(family), nl;
-	struct dc_entry *s, *victim = NULL;
+	size_t n = addr_len(family), nl, set, v = 0;
+	uint32_t tag;
+	struct dc_entry *victim = NULL;
 
 	if (n == 0)
 		return;
-	s = set_of(c, family, addr, n);
-	for (size_t i = 0; i < c->ways; i++) {
-		struct dc_entry *e = &s[i];
+	set = set_of(c, family, addr, n, &tag);
+	for (size_t i = set; i < set + c->ways; i++) {
+		struct dc_entry *e = &c->e[i];
 
-		if (e->seq && e->family == family && memcmp(e->addr, addr, n) == 0) {
-			victim = e;
+		if (c->tag[i] == tag && e->family == family && memcmp(e->addr, addr, n) == 0) {
+			victim = e, v = i;
 			break;
 		}
 		if (!victim || e->seq < victim->seq)
-			victim = e;     /* an empty entry (seq 0) is always the oldest */
+			victim = e, v = i;      /* an empty entry (seq 0) is always the oldest */
 	}
+	c->tag[v] = tag;
 	victim->seq = ++c->seq;
 	victim->family = (uint8_t)family;
 	memset(victim->addr, 0, sizeof(victim->addr));
@@ -106,14 +117,14 @@ void dnscache_put(struct dnscache *c, int family, const uint8_t *addr, const cha
 /* The name for addr, NULL when unknown. */
 const char *dnscache_get(const struct dnscache *c, int family, const uint8_t *addr)
 {
-	size_t n = addr_len(family);
-	const struct dc_entry *s;
+	size_t n = addr_len(family), set;
+	uint32_t tag;
 
 	if (n == 0)
 		return NULL;
-	s = set_of(c, family, addr, n);
-	for (size_t i = 0; i < c->ways; i++)
-		if (s[i].seq && s[i].family == family && memcmp(s[i].addr, addr, n) == 0)
-			return s[i].name;
+	set = set_of(c, family, addr, n, &tag);
+	for (size_t i = set; i < set + c->ways; i++)
+		if (c->tag[i] == tag && c->e[i].family == family && memcmp(c->e[i].addr, addr, n) == 0)
+			return c->e[i].name;
 	return NULL;
 }
