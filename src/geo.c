@@ -17,9 +17,11 @@
 #define PH_GEO_CACHE_SIZE 65536
 #endif
 
+/* An address's records, not their contents: 24 bytes, not 248, for the 65536 entries a worker
+ * keeps (1.5 MiB, not 16: the pages a long capture's many destinations touch, each a fault). */
 struct geo_cache_entry {
 	uint8_t key[16];   /* IPv6, or IPv4-mapped IPv6 */
-	struct geo_info info;
+	uint32_t rec[2];   /* per database: its record's offset + 1; 0: none */
 };
 
 /* What one record of a database gives, read into an empty geo_info. Addresses are many, the
@@ -346,8 +348,8 @@ static const struct geo_rec *record(struct geo_db *db, MMDB_entry_s *e, int want
 	return c;
 }
 
-/* Look key up in one database; 1 if it held anything useful. */
-static int lookup_db(struct geo_db *db, const uint8_t key[16], struct geo_info *out, int want_loc)
+/* The offset + 1 of key's record in db, 0 when it has none. */
+static uint32_t find_rec(struct geo_db *db, const uint8_t key[16])
 {
 	struct sockaddr_in sin;
 	struct sockaddr_in6 sin6;
@@ -366,9 +368,16 @@ static int lookup_db(struct geo_db *db, const uint8_t key[16], struct geo_info *
 		sa = (const struct sockaddr *)&sin6;
 	}
 	MMDB_lookup_result_s r = MMDB_lookup_sockaddr(&db->mmdb, sa, &mmdb_err);
-	if (mmdb_err != MMDB_SUCCESS || !r.found_entry)
+	if (mmdb_err != MMDB_SUCCESS || !r.found_entry || r.entry.offset == UINT32_MAX)
 		return 0;
-	const struct geo_rec *c = record(db, &r.entry, want_loc);
+	return r.entry.offset + 1;
+}
+
+/* What db's record (offset + 1) adds to out; 1 if it held anything useful. */
+static int fill_db(struct geo_db *db, uint32_t rec, struct geo_info *out, int want_loc)
+{
+	MMDB_entry_s e = { .mmdb = &db->mmdb, .offset = rec - 1 };
+	const struct geo_rec *c = record(db, &e, want_loc);
 	int got = 0;
 	if (want_loc) {  /* out has no location yet: the ASN database, asked first, gives none */
 		memcpy(out->country, c->v.country, sizeof out->country);
@@ -386,16 +395,16 @@ static int lookup_db(struct geo_db *db, const uint8_t key[16], struct geo_info *
 	return got;
 }
 
-/* Uncached lookup through both databases. */
-static void lookup_uncached(struct geo *g, const uint8_t key[16], struct geo_info *out)
+/* out from an address's records in both databases. */
+static void fill(struct geo *g, const uint32_t rec[2], struct geo_info *out)
 {
 	int any_open = g->db[0].open || g->db[1].open, got = 0;
 
 	/* The ASN database is asked first so its ASN wins over a country db's. */
-	if (g->db[1].open)
-		got |= lookup_db(&g->db[1], key, out, 0);
-	if (g->db[0].open)
-		got |= lookup_db(&g->db[0], key, out, 1);
+	if (rec[1])
+		got |= fill_db(&g->db[1], rec[1], out, 0);
+	if (rec[0])
+		got |= fill_db(&g->db[0], rec[0], out, 1);
 	out->status = got ? GEO_FOUND : any_open ? GEO_NOT_FOUND : GEO_UNKNOWN;
 }
 
@@ -426,14 +435,13 @@ void geo_lookup(struct geo *g, int family, const uint8_t *addr, struct geo_info 
 	size_t slot = cache_slot(g, key);
 	struct geo_cache_entry *c = &g->cache[slot];
 	uint64_t bit = 1ull << (slot & 63);
-	if ((g->used[slot >> 6] & bit) && memcmp(c->key, key, 16) == 0) {
-		*out = c->info;
-		return;
+	if (!(g->used[slot >> 6] & bit) || memcmp(c->key, key, 16) != 0) {
+		for (int i = 0; i < 2; i++)
+			c->rec[i] = g->db[i].open ? find_rec(&g->db[i], key) : 0;
+		memcpy(c->key, key, 16);
+		g->used[slot >> 6] |= bit;
 	}
-	lookup_uncached(g, key, out);
-	memcpy(c->key, key, 16);
-	c->info = *out;
-	g->used[slot >> 6] |= bit;
+	fill(g, c->rec, out);
 }
 
 /* Decide the layout from the type name, else from a few probed records. */
