@@ -17,9 +17,21 @@ PCAPS=../shared/pcaps/ndpi
 IMEI=862345021234568 PHONE=+919876543210 EMAIL=priya.sharma.test@gmail.com
 mkdir -p "$W"
 
+# room MB: fails before writing when $W cannot hold an MB corpus and its report (a tenth more),
+# rather than filling the disk part-way through the 10 GB one
+room() {
+	local free need=$(( $1 * 11 / 10 + 1024 ))
+	free=$(df -Pm "$W" | awk 'NR == 2 { print $4 }')
+	if [ "$free" -lt "$need" ]; then
+		echo "bench-memory: $W has $free MiB free, the $1 MiB corpus needs about $need (LARGE_MB= for a smaller one)" >&2
+		exit 1
+	fi
+}
+
 corpus() {  # corpus MB: builds $W/MB.pcap once
 	local cap=$W/$1.pcap
 	if [ ! -s "$cap" ] || [ bench/mkcap.c -nt "$cap" ]; then
+		room "$1"
 		echo "bench-memory: building $cap ($1 MiB)"
 		build/bench/mkcap "$cap.part" "$1" "$LEAKS" "$W/$1.leaks" "$IMEI" "$PHONE" "$EMAIL" \
 			$(ls "$PCAPS"/*.pcap "$PCAPS"/*.pcapng 2>/dev/null | LC_ALL=C sort) 2>&1 | grep -v '^mkcap: skip' || true
