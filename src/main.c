@@ -4,6 +4,7 @@
 #include "capture.h"
 #include "capture_set.h"
 #include "config.h"
+#include "intern.h"
 #include "decode.h"
 #include "live.h"
 #include "custody.h"
@@ -838,5 +839,6 @@ int main(int argc, char **argv)
 	int rc = finish_outputs(&a, &o);
 	audit_close(&a);
 	capture_set_free(&o.in);
+	intern_free();  /* after the last report: its leaks point into the pool */
 	return rc;
 }

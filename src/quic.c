@@ -8,6 +8,7 @@
 #include "quic.h"
 #include "h3.h"
 #include "config.h"
+#include "intern.h"
 #include "keylog.h"
 #include "quic_decrypt.h"
 #include "quic_stream.h"
@@ -761,8 +762,8 @@ void quic_conn_leak(const struct quic_conn *q, struct report_leak *l)
 	l->encrypted = 1;
 	l->decrypted = 1;
 	l->quic_version = q->version;
-	snprintf(l->transport, sizeof l->transport, "quic");
-	snprintf(l->tls_version, sizeof l->tls_version, "TLSv1.3");
+	l->transport = "quic";
+	l->tls_version = "TLSv1.3";
 	const struct tlsd_suite *cs = q->cs ? q->cs : q->d[0].app[q->d[0].cur].cs ? q->d[0].app[q->d[0].cur].cs : q->d[0].early.cs;
-	snprintf(l->cipher, sizeof l->cipher, "%s", cs ? cs->name : "");
+	l->cipher = intern_str(cs ? cs->name : "");
 }

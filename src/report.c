@@ -87,7 +87,9 @@ struct report_flow *report_add_flow(struct report *r)
 
 struct report_leak *report_add_leak(struct report *r)
 {
-	return grow((void **)&r->leaks, &r->nleaks, &r->capleaks, sizeof(struct report_leak));
+	struct report_leak *l = grow((void **)&r->leaks, &r->nleaks, &r->capleaks, sizeof(struct report_leak));
+	l->encoding = l->name = l->key = l->tls_version = l->cipher = l->transport = "";
+	return l;
 }
 
 void report_warn(struct report *r, const char *fmt, ...)

@@ -60,19 +60,19 @@ struct report_leak {
 	uint8_t foreign, encrypted;
 	uint32_t value_index;
 	uint64_t ts_us;
-	char encoding[64];
-	char name[64];                  /* header name, or "" */
+	const char *encoding;           /* interned (intern.c), "" when none: never NULL */
+	const char *name;               /* header name, or ""; interned */
 	char *evidence;                 /* masked, printable */
 	uint8_t suspected;              /* found by a detector rule, not an identity value */
-	char key[96];                   /* key path the value sat under ("imei", "deviceInfo.id"), or "" */
+	const char *key;                /* key path the value sat under ("imei", "deviceInfo.id"), or ""; interned */
 	char found[64];                 /* suspected: the value as found (masked when written) */
 	const char *rule_id;            /* suspected: the rule (owned by the rule set), else NULL */
 	const char *rule_desc;
 	const char *rule_sev;
 	uint8_t decrypted;              /* found inside TLS decrypted with a key log */
-	char tls_version[8];            /* decrypted: "TLSv1.3", "TLSv1.2" */
-	char cipher[48];                /* decrypted: IANA cipher suite name */
-	char transport[8];              /* decrypted: "tls" or "quic" */
+	const char *tls_version;        /* decrypted: "TLSv1.3", "TLSv1.2"; else "" */
+	const char *cipher;             /* decrypted: IANA cipher suite name; interned, else "" */
+	const char *transport;          /* decrypted: "tls" or "quic"; else "" */
 	uint32_t quic_version;          /* decrypted from QUIC: its version */
 	uint8_t subject;                /* enum report_subject */
 	uint32_t msg;                   /* message of its flow direction it was in (HTTP request, stream piece, datagram) */

@@ -3,6 +3,7 @@
  * messages (ws.c); DNS query names; UDP per datagram. Detector rules (rules.c) add suspected hits. */
 #include "scan.h"
 #include "config.h"
+#include "intern.h"
 #include "context.h"
 #include "dns.h"
 #include "identity.h"
@@ -309,9 +310,9 @@ static void flush_pending(struct scan_ctx *s, struct flow *f, int dir)
 		l->subject = hit_subject(s, &copy);
 		l->msg = d->msg;
 		l->ts_us = s->now_us;
-		snprintf(l->encoding, sizeof l->encoding, "%s", copy.encoding);
-		snprintf(l->name, sizeof l->name, "%s", copy.name);
-		snprintf(l->key, sizeof l->key, "%s", copy.key);
+		l->encoding = intern_str(copy.encoding);
+		l->name = intern_str(copy.name);
+		l->key = intern_str(copy.key);
 		if (copy.suspected) {
 			const struct rule *ru = &s->rules->r[copy.rule];
 			l->suspected = 1;

@@ -4,6 +4,7 @@
  * and its content goes through the HTTP/1.x (http.c) or HTTP/2 (h2.c) parser. */
 #include "tls.h"
 #include "h2.h"
+#include "intern.h"
 #include "keylog.h"
 #include "reasm.h"
 #include "report.h"
@@ -477,7 +478,7 @@ void tls_session_leak(const struct tls_session *t, struct report_leak *l)
 {
 	l->encrypted = 1;
 	l->decrypted = 1;
-	snprintf(l->transport, sizeof l->transport, "tls");
-	snprintf(l->tls_version, sizeof l->tls_version, "%s", t->version == 0x0304 ? "TLSv1.3" : "TLSv1.2");
-	snprintf(l->cipher, sizeof l->cipher, "%s", t->cs ? t->cs->name : "");
+	l->transport = "tls";
+	l->tls_version = t->version == 0x0304 ? "TLSv1.3" : "TLSv1.2";
+	l->cipher = intern_str(t->cs ? t->cs->name : "");
 }

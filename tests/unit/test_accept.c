@@ -118,7 +118,8 @@ static struct report_leak leak(int kind, int subject, const char *encoding, int 
 	l.kind = (uint8_t)kind;
 	l.subject = (uint8_t)subject;
 	l.where = (uint8_t)where;
-	snprintf(l.encoding, sizeof l.encoding, "%s", encoding);
+	l.encoding = encoding;
+	l.name = l.key = l.tls_version = l.cipher = l.transport = "";
 	return l;
 }
 
