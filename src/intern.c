@@ -9,36 +9,18 @@
 #include <string.h>
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-static char **set;              /* open addressing, power-of-two size, NULL = free */
-static size_t cap, n;
+static char **strs;             /* the copies, in the order first interned */
+static size_t n, cap;
+static struct util_index idx;   /* copies by the FNV-1a hash of their bytes */
 
-static uint64_t hash(const char *s, size_t len)
+/* The copy of s (len bytes, hash h), NULL when there is none yet. */
+static const char *find(const char *s, size_t len, uint64_t h)
 {
-	uint64_t h = 0xcbf29ce484222325ull;
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ (uint8_t)s[i]) * 0x100000001b3ull;
-	return h;
-}
-
-/* Slot of s (len bytes) in set: where it is, or the free one where it goes. */
-static size_t slot(const char *s, size_t len)
-{
-	size_t i = hash(s, len) & (cap - 1);
-	while (set[i] && (strncmp(set[i], s, len) || set[i][len]))
-		i = (i + 1) & (cap - 1);
-	return i;
-}
-
-static void grow(void)
-{
-	char **old = set;
-	size_t oldcap = cap;
-	cap = cap ? cap * 2 : 256;
-	set = util_xcalloc(cap, sizeof *set);
-	for (size_t i = 0; i < oldcap; i++)
-		if (old[i])
-			set[slot(old[i], strlen(old[i]))] = old[i];
-	free(old);
+	size_t pos = 0, row;
+	while ((row = util_index_next(&idx, h, &pos)) != SIZE_MAX)
+		if (!strncmp(strs[row], s, len) && !strs[row][len])
+			return strs[row];
+	return NULL;
 }
 
 const char *intern_str(const char *s)
@@ -46,17 +28,19 @@ const char *intern_str(const char *s)
 	if (!s || !*s)
 		return "";
 	size_t len = strlen(s);
+	uint64_t h = util_fnv(UTIL_FNV_BASIS, s, len);
 	pthread_mutex_lock(&mu);
-	if ((n + 1) * 2 > cap)
-		grow();
-	size_t i = slot(s, len);
-	if (!set[i]) {
-		set[i] = util_xmalloc(len + 1);
-		memcpy(set[i], s, len);
-		set[i][len] = '\0';
-		n++;
+	const char *r = find(s, len, h);
+	if (!r) {
+		if (n == cap) {
+			cap = cap ? 2 * cap : 64;
+			strs = util_xrealloc(strs, cap * sizeof *strs);
+		}
+		strs[n] = util_xmalloc(len + 1);
+		memcpy(strs[n], s, len + 1);
+		util_index_add(&idx, h, n);
+		r = strs[n++];
 	}
-	const char *r = set[i];
 	pthread_mutex_unlock(&mu);
 	return r;
 }
@@ -72,10 +56,11 @@ unsigned long intern_count(void)
 void intern_free(void)
 {
 	pthread_mutex_lock(&mu);
-	for (size_t i = 0; i < cap; i++)
-		free(set[i]);
-	free(set);
-	set = NULL;
-	cap = n = 0;
+	for (size_t i = 0; i < n; i++)
+		free(strs[i]);
+	free(strs);
+	strs = NULL;
+	n = cap = 0;
+	util_index_free(&idx);
 	pthread_mutex_unlock(&mu);
 }

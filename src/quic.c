@@ -8,7 +8,6 @@
 #include "quic.h"
 #include "h3.h"
 #include "config.h"
-#include "intern.h"
 #include "keylog.h"
 #include "quic_decrypt.h"
 #include "quic_stream.h"
@@ -765,5 +764,5 @@ void quic_conn_leak(const struct quic_conn *q, struct report_leak *l)
 	l->transport = "quic";
 	l->tls_version = "TLSv1.3";
 	const struct tlsd_suite *cs = q->cs ? q->cs : q->d[0].app[q->d[0].cur].cs ? q->d[0].app[q->d[0].cur].cs : q->d[0].early.cs;
-	l->cipher = intern_str(cs ? cs->name : "");
+	l->cipher = cs ? cs->name : "";  /* the suite table's: static */
 }

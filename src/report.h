@@ -71,7 +71,7 @@ struct report_leak {
 	const char *rule_sev;
 	uint8_t decrypted;              /* found inside TLS decrypted with a key log */
 	const char *tls_version;        /* decrypted: "TLSv1.3", "TLSv1.2"; else "" */
-	const char *cipher;             /* decrypted: IANA cipher suite name; interned, else "" */
+	const char *cipher;             /* decrypted: IANA cipher suite name (static), else "" */
 	const char *transport;          /* decrypted: "tls" or "quic"; else "" */
 	uint32_t quic_version;          /* decrypted from QUIC: its version */
 	uint8_t subject;                /* enum report_subject */

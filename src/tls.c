@@ -4,7 +4,6 @@
  * and its content goes through the HTTP/1.x (http.c) or HTTP/2 (h2.c) parser. */
 #include "tls.h"
 #include "h2.h"
-#include "intern.h"
 #include "keylog.h"
 #include "reasm.h"
 #include "report.h"
@@ -480,5 +479,5 @@ void tls_session_leak(const struct tls_session *t, struct report_leak *l)
 	l->decrypted = 1;
 	l->transport = "tls";
 	l->tls_version = t->version == 0x0304 ? "TLSv1.3" : "TLSv1.2";
-	l->cipher = intern_str(t->cs ? t->cs->name : "");
+	l->cipher = t->cs ? t->cs->name : "";  /* the suite table's: static */
 }
